@@ -1,0 +1,40 @@
+# Linux GCS: build, test and benchmark targets. `make help` lists them.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO      ?= go
+BIN     := bin
+GOFLAGS_BUILD := -trimpath
+FUZZTIME ?= 60s
+# Packages whose concurrency matters most always run under the race detector.
+RACE_PKGS := ./internal/bridge/... ./client/... ./internal/transport/...
+
+.PHONY: help deps build test unit race e2e bench fuzz demo clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## Install what is missing (Debian packages as root, Go modules)
+	@./scripts/deps.sh
+
+build: ## Build bin/gcs and bin/gcsctl
+	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/gcs ./cmd/gcs
+	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/gcsctl ./cmd/gcsctl
+
+test: deps ## Run every test (race detector on the bridge, client and transport), with short fuzz runs
+	$(GO) vet ./...
+	$(GO) test -race -count=1 $(RACE_PKGS)
+	$(GO) test -count=1 ./...
+
+bench: deps ## Run the benchmarks and print the results
+	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./test/...
+
+fuzz: ## Fuzz each target for FUZZTIME (default 60s)
+	$(GO) test -run=NONE -fuzz='^FuzzDecodeMessage$$' -fuzztime=$(FUZZTIME) ./internal/prot/
+	$(GO) test -run=NONE -fuzz='^FuzzUnmarshalContainerModifySettings$$' -fuzztime=$(FUZZTIME) ./internal/prot/
+
+demo: deps build ## Start gcs on a unix socket and drive it with gcsctl
+	@./scripts/demo.sh
+
+clean: ## Remove build output
+	rm -rf $(BIN)

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/linux-gcs/gcs/internal/bridge"
+	"github.com/linux-gcs/gcs/internal/daemon"
+	"github.com/linux-gcs/gcs/internal/transport"
+)
+
+var errHelp = errors.New("help requested")
+
+// options holds every flag. The first group are the reference's flags,
+// accepted with the same names and defaults so that gcs can replace it in a
+// utility-VM image; the second group are this implementation's own.
+type options struct {
+	v4                  bool
+	logLevel            string
+	logFile             string
+	logFormat           string
+	useInOutErr         bool
+	disableTimeSync     bool
+	rootMemReserveBytes uint64
+	gcsMemLimitBytes    uint64
+	scrubLogs           bool
+	initialPolicyStance string
+	coreDumpLocation    string
+	kmsgLogLevel        uint
+
+	bridge         string
+	listen         bool
+	relay          string
+	sequential     bool
+	maxMessageSize uint
+	root           string
+	runtime        string
+	shutdownAction string
+	cgroupParent   string
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("gcs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+
+	fs.BoolVar(&o.v4, "v4", false, "enable the v4 protocol handlers (the host always passes it; without it every request gets E_NOTIMPL)")
+	fs.StringVar(&o.logLevel, "loglevel", "debug", "log level: panic, fatal, error, warning, info, debug, trace")
+	fs.StringVar(&o.logFile, "logfile", "", "write logs to this file instead of standard error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&o.useInOutErr, "use-inouterr", false, "serve the bridge on stdin/stdout (logs stay on stderr); end of input stops the daemon")
+	fs.BoolVar(&o.disableTimeSync, "disable-time-sync", false, "accepted for compatibility; this GCS starts no time-sync service")
+	fs.Uint64Var(&o.rootMemReserveBytes, "root-mem-reserve-bytes", 75*1024*1024, "memory kept back from the /pods cgroup for the VM itself")
+	fs.Uint64Var(&o.gcsMemLimitBytes, "gcs-mem-limit-bytes", 50*1024*1024, "memory limit of the /gcs cgroup")
+	fs.BoolVar(&o.scrubLogs, "scrub-logs", false, "keep environment values and other secrets out of logs")
+	fs.StringVar(&o.initialPolicyStance, "initial-policy-stance", "allow", "security policy before one is set: allow or deny (only allow is supported)")
+	fs.StringVar(&o.coreDumpLocation, "core-dump-location", "", "core_pattern to set for the VM (empty: leave it)")
+	fs.UintVar(&o.kmsgLogLevel, "kmsgLogLevel", 4, "accepted for compatibility: kernel message level forwarded to logs")
+
+	fs.StringVar(&o.bridge, "bridge", daemon.DefaultBridgeAddr, "bridge address to dial (or listen on with -listen): vsock://CID:PORT, unix:///PATH, tcp://HOST:PORT")
+	fs.BoolVar(&o.listen, "listen", false, "listen on -bridge for the host instead of dialing it")
+	fs.StringVar(&o.relay, "relay", daemon.DefaultRelayPrefix, "where relay ports (process stdio, Plan 9 shares) are dialed: vsock://CID, tcp://HOST, unix:///DIR (DIR/PORT.sock)")
+	fs.BoolVar(&o.sequential, "sequential", false, "handle requests one at a time (WaitForProcess stays asynchronous)")
+	fs.UintVar(&o.maxMessageSize, "max-message-size", bridge.DefaultMaxMessageSize, "largest inbound bridge message in bytes, header included; larger ones drop the connection")
+	fs.StringVar(&o.root, "root", "/run/gcs", "state directory (container bundles live in ROOT/c/ID)")
+	fs.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc or crun)")
+	fs.StringVar(&o.shutdownAction, "shutdown-action", "poweroff", "what Shutdown of the utility VM does: poweroff or exit")
+	fs.StringVar(&o.cgroupParent, "cgroup-parent", "/", "cgroup under which /gcs, /pods and the containers are made")
+
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: gcs [flags]\n\nThe Linux guest compute service: serves the host's bridge protocol.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gcs: unexpected arguments: %v\n", fs.Args())
+		fs.Usage()
+		return nil, errors.New("unexpected arguments")
+	}
+	return o, nil
+}
+
+// config turns the flags into the daemon's configuration.
+func (o *options) config(stdin io.ReadCloser, stdout io.WriteCloser, log *logrus.Entry) (daemon.Config, error) {
+	cfg := daemon.Config{
+		Listen:         o.listen,
+		V4:             o.v4,
+		Sequential:     o.sequential,
+		MaxMessageSize: uint32(min(o.maxMessageSize, 1<<31)),
+		Log:            log,
+	}
+	if o.maxMessageSize < 16 {
+		return cfg, fmt.Errorf("-max-message-size %d is smaller than a message header", o.maxMessageSize)
+	}
+	switch o.shutdownAction {
+	case "poweroff", "exit":
+	default:
+		return cfg, fmt.Errorf("-shutdown-action %q: want poweroff or exit", o.shutdownAction)
+	}
+	switch o.logFormat {
+	case "text", "json":
+	default:
+		return cfg, fmt.Errorf("-log-format %q: want text or json", o.logFormat)
+	}
+	if o.useInOutErr {
+		if o.listen {
+			return cfg, errors.New("-use-inouterr and -listen cannot be combined")
+		}
+		cfg.Stdin, cfg.Stdout = stdin, stdout
+	} else {
+		a, err := transport.ParseAddr(o.bridge)
+		if err != nil {
+			return cfg, fmt.Errorf("-bridge: %w", err)
+		}
+		cfg.Bridge = a
+	}
+	relay, err := transport.ParseRelay(o.relay)
+	if err != nil {
+		return cfg, fmt.Errorf("-relay: %w", err)
+	}
+	cfg.Relay = relay
+	return cfg, nil
+}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sirupsen/logrus"
+)
+
+// setupLogging builds the daemon's logger from -loglevel, -log-format and
+// -logfile. Logs never go to standard output, which may carry the bridge.
+func setupLogging(o *options, stderr io.Writer) (*logrus.Entry, func(), error) {
+	l := logrus.New()
+	l.SetOutput(stderr)
+	level, err := logrus.ParseLevel(o.logLevel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-loglevel: %w", err)
+	}
+	l.SetLevel(level)
+	if o.logFormat == "json" {
+		l.SetFormatter(&logrus.JSONFormatter{})
+	} else {
+		l.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, DisableColors: true})
+	}
+	closeFn := func() {}
+	if o.logFile != "" {
+		f, err := os.OpenFile(o.logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-logfile: %w", err)
+		}
+		l.SetOutput(f)
+		closeFn = func() { f.Close() }
+	}
+	return logrus.NewEntry(l).WithField("pid", os.Getpid()), closeFn, nil
+}

@@ -1,0 +1,255 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+const act = `"ActivityId":"5a1b2c3d-0000-4000-8000-000000000001"`
+
+func TestNegotiationStates(t *testing.T) {
+	srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
+	p := connect(t, srv)
+	steps := []struct {
+		name string
+		typ  prot.MessageIdentifier
+		body string
+		want prot.HResult
+	}{
+		{"dumpstacks before negotiation", prot.ComputeSystemDumpStacksV1, `{` + act + `}`, prot.HrNotImpl},
+		{"create before negotiation", prot.ComputeSystemCreateV1, `{` + act + `}`, prot.HrNotImpl},
+		{"malformed negotiate", prot.ComputeSystemNegotiateProtocolV1, `{"MinimumVersion":`, prot.HrVmcomputeInvalidJSON},
+		{"v3 only", prot.ComputeSystemNegotiateProtocolV1, `{` + act + `,"MinimumVersion":3,"MaximumVersion":3}`, prot.HrVmcomputeUnsupportedProt},
+		{"v5 and up", prot.ComputeSystemNegotiateProtocolV1, `{` + act + `,"MinimumVersion":5,"MaximumVersion":9}`, prot.HrVmcomputeUnsupportedProt},
+		{"negotiate", prot.ComputeSystemNegotiateProtocolV1, `{` + act + `,"MinimumVersion":1,"MaximumVersion":7}`, prot.HrOK},
+		{"second negotiate", prot.ComputeSystemNegotiateProtocolV1, `{` + act + `,"MinimumVersion":4,"MaximumVersion":4}`, prot.HrNotImpl},
+		{"dumpstacks", prot.ComputeSystemDumpStacksV1, `{` + act + `}`, prot.HrOK},
+		{"dumpstacks with garbage body", prot.ComputeSystemDumpStacksV1, `not json`, prot.HrOK},
+		{"unhandled create", prot.ComputeSystemCreateV1, `{` + act + `}`, prot.HrNotImpl},
+		{"UpdateContainer", prot.ComputeSystemUpdateContainerV1, `{}`, prot.HrNotImpl},
+		{"garbage type", 0x10abc001, `{}`, prot.HrNotImpl},
+		{"version byte 2", 0x10100902, `{}`, prot.HrNotImpl},
+		{"a response sent to the guest", prot.ComputeSystemResponseDumpStacksV1, `{}`, prot.HrNotImpl},
+		{"a notification sent to the guest", prot.ComputeSystemNotificationV1, `{}`, prot.HrNotImpl},
+		{"type zero", 0, `{}`, prot.HrNotImpl},
+	}
+	for i, st := range steps {
+		base, raw := p.call(st.typ, prot.SequenceID(i), st.body)
+		if prot.HResult(base.Result) != st.want {
+			t.Errorf("%s: Result %s, want %s (%s)", st.name, prot.HResult(base.Result), st.want, raw)
+		}
+		if st.want != prot.HrOK {
+			if len(base.ErrorRecords) != 1 || base.ErrorRecords[0].ModuleName != "gcs" || base.ErrorRecords[0].Result != base.Result {
+				t.Errorf("%s: error records %+v", st.name, base.ErrorRecords)
+			}
+		}
+		if strings.Contains(st.body, act) && base.ActivityID != "5a1b2c3d-0000-4000-8000-000000000001" {
+			t.Errorf("%s: ActivityId %q not echoed", st.name, base.ActivityID)
+		}
+	}
+}
+
+func TestNegotiateReplyMatchesReference(t *testing.T) {
+	srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
+	p := connect(t, srv)
+	_, raw := p.call(prot.ComputeSystemNegotiateProtocolV1, 7,
+		`{"ContainerId":"","ActivityId":"00000000-0000-0000-0000-000000000000","MinimumVersion":4,"MaximumVersion":4}`+"\n")
+	const want = `{"Result":0,"ActivityId":"00000000-0000-0000-0000-000000000000","Version":4,"Capabilities":{"SupportedSchemaVersions":[{"Major":2,"Minor":1}],"RuntimeOsType":"Linux","GuestDefinedCapabilities":{"NamespaceAddRequestSupported":true,"SignalProcessSupported":true,"DumpStacksSupported":true,"DeleteContainerStateSupported":true}}}`
+	if string(raw) != want {
+		t.Fatalf("reply\n%s\nwant\n%s", raw, want)
+	}
+}
+
+func TestFramingErrorsDropTheConnection(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		size uint32
+	}{
+		{"size below header", 8},
+		{"size zero", 0},
+		{"size above limit", 1<<20 + 1},
+		{"size 4 GiB", 0xffffffff},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := NewServer(Options{Handler: testMux(), Log: quietLog(), MaxMessageSize: 1 << 20})
+			p := connect(t, srv)
+			p.negotiate()
+			p.sendHeader(prot.MessageHeader{Type: prot.ComputeSystemDumpStacksV1, Size: tc.size, ID: 1})
+			var fe *prot.FramingError
+			if err := p.waitServeEnd(); !errors.As(err, &fe) {
+				t.Fatalf("ServeConn returned %v, want a framing error", err)
+			}
+			// The peer sees the connection closed, not a reply.
+			p.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, _, err := prot.ReadMessage(p.conn, prot.MaxOutboundMessageSize); err == nil {
+				t.Fatal("got a message after a framing error")
+			}
+			// The server takes a fresh connection, un-negotiated.
+			q := connect(t, srv)
+			if base, _ := q.call(prot.ComputeSystemDumpStacksV1, 1, `{}`); prot.HResult(base.Result) != prot.HrNotImpl {
+				t.Fatalf("new connection not reset to un-negotiated: %d", base.Result)
+			}
+			q.negotiate()
+		})
+	}
+}
+
+func TestPeerCloseEndsServeConnWithEOF(t *testing.T) {
+	srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
+	p := connect(t, srv)
+	p.negotiate()
+	p.conn.Close()
+	if err := p.waitServeEnd(); err == nil || !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("ServeConn returned %v, want EOF", err)
+	}
+}
+
+func TestHandlerFaults(t *testing.T) {
+	m := testMux()
+	m.Handle(prot.ComputeSystemCreateV1, prot.PvV4, HandlerFunc(func(context.Context, ResponseWriter, *Request) {
+		var m map[string]int
+		m["boom"]++ // nil map write: panics
+	}))
+	m.Handle(prot.ComputeSystemStartV1, prot.PvV4, HandlerFunc(func(context.Context, ResponseWriter, *Request) {}))
+	m.Handle(prot.ComputeSystemGetPropertiesV1, prot.PvV4, Func(func(context.Context, *Request) (prot.Response, error) {
+		return &prot.ContainerGetPropertiesResponse{Properties: strings.Repeat("x", 70000)}, nil
+	}))
+	m.Handle(prot.ComputeSystemSignalProcessV1, prot.PvV4, HandlerFunc(func(_ context.Context, w ResponseWriter, _ *Request) {
+		w.Respond(&prot.MessageResponseBase{})
+		w.Error(errors.New("second reply must be dropped"))
+	}))
+	m.Handle(prot.ComputeSystemModifySettingsV1, prot.PvV4, Func(func(context.Context, *Request) (prot.Response, error) {
+		return nil, errors.New(strings.Repeat("\x01", 100000))
+	}))
+	srv := NewServer(Options{Handler: m, Log: quietLog()})
+	p := connect(t, srv)
+	p.negotiate()
+	for i, tc := range []struct {
+		typ  prot.MessageIdentifier
+		want prot.HResult
+		text string
+	}{
+		{prot.ComputeSystemCreateV1, prot.HrFail, "internal error"},
+		{prot.ComputeSystemStartV1, prot.HrFail, "sent no reply"},
+		{prot.ComputeSystemGetPropertiesV1, prot.HrFail, "exceeds"},
+		{prot.ComputeSystemSignalProcessV1, prot.HrOK, ""},
+		{prot.ComputeSystemModifySettingsV1, prot.HrFail, "truncated"},
+		{prot.ComputeSystemDumpStacksV1, prot.HrOK, ""},
+	} {
+		base, raw := p.call(tc.typ, prot.SequenceID(100+i), `{`+act+`}`)
+		if prot.HResult(base.Result) != tc.want || !strings.Contains(base.ErrorMessage, tc.text) {
+			t.Errorf("%s: got %d %q", tc.typ, base.Result, raw[:min(len(raw), 200)])
+		}
+	}
+}
+
+func TestWaitNeverBlocksOtherRequests(t *testing.T) {
+	for _, sequential := range []bool{false, true} {
+		release := make(chan struct{})
+		m := testMux()
+		m.Handle(prot.ComputeSystemWaitForProcessV1, prot.PvV4, Func(func(ctx context.Context, _ *Request) (prot.Response, error) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return &prot.ContainerWaitForProcessResponse{ExitCode: 3}, nil
+		}))
+		srv := NewServer(Options{Handler: m, Log: quietLog(), Sequential: sequential})
+		p := connect(t, srv)
+		p.negotiate()
+		p.send(prot.ComputeSystemWaitForProcessV1, 1, `{}`)
+		if base, _ := p.call(prot.ComputeSystemDumpStacksV1, 2, `{}`); base.Result != 0 {
+			t.Fatalf("sequential=%v: dumpstacks behind a wait failed", sequential)
+		}
+		close(release)
+		h, b := p.recv()
+		if h.ID != 1 || !strings.Contains(string(b), `"ExitCode":3`) {
+			t.Fatalf("sequential=%v: wait reply %v %s", sequential, h, b)
+		}
+	}
+}
+
+func TestSequentialKeepsOrder(t *testing.T) {
+	var mu sync.Mutex
+	var order []prot.SequenceID
+	m := testMux()
+	m.Handle(prot.ComputeSystemStartV1, prot.PvV4, Func(func(_ context.Context, r *Request) (prot.Response, error) {
+		time.Sleep(time.Millisecond * time.Duration(10-r.Header.ID%10))
+		mu.Lock()
+		order = append(order, r.Header.ID)
+		mu.Unlock()
+		return &prot.MessageResponseBase{}, nil
+	}))
+	srv := NewServer(Options{Handler: m, Log: quietLog(), Sequential: true})
+	p := connect(t, srv)
+	p.negotiate()
+	for i := 1; i <= 20; i++ {
+		p.send(prot.ComputeSystemStartV1, prot.SequenceID(i), `{}`)
+	}
+	for i := 1; i <= 20; i++ {
+		if h, _ := p.recv(); h.ID != prot.SequenceID(i) {
+			t.Fatalf("reply %d has id %d: sequential mode reordered", i, h.ID)
+		}
+	}
+	for i, id := range order {
+		if id != prot.SequenceID(i+1) {
+			t.Fatalf("handled in order %v", order)
+		}
+	}
+}
+
+func TestDumpStacksFitsOneMessage(t *testing.T) {
+	// Many parked goroutines make the raw dump far larger than 64 KiB.
+	stop := make(chan struct{})
+	defer close(stop)
+	for i := 0; i < 2000; i++ {
+		go func() { <-stop }()
+	}
+	srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
+	p := connect(t, srv)
+	p.negotiate()
+	p.send(prot.ComputeSystemDumpStacksV1, 9, `{`+act+`}`)
+	h, b := p.recv()
+	if h.Size > prot.MaxOutboundMessageSize {
+		t.Fatalf("reply of %d bytes", h.Size)
+	}
+	if !strings.Contains(string(b), "truncated to fit") {
+		t.Fatalf("large dump not marked as truncated")
+	}
+	if h.Size < prot.MaxOutboundMessageSize-1024 {
+		t.Errorf("dump trimmed to %d bytes, far below the limit", h.Size)
+	}
+}
+
+func TestFitText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+	}{
+		{"small", "goroutine 1 [running]:\n"},
+		{"ascii", strings.Repeat("a", 200000)},
+		{"escaped", strings.Repeat("\x01<>&\n", 50000)},
+		{"multibyte", strings.Repeat("é☃", 60000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := fitText(tc.in, prot.NullContainerID)
+			if len(tc.in) < 1000 && out != tc.in {
+				t.Fatalf("small text changed")
+			}
+			b := encodeResponse(&prot.DumpStacksResponse{MessageResponseBase: prot.MessageResponseBase{ActivityID: prot.NullContainerID}, GuestStacks: out})
+			if len(b)+16 > prot.MaxOutboundMessageSize || strings.Contains(string(b), `"Result":-`) {
+				t.Fatalf("encoded %d bytes", len(b)+16)
+			}
+			if !strings.HasPrefix(tc.in, strings.TrimSuffix(out, truncatedMarker)) {
+				t.Fatal("kept text is not a prefix of the input")
+			}
+		})
+	}
+}

@@ -1,0 +1,155 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// serverConn is the state of one connection.
+type serverConn struct {
+	srv     *Server
+	conn    io.ReadWriteCloser
+	w       *msgWriter
+	slots   chan struct{}
+	waits   chan struct{}
+	log     *logrus.Entry
+	cancel  context.CancelFunc
+	version prot.ProtocolVersion // touched only by the reader goroutine
+}
+
+// readLoop is the connection's only reader.
+func (c *serverConn) readLoop(ctx context.Context) error {
+	for {
+		hdr, body, err := prot.ReadMessage(c.conn, c.srv.opts.MaxMessageSize)
+		if err != nil {
+			var fe *prot.FramingError
+			if errors.As(err, &fe) {
+				c.log.WithFields(logrus.Fields{"type": fe.Header.Type, "size": fe.Header.Size, "id": fe.Header.ID}).
+					WithError(err).Error("bridge: dropping connection")
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				c.log.WithError(err).Warn("bridge: connection closed mid-message")
+			}
+			return err
+		}
+		req := &Request{Header: hdr, Body: body, Version: c.version}
+		var base prot.MessageBase
+		if json.Unmarshal(body, &base) == nil {
+			req.ContainerID, req.ActivityID = base.ContainerID, base.ActivityID
+		}
+		c.dispatch(ctx, req)
+	}
+}
+
+// dispatch runs the handler of req inline or on its own goroutine.
+//
+// Before negotiation everything runs inline, so a request that follows a
+// NegotiateProtocol sees its result. WaitForProcess always runs on its own
+// because it blocks until a process exits. Otherwise requests run
+// concurrently (bounded by MaxInFlight) unless the server is sequential.
+func (c *serverConn) dispatch(ctx context.Context, req *Request) {
+	h := c.srv.opts.Handler
+	rw := &responseWriter{c: c, req: req}
+	switch {
+	case c.version == prot.PvInvalid:
+		c.serve(ctx, h, rw, req)
+		if rw.negotiated != prot.PvInvalid {
+			c.version = rw.negotiated
+		}
+	case req.Header.Type == prot.ComputeSystemWaitForProcessV1:
+		select {
+		case c.waits <- struct{}{}:
+		default:
+			rw.Error(prot.Errorf(prot.HrFail, "too many outstanding WaitForProcess requests (%d)", cap(c.waits)))
+			return
+		}
+		c.srv.wg.Add(1)
+		go func() {
+			defer func() { <-c.waits; c.srv.wg.Done() }()
+			c.serve(ctx, h, rw, req)
+		}()
+	case c.srv.opts.Sequential:
+		c.serve(ctx, h, rw, req)
+	default:
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		c.srv.wg.Add(1)
+		go func() {
+			defer func() { <-c.slots; c.srv.wg.Done() }()
+			c.serve(ctx, h, rw, req)
+		}()
+	}
+}
+
+// serve calls the handler, turns a panic into an error reply so one bad
+// request cannot take the daemon down, and makes sure exactly one reply is
+// sent.
+func (c *serverConn) serve(ctx context.Context, h Handler, rw *responseWriter, req *Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.WithFields(logrus.Fields{"type": req.Header.Type, "id": req.Header.ID, "panic": p}).
+				Error("bridge: handler panicked")
+			rw.Error(prot.Errorf(prot.HrFail, "internal error handling %s: %v", req.Header.Type, p))
+		}
+		// A no-op when the handler replied.
+		rw.Error(prot.Errorf(prot.HrFail, "handler for %s sent no reply", req.Header.Type))
+	}()
+	h.ServeMsg(ctx, rw, req)
+}
+
+// responseWriter is the ResponseWriter of one request.
+type responseWriter struct {
+	c          *serverConn
+	req        *Request
+	once       sync.Once
+	negotiated prot.ProtocolVersion
+}
+
+func (rw *responseWriter) Respond(resp prot.Response) {
+	rw.once.Do(func() {
+		base := resp.Base()
+		base.Result = 0
+		base.ActivityID = rw.req.ActivityID
+		if n, ok := resp.(*prot.NegotiateProtocolResponse); ok &&
+			rw.req.Header.Type == prot.ComputeSystemNegotiateProtocolV1 {
+			rw.negotiated = prot.ProtocolVersion(n.Version)
+		}
+		rw.send(encodeResponse(resp))
+	})
+}
+
+func (rw *responseWriter) Error(err error) {
+	rw.once.Do(func() {
+		if err == nil {
+			err = errors.New("unspecified failure")
+		}
+		rw.c.log.WithFields(logrus.Fields{
+			"type": rw.req.Header.Type, "id": rw.req.Header.ID, "cid": rw.req.ContainerID,
+			"hresult": prot.HResultOf(err).Hex(),
+		}).WithError(err).Debug("bridge: request failed")
+		b, merr := json.Marshal(errorBody(rw.req.ActivityID, err))
+		if merr != nil {
+			b = []byte(fmt.Sprintf(`{"Result":%d}`, prot.HrFail))
+		}
+		rw.send(b)
+	})
+}
+
+func (rw *responseWriter) send(body []byte) {
+	typ := prot.ResponseIdentifier(rw.req.Header.Type)
+	if err := rw.c.w.write(typ, rw.req.Header.ID, body); err != nil {
+		rw.c.log.WithFields(logrus.Fields{"type": typ, "id": rw.req.Header.ID}).
+			WithError(err).Debug("bridge: reply not delivered")
+	}
+}

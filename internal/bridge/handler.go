@@ -1,0 +1,66 @@
+package bridge
+
+import (
+	"context"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// Request is one message received from the host.
+type Request struct {
+	// Header is the message header as received.
+	Header prot.MessageHeader
+	// Body is the JSON payload. Handlers must not keep it past ServeMsg.
+	Body []byte
+	// Version is the protocol version the connection had negotiated when the
+	// request arrived (prot.PvInvalid before negotiation).
+	Version prot.ProtocolVersion
+	// ContainerID and ActivityID come from the body's base, decoded leniently
+	// before dispatch; both are empty when the body is not a JSON object.
+	ContainerID string
+	ActivityID  string
+}
+
+// ResponseWriter sends the single reply to a request. Only the first call to
+// Respond or Error sends anything; when it returns, the reply has been
+// written to the connection (or the connection has failed), so anything a
+// handler publishes afterwards reaches the host after the reply.
+type ResponseWriter interface {
+	// Respond sends resp as a success; its Result and ActivityId are set by
+	// the writer.
+	Respond(resp prot.Response)
+	// Error sends a base-only failure reply built from err's HRESULT.
+	Error(err error)
+}
+
+// Handler serves one request.
+type Handler interface {
+	ServeMsg(ctx context.Context, w ResponseWriter, r *Request)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(ctx context.Context, w ResponseWriter, r *Request)
+
+// ServeMsg calls f.
+func (f HandlerFunc) ServeMsg(ctx context.Context, w ResponseWriter, r *Request) { f(ctx, w, r) }
+
+// Func adapts the common shape of a handler, one that computes a reply or an
+// error, to a Handler.
+func Func(f func(ctx context.Context, r *Request) (prot.Response, error)) Handler {
+	return HandlerFunc(func(ctx context.Context, w ResponseWriter, r *Request) {
+		resp, err := f(ctx, r)
+		if err != nil {
+			w.Error(err)
+			return
+		}
+		w.Respond(resp)
+	})
+}
+
+// NotImplemented answers every request with E_NOTIMPL, naming the message
+// type as the reference does.
+func NotImplemented() Handler {
+	return HandlerFunc(func(_ context.Context, w ResponseWriter, r *Request) {
+		w.Error(prot.Errorf(prot.HrNotImpl, "bridge: function not supported, header type: %s", r.Header.Type))
+	})
+}

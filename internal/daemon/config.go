@@ -1,0 +1,40 @@
+package daemon
+
+import (
+	"io"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/linux-gcs/gcs/internal/transport"
+)
+
+// DefaultBridgeAddr is where the reference GCS dials its host: vsock CID 2,
+// port 0x40000000.
+const DefaultBridgeAddr = "vsock://2:1073741824"
+
+// DefaultRelayPrefix dials relay ports on the host's vsock CID.
+const DefaultRelayPrefix = "vsock://2"
+
+// Config is everything the daemon needs, already parsed.
+type Config struct {
+	// Bridge is the bridge address: dialed, or listened on when Listen.
+	Bridge transport.Addr
+	// Listen makes the daemon accept host connections on Bridge, one at a
+	// time, instead of dialing it.
+	Listen bool
+	// Stdin and Stdout, when set, carry the bridge instead of Bridge
+	// (the -use-inouterr mode); end of input ends the daemon.
+	Stdin  io.ReadCloser
+	Stdout io.WriteCloser
+	// Relay dials the host's relay ports (process stdio, Plan 9 shares).
+	Relay transport.RelayDialer
+	// V4 enables the protocol handlers; without it every request gets
+	// E_NOTIMPL, as with the reference.
+	V4 bool
+	// Sequential handles requests one at a time (WaitForProcess excepted).
+	Sequential bool
+	// MaxMessageSize bounds inbound messages (0: the bridge default).
+	MaxMessageSize uint32
+	// Log receives the daemon's logs.
+	Log *logrus.Entry
+}
