@@ -145,3 +145,10 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	}
 	return err
 }
+
+// Serving reports whether a connection is being served.
+func (s *Server) Serving() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serving
+}

@@ -1,0 +1,101 @@
+package client_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// header encodes a bare message header.
+func header(typ prot.MessageIdentifier, size uint32, id prot.SequenceID) []byte {
+	b := make([]byte, prot.MessageHeaderSize)
+	binary.LittleEndian.PutUint32(b[0:], uint32(typ))
+	binary.LittleEndian.PutUint32(b[4:], size)
+	binary.LittleEndian.PutUint64(b[8:], uint64(id))
+	return b
+}
+
+// TestProtocolViolationsEndClient checks that every message a well-behaved
+// GCS cannot send ends the client: the pending call fails with the reason,
+// Done is closed, Err explains, and Notifications is closed.
+func TestProtocolViolationsEndClient(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     []client.Option
+		inject   func(f *fakeGCS, pending request) error
+		answered bool   // the pending call itself got a valid answer first
+		want     string // substring of Err()
+		protocol bool   // Err() is a *client.ProtocolError
+	}{
+		{name: "unmatched response id", inject: func(f *fakeGCS, p request) error {
+			return f.send(prot.ResponseIdentifier(p.header.Type), p.header.ID+7, []byte(`{"Result":0}`))
+		}, want: "response id 7 matches no pending request", protocol: true},
+		{name: "duplicate response", answered: true, inject: func(f *fakeGCS, p request) error {
+			if err := f.reply(p, ok()); err != nil {
+				return err
+			}
+			return f.reply(p, ok())
+		}, want: "response id 0 matches no pending request", protocol: true},
+		{name: "size below header", inject: func(f *fakeGCS, p request) error {
+			return f.write(header(prot.ComputeSystemResponseStartV1, 15, 0))
+		}, want: "size smaller than the header"},
+		{name: "size above default limit", inject: func(f *fakeGCS, p request) error {
+			return f.write(header(prot.ComputeSystemResponseStartV1, prot.MaxOutboundMessageSize+1, 0))
+		}, want: "size 65537, id 0): size above the limit of 65536 bytes"},
+		{name: "size above configured limit", opts: []client.Option{client.WithMaxMessageSize(1024)},
+			inject: func(f *fakeGCS, p request) error {
+				return f.write(header(prot.ComputeSystemResponseStartV1, 1025, 0))
+			}, want: "size above the limit of 1024 bytes"},
+		{name: "request from the GCS", inject: func(f *fakeGCS, p request) error {
+			return f.send(prot.ComputeSystemStartV1, 0, []byte(`{}`))
+		}, want: "neither a response nor a notification", protocol: true},
+		{name: "notification of unknown type", inject: func(f *fakeGCS, p request) error {
+			return f.send(0x30100201, 0, []byte(`{}`))
+		}, want: "unknown notification type (message type 0x30100201", protocol: true},
+		{name: "notification with an id", inject: func(f *fakeGCS, p request) error {
+			return f.send(prot.ComputeSystemNotificationV1, 5, []byte(`{}`))
+		}, want: "notification with a non-zero id", protocol: true},
+		{name: "undecodable notification", inject: func(f *fakeGCS, p request) error {
+			return f.send(prot.ComputeSystemNotificationV1, 0, []byte(`{"Result":"x"}`))
+		}, want: "undecodable notification body", protocol: true},
+		{name: "connection closed by the GCS", inject: func(f *fakeGCS, p request) error {
+			return f.conn.Close()
+		}, want: "bridge connection closed by the GCS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := newPair(t, tt.opts...)
+			ch := goCall(func() error { return c.Start(testContext(t), "c1") })
+			pending := f.mustRecv(t)
+			if err := tt.inject(f, pending); err != nil {
+				t.Fatalf("inject: %v", err)
+			}
+			waitDone(t, c)
+			cerr := c.Err()
+			if cerr == nil || !strings.Contains(cerr.Error(), tt.want) {
+				t.Fatalf("Err() = %v, want it to contain %q", cerr, tt.want)
+			}
+			var pe *client.ProtocolError
+			if got := errors.As(cerr, &pe); got != tt.protocol {
+				t.Errorf("Err() is a *ProtocolError: %v, want %v", got, tt.protocol)
+			}
+			callErr := waitResult(t, ch)
+			switch {
+			case tt.answered && callErr != nil:
+				t.Errorf("answered call failed: %v", callErr)
+			case !tt.answered && !errors.Is(callErr, cerr):
+				t.Errorf("pending call returned %v, want it to wrap %v", callErr, cerr)
+			}
+			if err := c.Start(testContext(t), "c1"); !errors.Is(err, cerr) {
+				t.Errorf("call after the failure returned %v, want it to wrap %v", err, cerr)
+			}
+			if _, open := <-c.Notifications(); open {
+				t.Error("Notifications channel still open")
+			}
+		})
+	}
+}

@@ -1,0 +1,161 @@
+package main
+
+// The fake GCS in this file is the far end of the bridge, which gcsctl
+// alone cannot reach: just enough of a peer (negotiation state, DumpStacks,
+// one error reply, E_NOTIMPL for the rest) to run commands in-process
+// against a real unix socket. It is a test boundary, not a model of the
+// daemon; the real GCS is tested end to end elsewhere.
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// fakeStacks is the GuestStacks text of the fake.
+const fakeStacks = "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:12 +0x1d\n"
+
+// seenRequest is one request the fake received.
+type seenRequest struct {
+	header prot.MessageHeader
+	body   []byte
+}
+
+// fakeGCS records the requests it serves.
+type fakeGCS struct {
+	mu   sync.Mutex
+	seen []seenRequest
+}
+
+// requests returns the requests received so far.
+func (f *fakeGCS) requests() []seenRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]seenRequest(nil), f.seen...)
+}
+
+// types returns the types of the requests received so far.
+func (f *fakeGCS) types() []prot.MessageIdentifier {
+	var ts []prot.MessageIdentifier
+	for _, r := range f.requests() {
+		ts = append(ts, r.header.Type)
+	}
+	return ts
+}
+
+// listenFake serves every connection made to a fresh unix socket and
+// returns the socket's address.
+func listenFake(t *testing.T) (*fakeGCS, string) {
+	t.Helper()
+	path := socketPath(t)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	f := &fakeGCS{}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = conn.Close() })
+			go f.serve(conn)
+		}
+	}()
+	return f, "unix://" + path
+}
+
+// dialFake connects a fake GCS to path once something listens there, as
+// the real GCS dials the host.
+func dialFake(t *testing.T, path string) *fakeGCS {
+	t.Helper()
+	f := &fakeGCS{}
+	go func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			conn, err := net.Dial("unix", path)
+			if err != nil {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			defer conn.Close()
+			f.serve(conn)
+			return
+		}
+	}()
+	return f
+}
+
+// serve answers the requests of one connection, in order.
+func (f *fakeGCS) serve(conn net.Conn) {
+	negotiated := false
+	for {
+		h, body, err := prot.ReadMessage(conn, 1<<20)
+		if err != nil {
+			return
+		}
+		f.mu.Lock()
+		f.seen = append(f.seen, seenRequest{h, body})
+		f.mu.Unlock()
+		b, _ := json.Marshal(f.answer(&negotiated, h.Type, body))
+		if _, err := conn.Write(prot.AppendMessage(nil, prot.ResponseIdentifier(h.Type), h.ID, b)); err != nil {
+			return
+		}
+	}
+}
+
+// answer builds the response body of one request.
+func (f *fakeGCS) answer(negotiated *bool, typ prot.MessageIdentifier, body []byte) any {
+	var base prot.MessageBase
+	_ = json.Unmarshal(body, &base)
+	fail := func(err error) any { return prot.ErrorResponse(base.ActivityID, err) }
+	switch {
+	case typ == prot.ComputeSystemNegotiateProtocolV1 && !*negotiated:
+		var req prot.NegotiateProtocol
+		if err := prot.UnmarshalJSON(body, &req); err != nil {
+			return fail(err)
+		}
+		if req.MinimumVersion > 4 || req.MaximumVersion < 4 {
+			return fail(prot.NewError(prot.HrVmcomputeUnsupportedProt))
+		}
+		*negotiated = true
+		return &prot.NegotiateProtocolResponse{
+			MessageResponseBase: prot.MessageResponseBase{ActivityID: base.ActivityID},
+			Version:             4,
+			Capabilities:        prot.LinuxCapabilities(),
+		}
+	case !*negotiated:
+		return fail(prot.NewError(prot.HrNotImpl))
+	case typ == prot.ComputeSystemDumpStacksV1:
+		return &prot.DumpStacksResponse{
+			MessageResponseBase: prot.MessageResponseBase{ActivityID: base.ActivityID},
+			GuestStacks:         fakeStacks,
+		}
+	case typ == prot.ComputeSystemStartV1 && base.ContainerID == "missing":
+		return fail(prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found", base.ContainerID))
+	}
+	return fail(prot.NewError(prot.HrNotImpl))
+}
+
+// socketPath returns a unix socket path in a fresh directory that is short
+// enough for sun_path.
+func socketPath(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if len(dir) > 80 {
+		var err error
+		if dir, err = os.MkdirTemp("", "gcsctl"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	}
+	return filepath.Join(dir, "bridge.sock")
+}

@@ -1,0 +1,196 @@
+package test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/linux-gcs/gcs/client"
+)
+
+// gcsBinary is the path of the gcs binary built once by TestMain.
+var gcsBinary string
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(echoPeerEnv); mode != "" {
+		os.Exit(runEchoPeer(mode))
+	}
+	dir, err := os.MkdirTemp("", "gcs-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	gcsBinary = filepath.Join(dir, "gcs")
+	build := exec.Command("go", "build", "-trimpath", "-o", gcsBinary, "github.com/linux-gcs/gcs/cmd/gcs")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build gcs:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// gcsProc is a gcs daemon started by a test.
+type gcsProc struct {
+	cmd    *exec.Cmd
+	stderr *strings.Builder
+	done   chan error
+}
+
+// Pid returns the daemon's pid.
+func (g *gcsProc) Pid() int { return g.cmd.Process.Pid }
+
+// startGCS starts the gcs binary with args and registers its termination.
+func startGCS(t testing.TB, stdin io.Reader, stdout io.Writer, args ...string) *gcsProc {
+	t.Helper()
+	cmd := exec.Command(gcsBinary, args...)
+	var stderr strings.Builder
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &lockedWriter{b: &stderr}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start gcs: %v", err)
+	}
+	g := &gcsProc{cmd: cmd, stderr: &stderr, done: make(chan error, 1)}
+	go func() { g.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case <-g.done:
+		default:
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-g.done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-g.done
+			}
+		}
+		if t.Failed() {
+			t.Logf("gcs log:\n%s", g.log())
+		}
+	})
+	return g
+}
+
+func (g *gcsProc) log() string {
+	if lw, ok := g.cmd.Stderr.(*lockedWriter); ok {
+		return lw.String()
+	}
+	return ""
+}
+
+// wait returns the daemon's exit, failing the test if it takes too long.
+func (g *gcsProc) wait(t testing.TB, d time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-g.done:
+		g.done <- err
+		return err
+	case <-time.After(d):
+		t.Fatalf("gcs did not exit within %v", d)
+		return nil
+	}
+}
+
+// rssKiB reads the daemon's resident set size.
+func (g *gcsProc) rssKiB(t testing.TB) int {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", g.Pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// listenGCS starts gcs listening on a unix socket and returns its address.
+func listenGCS(t testing.TB, extra ...string) (*gcsProc, string) {
+	t.Helper()
+	dir := t.TempDir()
+	addr := "unix://" + filepath.Join(dir, "bridge.sock")
+	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
+		"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, extra...)
+	g := startGCS(t, nil, nil, args...)
+	return g, addr
+}
+
+// dialGCS connects a client to addr, retrying while the daemon starts.
+func dialGCS(t testing.TB, addr string) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		c, err := client.Dial(ctx, addr)
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("connect to gcs at %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stdioGCS starts gcs with the bridge on its stdin/stdout and returns a
+// client over the pipes.
+func stdioGCS(t testing.TB, extra ...string) (*gcsProc, *client.Client) {
+	t.Helper()
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	args := append([]string{"-v4", "-loglevel", "debug", "-use-inouterr",
+		"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, extra...)
+	g := startGCS(t, inR, outW, args...)
+	inR.Close()
+	outW.Close()
+	c := client.New(pipeConn{r: outR, w: inW})
+	t.Cleanup(func() { c.Close() })
+	return g, c
+}
+
+// pipeConn joins the two pipe ends the host holds into one stream.
+type pipeConn struct {
+	r *os.File
+	w *os.File
+}
+
+func (p pipeConn) Read(b []byte) (int, error)  { return p.r.Read(b) }
+func (p pipeConn) Write(b []byte) (int, error) { return p.w.Write(b) }
+func (p pipeConn) Close() error {
+	p.w.Close()
+	return p.r.Close()
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
