@@ -64,13 +64,18 @@ func UnmarshalContainerModifySettings(b []byte) (*ContainerModifySettings, error
 	}
 	newSettings, ok := settingsFactory[req.ResourceType]
 	if !ok {
-		return msg, Errorf(HrFail, "invalid ResourceType %q", req.ResourceType)
+		return msg, Errorf(HrFail, "invalid ResourceType '%s'", req.ResourceType)
 	}
 	settings := newSettings()
-	if len(req.Settings) > 0 {
+	switch {
+	case len(req.Settings) > 0:
 		if err := UnmarshalJSON(req.Settings, settings); err != nil {
 			return msg, fmt.Errorf("decode %s settings: %w", req.ResourceType, err)
 		}
+	case req.ResourceType != ResourceTypePodCgroupMemoryLimit:
+		// As in the reference, absent Settings fail to decode (null does not).
+		return msg, fmt.Errorf("decode %s settings: %w", req.ResourceType,
+			Errorf(HrVmcomputeInvalidJSON, "missing Settings"))
 	}
 	mr.Settings = settings
 	msg.Request = mr

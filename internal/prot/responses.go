@@ -38,6 +38,9 @@ const unknownLine = 0xffffffff
 // Result is err's HRESULT (E_FAIL when it carries none) and a single
 // ErrorRecord repeats it with the error text.
 func ErrorResponse(activityID string, err error) *MessageResponseBase {
+	if err == nil {
+		err = NewError(HrFail)
+	}
 	hr := HResultOf(err)
 	if hr == HrOK {
 		hr = HrFail
