@@ -30,7 +30,10 @@ func TestNotificationWhileDisconnectedArrivesAfterReconnect(t *testing.T) {
 	relay, _ := transport.ParseRelay("unix://" + dir)
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	d := daemon.New(daemon.Config{Bridge: bridgeAddr, Relay: relay, V4: true, Log: logrus.NewEntry(log)})
+	d, err := daemon.New(daemon.Config{Bridge: bridgeAddr, Relay: relay, V4: true, Log: logrus.NewEntry(log)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()

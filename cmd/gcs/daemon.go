@@ -4,8 +4,14 @@ import (
 	"github.com/linux-gcs/gcs/internal/daemon"
 )
 
-// newDaemon builds the daemon from its configuration. Later the host state
-// (containers, storage, network) is created here from the remaining flags.
-func newDaemon(cfg daemon.Config, _ *options) (*daemon.Daemon, error) {
-	return daemon.New(cfg), nil
+// newDaemon builds the daemon: the flags that size the host state are
+// copied into its configuration here.
+func newDaemon(cfg daemon.Config, o *options) (*daemon.Daemon, error) {
+	cfg.Root = o.root
+	cfg.Runtime = o.runtime
+	cfg.ShutdownAction = o.shutdownAction
+	cfg.CgroupParent = o.cgroupParent
+	cfg.GCSMemoryLimit = int64(min(o.gcsMemLimitBytes, 1<<62))
+	cfg.RootMemoryReserve = int64(min(o.rootMemReserveBytes, 1<<62))
+	return daemon.New(cfg)
 }

@@ -35,6 +35,20 @@ type Config struct {
 	Sequential bool
 	// MaxMessageSize bounds inbound messages (0: the bridge default).
 	MaxMessageSize uint32
+	// Root is the state directory: bundles in Root/c/<id>, the OCI
+	// runtime's state in Root/runtime.
+	Root string
+	// Runtime is the OCI runtime binary (runc or crun).
+	Runtime string
+	// ShutdownAction is what Shutdown of the utility VM does: "poweroff"
+	// or "exit".
+	ShutdownAction string
+	// CgroupParent is the cgroup under which gcs, pods and the containers
+	// live.
+	CgroupParent string
+	// GCSMemoryLimit and RootMemoryReserve size the gcs and pods cgroups.
+	GCSMemoryLimit    int64
+	RootMemoryReserve int64
 	// Log receives the daemon's logs.
 	Log *logrus.Entry
 }

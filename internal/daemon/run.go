@@ -6,11 +6,18 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
+	"github.com/linux-gcs/gcs/internal/cgroup"
+	"github.com/linux-gcs/gcs/internal/hcsv2"
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/reaper"
+	"github.com/linux-gcs/gcs/internal/runtime"
 	"github.com/linux-gcs/gcs/internal/transport"
 )
 
@@ -19,15 +26,26 @@ import (
 // hammered.
 const redialDelay = 100 * time.Millisecond
 
+// teardownTimeout bounds the clean-up of containers when the daemon stops.
+const teardownTimeout = 60 * time.Second
+
 // Daemon is a configured GCS.
 type Daemon struct {
-	cfg    Config
-	log    *logrus.Entry
-	server *bridge.Server
+	cfg     Config
+	log     *logrus.Entry
+	server  *bridge.Server
+	host    *hcsv2.Host
+	reaper  *reaper.Reaper
+	cgroups *cgroup.Manager
+
+	stopOnce sync.Once
+	stop     chan struct{} // closed by the "exit" shutdown action
 }
 
-// New builds a Daemon from cfg.
-func New(cfg Config) *Daemon {
+// New builds a Daemon from cfg: the reaper (the daemon becomes the child
+// subreaper), the cgroup layout, the OCI runtime and the host state. A
+// configuration without Root serves the bridge alone.
+func New(cfg Config) (*Daemon, error) {
 	log := cfg.Log
 	if log == nil {
 		log = logrus.NewEntry(logrus.StandardLogger())
@@ -35,30 +53,123 @@ func New(cfg Config) *Daemon {
 	if !cfg.V4 {
 		log.Warn("started without -v4: every request will be answered with E_NOTIMPL, as the reference does")
 	}
-	srv := bridge.NewServer(bridge.Options{
-		Handler:        routes(cfg),
+	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{})}
+	if cfg.Root != "" {
+		if err := d.buildHost(); err != nil {
+			d.close()
+			return nil, err
+		}
+	}
+	d.server = bridge.NewServer(bridge.Options{
+		Handler:        routes(cfg, d.host),
 		Sequential:     cfg.Sequential,
 		MaxMessageSize: cfg.MaxMessageSize,
 		Log:            log,
 	})
-	return &Daemon{cfg: cfg, log: log, server: srv}
+	return d, nil
+}
+
+func (d *Daemon) buildHost() error {
+	rp, err := reaper.New(d.log.WithField("component", "reaper"))
+	if err != nil {
+		return fmt.Errorf("start the reaper: %w", err)
+	}
+	d.reaper = rp
+	cg, err := cgroup.New(cgroup.Options{
+		Parent:            d.cfg.CgroupParent,
+		GCSMemoryLimit:    d.cfg.GCSMemoryLimit,
+		RootMemoryReserve: d.cfg.RootMemoryReserve,
+		MoveSelf:          true,
+		Log:               d.log.WithField("component", "cgroup"),
+	})
+	if err != nil {
+		return fmt.Errorf("set up cgroups under %q: %w", d.cfg.CgroupParent, err)
+	}
+	d.cgroups = cg
+	rtBinary := d.cfg.Runtime
+	if rtBinary == "" {
+		rtBinary = "runc"
+	}
+	rt := &runtime.Runtime{
+		Command: rtBinary,
+		Root:    filepath.Join(d.cfg.Root, "runtime"),
+		Reaper:  rp,
+		Log:     d.log.WithField("component", "runtime"),
+		Started: d.moveOutOfGCSCgroup,
+	}
+	d.host = hcsv2.NewHost(hcsv2.Options{
+		Root:       d.cfg.Root,
+		Runtime:    rt,
+		Reaper:     rp,
+		Cgroups:    cg,
+		Relay:      d.cfg.Relay,
+		Notify:     func(n *prot.ContainerNotification) error { return d.server.Notify(n) },
+		ShutdownVM: d.shutdownVM,
+		Started:    d.moveOutOfGCSCgroup,
+		Log:        d.log,
+	})
+	return nil
+}
+
+// moveOutOfGCSCgroup puts a process the daemon started into the runtime
+// cgroup, so that the daemon's memory limit bounds only the daemon.
+func (d *Daemon) moveOutOfGCSCgroup(pid int) {
+	if err := d.cgroups.AddRuntimeProcess(pid); err != nil {
+		d.log.WithError(err).WithField("child", pid).Warn("move child out of the gcs cgroup")
+	}
 }
 
 // Server returns the bridge server, through which host state publishes
 // notifications.
 func (d *Daemon) Server() *bridge.Server { return d.server }
 
-// Run serves the bridge until ctx ends (nil is returned) or, in stdio mode,
-// until the host closes the input (nil as well). Connection failures in dial
-// and listen modes are logged and followed by a new connection.
+// Run serves the bridge until ctx ends or the utility VM is shut down with
+// the "exit" action (nil is returned) or, in stdio mode, until the host
+// closes the input (nil as well). Connection failures in dial and listen
+// modes are logged and followed by a new connection. On return every
+// container has been torn down.
 func (d *Daemon) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-d.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var err error
 	switch {
 	case d.cfg.Stdin != nil:
-		return d.runStdio(ctx)
+		err = d.runStdio(ctx)
 	case d.cfg.Listen:
-		return d.runListen(ctx)
+		err = d.runListen(ctx)
 	default:
-		return d.runDial(ctx)
+		err = d.runDial(ctx)
+	}
+	d.close()
+	return err
+}
+
+// close tears down the containers and releases the cgroups and reaper.
+func (d *Daemon) close() {
+	if d.host != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
+		if err := d.host.Close(ctx); err != nil {
+			d.log.WithError(err).Warn("tear down containers")
+		}
+		cancel()
+		d.host = nil
+	}
+	if d.cgroups != nil {
+		if err := d.cgroups.Close(); err != nil {
+			d.log.WithError(err).Warn("remove cgroups")
+		}
+		d.cgroups = nil
+	}
+	if d.reaper != nil {
+		d.reaper.Close()
+		d.reaper = nil
 	}
 }
 

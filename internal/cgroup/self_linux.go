@@ -1,0 +1,108 @@
+package cgroup
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+)
+
+// moveSelfIn moves the calling process into gcs in every hierarchy the
+// Manager owns, remembering where it was.
+func (m *Manager) moveSelfIn() error {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		return fmt.Errorf("read own cgroups: %w", err)
+	}
+	defer f.Close()
+	cur, err := parseProcCgroup(f, m.sys.l)
+	if err != nil {
+		return fmt.Errorf("read own cgroups: %w", err)
+	}
+	pid := strconv.Itoa(os.Getpid())
+	m.sys.selfFrom = map[string]string{}
+	for _, mnt := range m.ownedMounts() {
+		from, ok := cur[mnt]
+		if !ok {
+			continue
+		}
+		procs := filepath.Join(mnt, m.gcsPath(), "cgroup.procs")
+		if err := writeFile(procs, pid); err != nil {
+			return fmt.Errorf("move the daemon into %s: %w", filepath.Dir(procs), err)
+		}
+		m.sys.selfFrom[mnt] = from
+	}
+	return nil
+}
+
+// moveSelfBack returns the process to the cgroups it had before New.
+func (m *Manager) moveSelfBack() error {
+	pid := strconv.Itoa(os.Getpid())
+	var errs []error
+	for mnt, from := range m.sys.selfFrom {
+		procs := filepath.Join(mnt, from, "cgroup.procs")
+		if err := writeFile(procs, pid); err != nil {
+			errs = append(errs, fmt.Errorf("move the daemon back to %s: %w", filepath.Dir(procs), err))
+			continue
+		}
+		m.log.WithFields(logrus.Fields{"cgroup": filepath.Dir(procs)}).Debug("daemon left gcs cgroup")
+	}
+	return errors.Join(errs...)
+}
+
+// parseProcCgroup maps each mount point of l to the cgroup path a
+// /proc/<pid>/cgroup document names for it.
+func parseProcCgroup(r io.Reader, l *layout) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		id, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		ctrls, p, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		if id == "0" && ctrls == "" {
+			if l.unified != "" {
+				out[l.unified] = p
+			}
+			continue
+		}
+		list := strings.Split(ctrls, ",")
+		slices.Sort(list)
+		for _, h := range l.v1 {
+			if slices.Equal(h.controllers, list) {
+				out[h.mount] = p
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+// AddRuntimeProcess moves pid, a process the daemon started that is not part
+// of the daemon (an OCI runtime invocation, a utility-VM process), into the
+// runtime cgroup, a sibling of gcs: the daemon's memory limit must bound the
+// daemon, not the runtimes it runs in parallel, which would otherwise get
+// the daemon killed by its own cgroup's OOM killer. Call it right after the
+// process starts, before it allocates much.
+func (m *Manager) AddRuntimeProcess(pid int) error {
+	p := strconv.Itoa(pid)
+	var errs []error
+	for _, mnt := range m.ownedMounts() {
+		procs := filepath.Join(mnt, m.runtimePath(), "cgroup.procs")
+		if err := writeFile(procs, p); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("move process %d into %s: %w", pid, filepath.Dir(procs), err))
+		}
+	}
+	return errors.Join(errs...)
+}

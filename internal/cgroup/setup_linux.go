@@ -1,0 +1,163 @@
+package cgroup
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// system is the Linux state of a Manager, fixed once New returns.
+type system struct {
+	l *layout
+	// missingTop maps each mount point to the topmost directory of the
+	// parent chain that did not exist before New ("" if the parent did).
+	missingTop map[string]string
+	// selfFrom maps each mount point to the cgroup the process left when
+	// New moved it into gcs.
+	selfFrom map[string]string
+	// v1 are the v1 hierarchies Stats reads.
+	v1 v1Mounts
+	// hugeSizes are the huge page sizes ("2MB", "1GB") of the machine.
+	hugeSizes []string
+}
+
+// setup makes the layout: directories, controllers, the daemon's move into
+// gcs and the memory limits.
+func (m *Manager) setup() error {
+	l, err := detectLayout()
+	if err != nil {
+		return err
+	}
+	m.sys.l = l
+	m.mode = "v1"
+	if l.v2 {
+		m.mode = "v2"
+	}
+	m.sys.missingTop = map[string]string{}
+	for _, mnt := range l.mounts() {
+		top, err := firstMissing(mnt, m.parent)
+		if err != nil {
+			return err
+		}
+		m.sys.missingTop[mnt] = top
+	}
+	for _, mnt := range m.ownedMounts() {
+		for _, name := range []string{gcsName, podsName, runtimeName} {
+			dir := filepath.Join(mnt, m.parent, name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("make cgroup %s: %w", dir, err)
+			}
+		}
+	}
+	if h, ok := l.controller("cpuset"); ok {
+		for _, rel := range []string{m.gcsPath(), m.podsPath(), m.runtimePath()} {
+			if err := initCpuset(h.mount, rel); err != nil {
+				return err
+			}
+		}
+	}
+	if m.moveSelf {
+		if err := m.moveSelfIn(); err != nil {
+			return err
+		}
+	}
+	if l.v2 {
+		// Down to pods itself, so that container cgroups get them too.
+		if err := enableControllers(l.unified, m.podsPath(), m.log); err != nil {
+			return err
+		}
+	}
+	if err := m.setMemoryLimit(m.gcsPath(), m.gcsLimit); err != nil {
+		return fmt.Errorf("set gcs memory limit to %d: %w", m.gcsLimit, err)
+	}
+	if err := m.RecomputePodsMemoryLimit(); err != nil {
+		return err
+	}
+	m.sys.hugeSizes, err = hugePageSizes()
+	if err != nil {
+		return err
+	}
+	if !l.v2 {
+		m.sys.v1 = newV1Mounts(l)
+	}
+	return nil
+}
+
+// ownedMounts are the hierarchies where the Manager makes gcs and pods: the
+// v1 ones, or the unified one in v2 mode (never the hybrid cgroup2 mount).
+func (m *Manager) ownedMounts() []string {
+	if m.sys.l.v2 {
+		return []string{m.sys.l.unified}
+	}
+	var out []string
+	for _, h := range m.sys.l.v1 {
+		out = append(out, h.mount)
+	}
+	return out
+}
+
+// firstMissing returns the topmost directory of the cgroup path rel that does
+// not exist under mnt, or "" if rel exists.
+func firstMissing(mnt, rel string) (string, error) {
+	cur := "/"
+	for _, part := range strings.Split(strings.Trim(rel, "/"), "/") {
+		if part == "" {
+			continue
+		}
+		cur = path.Join(cur, part)
+		_, err := os.Lstat(filepath.Join(mnt, cur))
+		if errors.Is(err, fs.ErrNotExist) {
+			return cur, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("look for cgroup %s: %w", filepath.Join(mnt, cur), err)
+		}
+	}
+	return "", nil
+}
+
+// initCpuset fills empty cpuset.cpus and cpuset.mems from the parent on every
+// level of rel, top down: a v1 cpuset cgroup without them admits no process.
+func initCpuset(mnt, rel string) error {
+	cur := mnt
+	for _, part := range strings.Split(strings.Trim(rel, "/"), "/") {
+		if part == "" {
+			continue
+		}
+		parent := cur
+		cur = filepath.Join(cur, part)
+		for _, file := range []string{"cpuset.cpus", "cpuset.mems"} {
+			if err := inheritFile(parent, cur, file); err != nil {
+				return fmt.Errorf("initialise %s: %w", filepath.Join(cur, file), err)
+			}
+		}
+	}
+	return nil
+}
+
+// inheritFile copies file from parent to dir when dir's copy is empty.
+func inheritFile(parent, dir, file string) error {
+	own, err := readBuf(filepath.Join(dir, file), nil)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(own))) > 0 {
+		return nil
+	}
+	val, err := readBuf(filepath.Join(parent, file), nil)
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, file), strings.TrimSpace(string(val)))
+}
+
+// isErrno reports whether err carries the errno.
+func isErrno(err error, errno syscall.Errno) bool {
+	var e syscall.Errno
+	return errors.As(err, &e) && e == errno
+}

@@ -1,0 +1,156 @@
+package cgroup
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// rmdirTries bounds the retries of a busy rmdir: a cgroup stays busy for a
+// moment after its last process died, while the kernel tears it down.
+const rmdirTries = 12
+
+// teardown undoes setup: the daemon leaves gcs, then gcs, an empty pods and
+// the parent chain New created are removed in every hierarchy.
+func (m *Manager) teardown() error {
+	if m.sys.l == nil {
+		return nil
+	}
+	var errs []error
+	if m.sys.selfFrom != nil {
+		if err := m.moveSelfBack(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, mnt := range m.sys.l.mounts() {
+		for _, rel := range []string{m.gcsPath(), m.runtimePath()} {
+			if err := rmdirRetry(filepath.Join(mnt, rel)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		pods := filepath.Join(mnt, m.podsPath())
+		busy, err := hasChildCgroups(pods)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if busy {
+			m.log.WithFields(logrus.Fields{"cgroup": pods}).Info("container cgroups remain; pods cgroup kept")
+			continue
+		}
+		if err := rmdirRetry(pods); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := removeMadeParents(mnt, m.parent, m.sys.missingTop[mnt]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeMadeParents removes the empty directories of the cgroup path rel, up
+// to top (the first one that did not exist before New); top == "" means none.
+func removeMadeParents(mnt, rel, top string) error {
+	if top == "" {
+		return nil
+	}
+	for dir := rel; ; dir = path.Dir(dir) {
+		full := filepath.Join(mnt, dir)
+		busy, err := hasChildCgroups(full)
+		if err != nil {
+			return err
+		}
+		if busy {
+			return nil
+		}
+		if err := rmdirRetry(full); err != nil {
+			return err
+		}
+		if dir == top || dir == "/" {
+			return nil
+		}
+	}
+}
+
+// remove removes the cgroup tree at p in every hierarchy.
+func (m *Manager) remove(p string) error {
+	var errs []error
+	for _, mnt := range m.sys.l.mounts() {
+		if err := rmTree(filepath.Join(mnt, p)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rmTree removes a cgroup directory and its child cgroups, deepest first. A
+// missing directory is fine.
+func rmTree(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list cgroup %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if err := rmTree(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return rmdirRetry(dir)
+}
+
+// rmdirRetry removes one cgroup directory, retrying while it is busy. A
+// missing directory is fine.
+func rmdirRetry(dir string) error {
+	delay := time.Millisecond
+	for i := 0; ; i++ {
+		err := syscall.Rmdir(dir)
+		switch {
+		case err == nil, errors.Is(err, syscall.ENOENT):
+			return nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case !errors.Is(err, syscall.EBUSY) || i == rmdirTries-1 || holdsProcesses(dir):
+			return &os.PathError{Op: "rmdir", Path: dir, Err: err}
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 50*time.Millisecond)
+	}
+}
+
+// hasChildCgroups reports whether a cgroup directory has child cgroups; a
+// missing directory has none.
+func hasChildCgroups(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("list cgroup %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// holdsProcesses reports whether live processes keep a cgroup busy, as
+// opposed to dead ones the kernel has not finished releasing.
+func holdsProcesses(dir string) bool {
+	b, err := readBuf(filepath.Join(dir, "cgroup.procs"), nil)
+	return err == nil && len(appendPids(nil, b)) > 0
+}

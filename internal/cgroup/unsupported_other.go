@@ -1,0 +1,43 @@
+//go:build !linux
+
+package cgroup
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// system holds nothing outside Linux.
+type system struct{}
+
+// errUnsupported reports that cgroups exist only on Linux.
+func errUnsupported() error {
+	return fmt.Errorf("cgroups are not supported on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+}
+
+// setup is not supported outside Linux.
+func (m *Manager) setup() error { return errUnsupported() }
+
+// teardown has nothing to undo outside Linux.
+func (m *Manager) teardown() error { return nil }
+
+// setMemoryLimit is not supported outside Linux.
+func (m *Manager) setMemoryLimit(string, int64) error { return errUnsupported() }
+
+// stats is not supported outside Linux.
+func (m *Manager) stats(string) (*prot.Metrics, error) { return nil, errUnsupported() }
+
+// pids is not supported outside Linux.
+func (m *Manager) pids(string) ([]uint32, error) { return nil, errUnsupported() }
+
+// remove is not supported outside Linux.
+func (m *Manager) remove(string) error { return errUnsupported() }
+
+// totalRAM is not supported outside Linux.
+func totalRAM() (int64, error) { return 0, errUnsupported() }
+
+// AddRuntimeProcess is not supported outside Linux.
+func (m *Manager) AddRuntimeProcess(int) error { return errUnsupported() }

@@ -1,0 +1,189 @@
+package hcsv2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/containerd/console"
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/stdio"
+)
+
+// Container is one container the host created.
+type Container struct {
+	host       *Host
+	log        *logrus.Entry
+	id         string
+	activityID string // Create's, echoed in the exit notification
+	bundle     string
+	scratch    string
+	rootfs     string
+	spec       *oci.Spec
+	kind       containerKind
+	cgroupPath string
+	ownsPidNS  bool
+
+	// initIO is the init's stdio, made at Create and connected at start.
+	initPipes  *stdio.PipeRelay
+	initTTY    *stdio.ConsoleSocket
+	initMaster console.Console
+	init       *process
+
+	mu       sync.Mutex
+	created  bool
+	started  bool
+	deleted  bool
+	exitType prot.NotificationType
+	execs    map[uint32]*process
+
+	// Bookkeeping of waits on the init, so that the notification follows
+	// every wait reply (see notify.go).
+	initWaiters  int
+	initAnswered int
+	waitEvents   chan struct{}
+}
+
+func newContainer(h *Host, id, activityID string) *Container {
+	return &Container{
+		host:       h,
+		log:        h.log.WithField("cid", id),
+		id:         id,
+		activityID: activityID,
+		exitType:   prot.NtUnexpectedExit,
+		execs:      make(map[uint32]*process),
+		waitEvents: make(chan struct{}, 1),
+	}
+}
+
+func (c *Container) isCreated() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.created
+}
+
+// markDeleted records that the host no longer tracks the container, so its
+// exit is never notified, and wakes the exit watch if it is waiting.
+func (c *Container) markDeleted() {
+	c.mu.Lock()
+	c.deleted = true
+	c.mu.Unlock()
+	select {
+	case c.waitEvents <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Container) isStarted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.started
+}
+
+// process finds pid among the container's init and live execs.
+func (c *Container) process(pid uint32) (*process, error) {
+	if c.init != nil && c.init.pid == pid {
+		return c.init, nil
+	}
+	c.mu.Lock()
+	p, ok := c.execs[pid]
+	c.mu.Unlock()
+	if !ok {
+		return nil, prot.Errorf(prot.HrElementNotFound, "process %d not found in container %s", pid, c.id)
+	}
+	return p, nil
+}
+
+// releaseExec drops an exec after its exit was delivered.
+func (c *Container) releaseExec(p *process) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.execs[p.pid] == p {
+		delete(c.execs, p.pid)
+	}
+}
+
+// setExitType records how the container is being stopped, returning the
+// previous value so a failed kill can restore it.
+func (c *Container) setExitType(t prot.NotificationType) prot.NotificationType {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prev := c.exitType
+	c.exitType = t
+	return prev
+}
+
+// kill signals every process of the container. The exit type is recorded
+// before the signal is sent, so the notification can never observe the
+// exit without it; a failed delivery restores the old type.
+func (c *Container) kill(ctx context.Context, sig int, exitType prot.NotificationType) error {
+	prev := c.setExitType(exitType)
+	err := c.host.opts.Runtime.Kill(ctx, c.id, sigOf(sig), true)
+	if err == nil {
+		return nil
+	}
+	c.mu.Lock()
+	if c.exitType == exitType {
+		c.exitType = prev
+	}
+	c.mu.Unlock()
+	switch {
+	case errors.Is(err, runtime.ErrNotRunning):
+		return prot.WithHResult(prot.HrVmcomputeAlreadyStopped, err)
+	case errors.Is(err, runtime.ErrNotFound):
+		return prot.WithHResult(prot.HrVmcomputeSystemNotFound, err)
+	}
+	return prot.WithHResult(prot.HrFail, err)
+}
+
+// teardown kills and deletes the container and removes what the GCS made
+// for it. Used by DeleteContainerState's force path and on daemon exit.
+func (c *Container) teardown(ctx context.Context) error {
+	c.markDeleted()
+	rt := c.host.opts.Runtime
+	var errs []error
+	if err := rt.Delete(ctx, c.id, true); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+		errs = append(errs, err)
+	}
+	if c.init != nil {
+		<-c.init.done
+	}
+	errs = append(errs, c.removeFiles()...)
+	return errors.Join(errs...)
+}
+
+// removeFiles removes the container's cgroup, scratch and bundle.
+func (c *Container) removeFiles() []error {
+	var errs []error
+	if c.initPipes != nil {
+		c.initPipes.Close()
+	}
+	if c.initTTY != nil {
+		c.initTTY.Close()
+	}
+	if c.initMaster != nil && !c.isStarted() {
+		c.initMaster.Close()
+	}
+	if c.cgroupPath != "" && c.host.opts.Cgroups != nil {
+		if err := c.host.opts.Cgroups.Remove(c.cgroupPath); err != nil {
+			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
+		}
+	}
+	if c.scratch != "" {
+		if err := os.RemoveAll(c.scratch); err != nil {
+			errs = append(errs, fmt.Errorf("remove scratch: %w", err))
+		}
+	}
+	if c.bundle != "" {
+		if err := removeBundle(c.bundle); err != nil {
+			errs = append(errs, fmt.Errorf("remove bundle: %w", err))
+		}
+	}
+	return errs
+}

@@ -1,0 +1,197 @@
+package hcsv2
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/stdio"
+)
+
+// minSchema is the oldest container configuration schema accepted.
+var minSchema = prot.SchemaVersion{Major: 2, Minor: 1}
+
+// consoleTimeout bounds the wait for the runtime to hand over a pty master.
+const consoleTimeout = 10 * time.Second
+
+// CreateContainer creates container id from cfg: the bundle, the init
+// process (created but not started, its stdio waiting to be connected), and
+// the exit watch that will send the notification.
+func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *prot.VMHostedContainerSettingsV2) (err error) {
+	if cfg.SchemaVersion.Cmp(minSchema) < 0 {
+		return prot.Errorf(prot.HrVmcomputeInvalidJSON, "invalid schema version: {%d %d}", cfg.SchemaVersion.Major, cfg.SchemaVersion.Minor)
+	}
+	if err := validateID(id); err != nil {
+		return err
+	}
+	spec := cfg.OCISpecification
+	if err := checkSpec(spec); err != nil {
+		return err
+	}
+	kind, sandboxID, err := kindOf(spec)
+	if err != nil {
+		return err
+	}
+	bundle := cfg.OCIBundlePath
+	if bundle == "" {
+		bundle = h.bundleDir(id)
+	}
+	if !filepath.IsAbs(bundle) {
+		return prot.Errorf(prot.HrInvalidArg, "OciBundlePath %q is not absolute", bundle)
+	}
+
+	c := newContainer(h, id, activityID)
+	if err := h.reserve(c); err != nil {
+		return err
+	}
+	c.bundle, c.scratch, c.spec, c.kind = filepath.Clean(bundle), cfg.ScratchDirPath, spec, kind
+	defer func() {
+		if err != nil {
+			c.abortCreate()
+			h.forget(c)
+		}
+	}()
+	if err := c.prepareBundle(sandboxID); err != nil {
+		return err
+	}
+	if err := c.createInit(ctx); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.created = true
+	c.mu.Unlock()
+	c.log.WithField("pid", c.init.pid).Info("container created")
+	return nil
+}
+
+// prepareBundle writes the adjusted config.json and the /etc files.
+func (c *Container) prepareBundle(sandboxID string) error {
+	if err := os.MkdirAll(c.bundle, 0o700); err != nil {
+		return prot.Errorf(prot.HrFail, "create bundle %s: %w", c.bundle, err)
+	}
+	c.rootfs = c.spec.Root.Path
+	if !filepath.IsAbs(c.rootfs) {
+		c.rootfs = filepath.Join(c.bundle, c.rootfs)
+	}
+	etcDir := c.bundle
+	switch c.kind {
+	case kindWorkload:
+		etcDir = c.host.bundleDir(sandboxID)
+		if _, err := os.Stat(filepath.Join(etcDir, "hosts")); err != nil {
+			return prot.Errorf(prot.HrFail, "sandbox %s of workload container: %w", sandboxID, err)
+		}
+	default:
+		if err := writeEtcFiles(c.bundle, c.spec.Hostname, dnsSettings{}); err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+	}
+	if cg := c.host.opts.Cgroups; cg != nil {
+		c.cgroupPath = cg.ContainerPath(c.id)
+	}
+	prepareSpec(c.spec, c.kind, c.bundle, etcDir, c.cgroupPath)
+	c.ownsPidNS = ownsPidNamespace(c.spec)
+	b, err := json.Marshal(c.spec)
+	if err != nil {
+		return prot.Errorf(prot.HrFail, "encode config.json: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(c.bundle, "config.json"), b, 0o600); err != nil {
+		return prot.Errorf(prot.HrFail, "write config.json: %w", err)
+	}
+	return nil
+}
+
+// ownsPidNamespace reports whether the container gets a pid namespace of
+// its own, in which case the kernel kills the rest when the init dies.
+func ownsPidNamespace(spec *oci.Spec) bool {
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == oci.PIDNamespace {
+			return ns.Path == ""
+		}
+	}
+	return false
+}
+
+// createInit runs the runtime's create: the init exists, blocked, with its
+// stdio on pipes (or a pty) that the first ExecuteProcess connects.
+func (c *Container) createInit(ctx context.Context) error {
+	opts := runtime.CreateOpts{PidFile: filepath.Join(c.bundle, "init.pid")}
+	if c.spec.Process.Terminal {
+		sock, err := stdio.NewConsoleSocket(c.bundle)
+		if err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+		c.initTTY = sock
+		opts.ConsoleSocket = sock.Path()
+	} else {
+		pipes, err := stdio.NewDeferredPipeRelay(stdio.PipeOptions{}, c.log)
+		if err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+		c.initPipes = pipes
+		opts.IO.Stdin, opts.IO.Stdout, opts.IO.Stderr = pipes.ChildIO()
+	}
+	pid, err := c.host.opts.Runtime.Create(ctx, c.id, c.bundle, opts)
+	if c.initPipes != nil {
+		c.initPipes.CloseChildEnds()
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, runtime.ErrExists):
+			return prot.WithHResult(prot.HrVmcomputeAlreadyExists, err)
+		case errors.Is(err, runtime.ErrInvalidID):
+			return prot.WithHResult(prot.HrInvalidArg, err)
+		}
+		return prot.WithHResult(prot.HrFail, err)
+	}
+	exits := c.host.opts.Reaper.Subscribe(pid)
+	c.init = newProcess(pid, false)
+	if c.initTTY != nil {
+		rctx, cancel := context.WithTimeout(ctx, consoleTimeout)
+		master, err := c.initTTY.ReceiveMaster(rctx)
+		cancel()
+		if err != nil {
+			go c.init.watch(exits, nil)
+			return prot.Errorf(prot.HrFail, "receive the init's console: %w", err)
+		}
+		c.initMaster = master
+	}
+	go c.watchInit(exits)
+	return nil
+}
+
+// abortCreate undoes a failed Create: the runtime's container, the cgroup,
+// the bundle. No notification is ever sent for it.
+func (c *Container) abortCreate() {
+	c.markDeleted()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.host.opts.Runtime.Delete(ctx, c.id, true); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+		c.log.WithError(err).Warn("delete runtime state of failed create")
+	}
+	if c.init != nil {
+		select {
+		case <-c.init.done:
+		case <-ctx.Done():
+		}
+	}
+	for _, err := range c.removeFiles() {
+		c.log.WithError(err).Warn("clean up failed create")
+	}
+}
+
+// decodeContainerConfig decodes the double-encoded container configuration.
+func decodeContainerConfig(s string) (*prot.VMHostedContainerSettingsV2, error) {
+	var cfg prot.VMHostedContainerSettingsV2
+	if err := prot.UnmarshalJSON([]byte(s), &cfg); err != nil {
+		return nil, fmt.Errorf("failed to unmarshal JSON for ContainerConfig %.200q: %w", s, err)
+	}
+	return &cfg, nil
+}

@@ -1,0 +1,182 @@
+package hcsv2
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/stdio"
+)
+
+// stdioPorts returns the relay ports of the streams the parameters ask for;
+// a stream whose flag is false is not connected whatever its port.
+func stdioPorts(p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (in, out, err uint32) {
+	if p.CreateStdInPipe {
+		in = s.StdIn
+	}
+	if p.CreateStdOutPipe {
+		out = s.StdOut
+	}
+	if p.CreateStdErrPipe {
+		err = s.StdErr
+	}
+	return in, out, err
+}
+
+// dialStdio connects the requested streams, in the order stdin, stdout,
+// stderr, before the process starts.
+func (h *Host) dialStdio(ctx context.Context, p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (stdio.Conns, error) {
+	in, out, errp := stdioPorts(p, s)
+	conns, err := stdio.DialConns(ctx, h.opts.Relay, in, out, errp)
+	if err != nil {
+		return conns, prot.Errorf(prot.HrFail, "connect stdio: %w", err)
+	}
+	return conns, nil
+}
+
+// startInit connects the init's stdio and starts it.
+func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
+	c.mu.Lock()
+	if c.started {
+		c.mu.Unlock()
+		return 0, prot.Errorf(prot.HrFail, "container %s: init process already started", c.id)
+	}
+	c.started = true
+	c.mu.Unlock()
+	conns, err := c.host.dialStdio(ctx, p, s)
+	if err != nil {
+		return 0, err
+	}
+	if c.initMaster != nil {
+		r := stdio.NewTTYRelay(c.initMaster, conns, c.log.WithField("pid", c.init.pid))
+		c.init.setRelay(r, r)
+		r.Start()
+	} else {
+		if err := c.initPipes.Attach(conns); err != nil {
+			conns.Close()
+			return 0, prot.WithHResult(prot.HrFail, err)
+		}
+		c.init.setRelay(c.initPipes, nil)
+		c.initPipes.Start()
+	}
+	if err := c.host.opts.Runtime.Start(ctx, c.id); err != nil {
+		return 0, prot.WithHResult(prot.HrFail, err)
+	}
+	return c.init.pid, nil
+}
+
+// execProcess runs an extra process in the container.
+func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
+	if c.init.hasExited() {
+		return 0, prot.Errorf(prot.HrFail, "container %s is not running", c.id)
+	}
+	spec, err := c.execSpec(params.OCIProcess)
+	if err != nil {
+		return 0, err
+	}
+	conns, err := c.host.dialStdio(ctx, params, s)
+	if err != nil {
+		return 0, err
+	}
+	rt := c.host.opts.Runtime
+	var (
+		pid   int
+		relay stdio.Relay
+		tty   *stdio.TTYRelay
+	)
+	if spec.Terminal {
+		sock, err := stdio.NewConsoleSocket(c.bundle)
+		if err != nil {
+			conns.Close()
+			return 0, prot.WithHResult(prot.HrFail, err)
+		}
+		defer sock.Close()
+		pid, err = rt.Exec(ctx, c.id, spec, runtime.ExecOpts{ConsoleSocket: sock.Path()})
+		if err != nil {
+			conns.Close()
+			return 0, execError(c.id, err)
+		}
+		rctx, cancel := context.WithTimeout(ctx, consoleTimeout)
+		master, err := sock.ReceiveMaster(rctx)
+		cancel()
+		if err != nil {
+			conns.Close()
+			return 0, prot.Errorf(prot.HrFail, "receive console of exec %d: %w", pid, err)
+		}
+		tty = stdio.NewTTYRelay(master, conns, c.log.WithField("pid", pid))
+		relay = tty
+	} else {
+		pipes, err := stdio.NewPipeRelay(conns, stdio.PipeOptions{NullUnrequested: true}, c.log)
+		if err != nil {
+			conns.Close()
+			return 0, prot.WithHResult(prot.HrFail, err)
+		}
+		var io runtime.IO
+		io.Stdin, io.Stdout, io.Stderr = pipes.ChildIO()
+		pid, err = rt.Exec(ctx, c.id, spec, runtime.ExecOpts{IO: io})
+		pipes.CloseChildEnds()
+		if err != nil {
+			pipes.Close()
+			return 0, execError(c.id, err)
+		}
+		relay = pipes
+	}
+	exits := c.host.opts.Reaper.Subscribe(pid)
+	proc := newProcess(pid, false)
+	proc.setRelay(relay, tty)
+	c.mu.Lock()
+	c.execs[proc.pid] = proc
+	c.mu.Unlock()
+	if tty != nil {
+		tty.Start()
+	} else {
+		relay.(*stdio.PipeRelay).Start()
+	}
+	go proc.watch(exits, nil)
+	return proc.pid, nil
+}
+
+func execError(id string, err error) error {
+	if errors.Is(err, runtime.ErrNotFound) {
+		return prot.WithHResult(prot.HrVmcomputeSystemNotFound, err)
+	}
+	return prot.Errorf(prot.HrFail, "exec in container %s: %w", id, err)
+}
+
+// execSpec completes an exec's process definition the way the reference
+// does: the container's rlimits, and the user resolved in the container.
+func (c *Container) execSpec(p *oci.Process) (*oci.Process, error) {
+	spec := *p
+	if len(spec.Args) == 0 {
+		return nil, prot.Errorf(prot.HrInvalidArg, "OciProcess has no args")
+	}
+	if spec.Cwd == "" {
+		spec.Cwd = "/"
+	}
+	spec.Rlimits = c.spec.Process.Rlimits
+	switch {
+	case spec.User.Username != "":
+		u, err := resolveUser(c.rootfs, spec.User.Username)
+		if err != nil {
+			return nil, prot.WithHResult(prot.HrFail, err)
+		}
+		u.AdditionalGids = spec.User.AdditionalGids
+		spec.User = u
+	case c.spec.Process.User.Username != "":
+		spec.User = c.spec.Process.User
+	}
+	return &spec, nil
+}
+
+// removeBundle removes a bundle directory, first detaching anything still
+// mounted inside it so that removal never reaches into a mounted layer.
+func removeBundle(dir string) error {
+	if err := unmountUnder(dir); err != nil {
+		return err
+	}
+	return os.RemoveAll(dir)
+}

@@ -1,0 +1,138 @@
+package hcsv2
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/linux-gcs/gcs/internal/cgroup"
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/reaper"
+	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/transport"
+)
+
+// Options are what a Host is built from.
+type Options struct {
+	// Root is the state directory; bundles default to Root/c/<id>.
+	Root string
+	// Runtime runs containers.
+	Runtime *runtime.Runtime
+	// Reaper reaps every child; the Host's processes go through it.
+	Reaper *reaper.Reaper
+	// Cgroups is the cgroup layout containers are placed in.
+	Cgroups *cgroup.Manager
+	// Relay dials the host's stdio relay ports.
+	Relay transport.RelayDialer
+	// Notify publishes a container notification to the host.
+	Notify func(*prot.ContainerNotification) error
+	// ShutdownVM is what Shutdown of the utility VM (the null container)
+	// does; it is called after the containers were torn down.
+	ShutdownVM func()
+	// Started, if set, is called with the pid of each utility-VM process
+	// right after it started.
+	Started func(pid int)
+	// Log receives the Host's logs.
+	Log *logrus.Entry
+}
+
+// Host is the guest's state: containers by id and the utility VM's own
+// processes by pid. Its lock only guards the tables; each container has its
+// own lock and no lock is held across a runtime call.
+type Host struct {
+	opts Options
+	log  *logrus.Entry
+
+	mu         sync.Mutex
+	containers map[string]*Container
+	uvmProcs   map[uint32]*process
+}
+
+// NewHost returns an empty Host.
+func NewHost(opts Options) *Host {
+	log := opts.Log
+	if log == nil {
+		log = logrus.NewEntry(logrus.StandardLogger())
+	}
+	return &Host{
+		opts:       opts,
+		log:        log,
+		containers: make(map[string]*Container),
+		uvmProcs:   make(map[uint32]*process),
+	}
+}
+
+// bundleDir is where a container's bundle lives unless the host names one.
+func (h *Host) bundleDir(id string) string { return filepath.Join(h.opts.Root, "c", id) }
+
+// reserve registers id in the creating state, or fails if it is taken.
+func (h *Host) reserve(c *Container) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.containers[c.id]; ok {
+		return prot.Errorf(prot.HrVmcomputeAlreadyExists, "container %q already exists", c.id)
+	}
+	h.containers[c.id] = c
+	return nil
+}
+
+// forget removes c from the table (only if it is still the registered one).
+func (h *Host) forget(c *Container) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.containers[c.id] == c {
+		delete(h.containers, c.id)
+	}
+}
+
+// container returns the created container id. An unknown id is
+// system-not-found; one still being created is E_FAIL, as in the reference.
+func (h *Host) container(id string) (*Container, error) {
+	h.mu.Lock()
+	c, ok := h.containers[id]
+	h.mu.Unlock()
+	if !ok {
+		return nil, prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found", id)
+	}
+	if !c.isCreated() {
+		return nil, prot.Errorf(prot.HrFail, "container %q is not in state \"created\": %w",
+			id, prot.NewError(prot.HrVmcomputeInvalidState))
+	}
+	return c, nil
+}
+
+// allContainers returns a snapshot of the table.
+func (h *Host) allContainers() []*Container {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*Container, 0, len(h.containers))
+	for _, c := range h.containers {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Close tears every container down (kill, delete, unmount what the GCS
+// mounted for it) so that nothing is left behind when the daemon exits.
+func (h *Host) Close(ctx context.Context) error {
+	var firstErr error
+	for _, c := range h.allContainers() {
+		if err := c.teardown(ctx); err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("tear down container %s: %w", c.id, err)
+		}
+		h.forget(c)
+	}
+	h.mu.Lock()
+	procs := make([]*process, 0, len(h.uvmProcs))
+	for _, p := range h.uvmProcs {
+		procs = append(procs, p)
+	}
+	h.mu.Unlock()
+	for _, p := range procs {
+		p.kill()
+	}
+	return firstErr
+}

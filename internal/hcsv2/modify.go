@@ -1,0 +1,95 @@
+package hcsv2
+
+import (
+	"context"
+	"errors"
+
+	"github.com/linux-gcs/gcs/internal/bridge"
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/storage/overlay"
+)
+
+func (h *Host) handleModifySettings(ctx context.Context, r *bridge.Request) (prot.Response, error) {
+	msg, err := prot.UnmarshalContainerModifySettings(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	mr := msg.ModificationRequest()
+	if msg.ContainerID != prot.NullContainerID {
+		c, err := h.container(msg.ContainerID)
+		if err != nil {
+			return nil, err
+		}
+		cc, ok := mr.Settings.(*prot.LCOWContainerConstraints)
+		if !ok {
+			return nil, prot.Errorf(prot.HrFail, "modifying %s is not supported for containers", mr.ResourceType)
+		}
+		if err := c.updateConstraints(ctx, cc); err != nil {
+			return nil, err
+		}
+		return &prot.MessageResponseBase{}, nil
+	}
+	if err := h.modifyUVM(ctx, mr); err != nil {
+		return nil, err
+	}
+	return &prot.MessageResponseBase{}, nil
+}
+
+// modifyUVM applies a utility-VM level resource change.
+func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) error {
+	switch s := mr.Settings.(type) {
+	case *prot.LCOWCombinedLayers:
+		return h.modifyCombinedLayers(mr.RequestType, s)
+	case *prot.LCOWContainerConstraints:
+		return prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found", prot.NullContainerID)
+	case *prot.PodCgroupMemoryLimit:
+		if mr.RequestType != prot.RequestTypeUpdate {
+			return unsupportedRequest(mr)
+		}
+		if h.opts.Cgroups == nil {
+			return prot.Errorf(prot.HrFail, "no cgroup manager")
+		}
+		if err := h.opts.Cgroups.RecomputePodsMemoryLimit(); err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+		return nil
+	}
+	return prot.Errorf(prot.HrFail, "ResourceType %q is not supported yet", mr.ResourceType)
+}
+
+func unsupportedRequest(mr *prot.ModificationRequest) error {
+	return prot.Errorf(prot.HrFail, "the RequestType %q is not supported for %s", mr.RequestType, mr.ResourceType)
+}
+
+// modifyCombinedLayers mounts or unmounts a container's root file system.
+func (h *Host) modifyCombinedLayers(rt prot.RequestType, s *prot.LCOWCombinedLayers) error {
+	switch rt {
+	case prot.RequestTypeAdd:
+		layers := make([]string, len(s.Layers))
+		for i, l := range s.Layers {
+			layers[i] = l.Path
+		}
+		if err := overlay.Mount(layers, s.ScratchPath, s.ContainerRootPath); err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+		return nil
+	case prot.RequestTypeRemove:
+		if err := overlay.Unmount(s.ContainerRootPath); err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+		return nil
+	}
+	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeCombinedLayers})
+}
+
+// updateConstraints applies new Linux resource limits to the container.
+func (c *Container) updateConstraints(ctx context.Context, cc *prot.LCOWContainerConstraints) error {
+	if err := c.host.opts.Runtime.Update(ctx, c.id, &cc.Linux); err != nil {
+		if errors.Is(err, runtime.ErrNotFound) {
+			return prot.WithHResult(prot.HrVmcomputeSystemNotFound, err)
+		}
+		return prot.WithHResult(prot.HrFail, err)
+	}
+	return nil
+}

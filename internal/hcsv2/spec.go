@@ -1,0 +1,144 @@
+package hcsv2
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// CRI annotations that say what kind of container a spec describes.
+const (
+	annotationContainerType = "io.kubernetes.cri.container-type"
+	annotationSandboxID     = "io.kubernetes.cri.sandbox-id"
+)
+
+// containerKind is standalone (no annotation), a pod sandbox, or a workload
+// container of a sandbox.
+type containerKind int
+
+const (
+	kindStandalone containerKind = iota
+	kindSandbox
+	kindWorkload
+)
+
+// checkSpec refuses specs the GCS cannot run, before anything is created.
+func checkSpec(spec *oci.Spec) error {
+	switch {
+	case spec == nil:
+		return prot.Errorf(prot.HrInvalidArg, "ContainerConfig has no OciSpecification")
+	case spec.Linux == nil:
+		return prot.Errorf(prot.HrInvalidArg, "OciSpecification has no linux section")
+	case spec.Process == nil:
+		return prot.Errorf(prot.HrInvalidArg, "OciSpecification has no process")
+	case len(spec.Process.Args) == 0:
+		return prot.Errorf(prot.HrInvalidArg, "OciSpecification process has no args")
+	case spec.Root == nil || spec.Root.Path == "":
+		return prot.Errorf(prot.HrInvalidArg, "OciSpecification has no root path")
+	}
+	return nil
+}
+
+// kindOf reads the container kind from the spec's annotations.
+func kindOf(spec *oci.Spec) (containerKind, string, error) {
+	switch t := spec.Annotations[annotationContainerType]; t {
+	case "":
+		return kindStandalone, "", nil
+	case "sandbox":
+		return kindSandbox, "", nil
+	case "container":
+		sb := spec.Annotations[annotationSandboxID]
+		if err := validateID(sb); err != nil {
+			return 0, "", prot.Errorf(prot.HrFail, "workload container: bad %s annotation: %w", annotationSandboxID, err)
+		}
+		return kindWorkload, sb, nil
+	default:
+		return 0, "", prot.Errorf(prot.HrFail, "unsupported %s annotation %q", annotationContainerType, t)
+	}
+}
+
+// etcFiles are the per-container files a standalone or sandbox container
+// gets in its bundle and sees at /etc (unless the spec mounts them itself).
+var etcFiles = []string{"hostname", "hosts", "resolv.conf"}
+
+// prepareSpec adapts the host's spec to this guest: the container's cgroup,
+// no Windows section, and the /etc files. A relative root path is taken
+// relative to the bundle, as the runtime would.
+func prepareSpec(spec *oci.Spec, kind containerKind, bundle, etcDir, cgroupsPath string) {
+	spec.Windows = nil
+	spec.Linux.CgroupsPath = cgroupsPath
+	readonly := "rw"
+	if spec.Root.Readonly {
+		readonly = "ro"
+	}
+	for _, name := range etcFiles {
+		dest := "/etc/" + name
+		if hasMount(spec, dest) {
+			continue
+		}
+		spec.Mounts = append(spec.Mounts, oci.Mount{
+			Destination: dest,
+			Type:        "bind",
+			Source:      filepath.Join(etcDir, name),
+			Options:     []string{"rbind", "rprivate", readonly},
+		})
+	}
+}
+
+func hasMount(spec *oci.Spec, dest string) bool {
+	for _, m := range spec.Mounts {
+		if filepath.Clean(m.Destination) == dest {
+			return true
+		}
+	}
+	return false
+}
+
+// writeEtcFiles writes hostname, hosts and resolv.conf for a standalone or
+// sandbox container into dir.
+func writeEtcFiles(dir, hostname string, dns dnsSettings) error {
+	if hostname == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("read the VM's hostname: %w", err)
+		}
+		hostname = h
+	}
+	hosts := "127.0.0.1 localhost\n127.0.1.1 " + hostname + "\n" +
+		"::1 localhost ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\n" +
+		"ff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n"
+	files := map[string]string{
+		"hostname":    hostname + "\n",
+		"hosts":       hosts,
+		"resolv.conf": dns.resolvConf(),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// dnsSettings is what a container's resolv.conf is built from: the DNS
+// servers and search suffixes of its network namespace's adapters.
+type dnsSettings struct {
+	Servers []string
+	Search  []string
+}
+
+func (d dnsSettings) resolvConf() string {
+	var b strings.Builder
+	for _, s := range d.Servers {
+		fmt.Fprintf(&b, "nameserver %s\n", s)
+	}
+	if len(d.Search) > 0 {
+		fmt.Fprintf(&b, "search %s\n", strings.Join(d.Search, " "))
+	}
+	return b.String()
+}

@@ -1,0 +1,126 @@
+package hcsv2
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/reaper"
+	"github.com/linux-gcs/gcs/internal/stdio"
+)
+
+// startUVMProcess runs a process in the utility VM itself, as root, outside
+// any container: argv from CommandArgs (or CommandLine split like a shell
+// would), exactly the given environment, and a pipe or pty between it and
+// each connection.
+func (h *Host) startUVMProcess(ctx context.Context, p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
+	argv := p.CommandArgs
+	if len(argv) == 0 {
+		var err error
+		if argv, err = splitCommandLine(p.CommandLine); err != nil {
+			return 0, prot.Errorf(prot.HrInvalidArg, "CommandLine: %w", err)
+		}
+	}
+	if len(argv) == 0 {
+		return 0, prot.Errorf(prot.HrInvalidArg, "utility VM process has no command")
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if cmd.Err != nil {
+		return 0, prot.Errorf(prot.HrFail, "start %q: %w", argv[0], cmd.Err)
+	}
+	cmd.Dir = p.WorkingDirectory
+	cmd.Env = make([]string, 0, len(p.Environment))
+	for k, v := range p.Environment {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	sort.Strings(cmd.Env)
+
+	conns, err := h.dialStdio(ctx, p, s)
+	if err != nil {
+		return 0, err
+	}
+	var (
+		relay   stdio.Relay
+		tty     *stdio.TTYRelay
+		pipes   *stdio.PipeRelay
+		release func()
+	)
+	if p.EmulateConsole {
+		master, slavePath, err := stdio.NewPty()
+		if err != nil {
+			conns.Close()
+			return 0, prot.WithHResult(prot.HrFail, err)
+		}
+		slave, err := os.OpenFile(slavePath, os.O_RDWR|syscall.O_NOCTTY, 0)
+		if err != nil {
+			master.Close()
+			conns.Close()
+			return 0, prot.Errorf(prot.HrFail, "open pty %s: %w", slavePath, err)
+		}
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		tty = stdio.NewTTYRelay(master, conns, h.log)
+		relay = tty
+		release = func() { slave.Close() }
+	} else {
+		pipes, err = stdio.NewPipeRelay(conns, stdio.PipeOptions{NullUnrequested: true}, h.log)
+		if err != nil {
+			conns.Close()
+			return 0, prot.WithHResult(prot.HrFail, err)
+		}
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = pipes.ChildIO()
+		relay = pipes
+		release = pipes.CloseChildEnds
+	}
+	exits, err := h.opts.Reaper.Start(cmd)
+	release()
+	if err != nil {
+		relay.Close()
+		return 0, prot.Errorf(prot.HrFail, "start %s: %w", strings.Join(argv, " "), err)
+	}
+	if h.opts.Started != nil {
+		h.opts.Started(cmd.Process.Pid)
+	}
+	proc := newProcess(cmd.Process.Pid, true)
+	proc.setRelay(relay, tty)
+	h.mu.Lock()
+	h.uvmProcs[proc.pid] = proc
+	h.mu.Unlock()
+	if tty != nil {
+		tty.Start()
+	} else {
+		pipes.Start()
+	}
+	// Wait through the reaper so os/exec releases what it holds.
+	reaped := make(chan reaper.Exit, 1)
+	go func() {
+		e, _ := h.opts.Reaper.Wait(cmd, exits)
+		reaped <- e
+	}()
+	go proc.watch(reaped, nil)
+	return proc.pid, nil
+}
+
+// uvmProcess looks up a utility-VM process by pid.
+func (h *Host) uvmProcess(pid uint32) (*process, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok := h.uvmProcs[pid]
+	if !ok {
+		return nil, prot.Errorf(prot.HrElementNotFound, "utility VM process %d not found", pid)
+	}
+	return p, nil
+}
+
+// releaseUVMProcess drops a utility-VM process after its exit was delivered.
+func (h *Host) releaseUVMProcess(p *process) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.uvmProcs[p.pid] == p {
+		delete(h.uvmProcs, p.pid)
+	}
+}

@@ -1,0 +1,118 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Create creates container id from the bundle directory and returns the
+// pid of its init, which waits for Start:
+// `create --bundle B --pid-file P [--console-socket S] [--no-pivot] id`.
+// The init inherits o.IO as its stdio. It is reparented to the reaper when
+// the runtime exits; subscribe to the pid to learn its exit.
+func (r *Runtime) Create(ctx context.Context, id, bundle string, o CreateOpts) (int, error) {
+	dir, err := scratch()
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	if o.PidFile == "" {
+		o.PidFile = filepath.Join(dir, "init.pid")
+	}
+	args := append([]string{"--bundle", bundle}, o.args()...)
+	c := call{op: "create", id: id, args: append(args, id), stdio: &o.IO}
+	if err := r.run(ctx, dir, c); err != nil {
+		return 0, err
+	}
+	return readPid(o.PidFile)
+}
+
+// Start starts the user process of container id, created by Create.
+func (r *Runtime) Start(ctx context.Context, id string) error {
+	return r.simple(ctx, call{op: "start", id: id, args: []string{id}})
+}
+
+// Exec runs process p in container id, detached, and returns its pid: p is
+// written to a temporary process.json and run with
+// `exec -d --process F --pid-file P [--console-socket S] id`. The process
+// inherits o.IO as its stdio and is reparented to the reaper when the
+// runtime exits; subscribe to the pid to learn its exit.
+func (r *Runtime) Exec(ctx context.Context, id string, p *specs.Process, o ExecOpts) (int, error) {
+	if p == nil {
+		return 0, fmt.Errorf("%s: no process given", r.op("exec"))
+	}
+	dir, err := scratch()
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	processFile := filepath.Join(dir, "process.json")
+	b, err := json.Marshal(p)
+	if err != nil {
+		return 0, fmt.Errorf("%s: encoding process: %w", r.op("exec"), err)
+	}
+	if err := os.WriteFile(processFile, b, 0o600); err != nil {
+		return 0, fmt.Errorf("%s: writing process file: %w", r.op("exec"), err)
+	}
+	if o.PidFile == "" {
+		o.PidFile = filepath.Join(dir, "exec.pid")
+	}
+	args := append([]string{"-d", "--process", processFile}, o.args()...)
+	c := call{op: "exec", id: id, args: append(args, id), stdio: &o.IO}
+	if err := r.run(ctx, dir, c); err != nil {
+		return 0, err
+	}
+	return readPid(o.PidFile)
+}
+
+// Kill sends sig to the init of container id, or with all to every process
+// in it: `kill [--all] id SIG`.
+func (r *Runtime) Kill(ctx context.Context, id string, sig unix.Signal, all bool) error {
+	var args []string
+	if all {
+		args = append(args, "--all")
+	}
+	args = append(args, id, strconv.Itoa(int(sig)))
+	return r.simple(ctx, call{op: "kill", id: id, args: args})
+}
+
+// Delete deletes container id, which must be stopped (or created) unless
+// force is set, which kills it first: `delete [--force] id`.
+func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
+	var args []string
+	if force {
+		args = append(args, "--force")
+	}
+	return r.simple(ctx, call{op: "delete", id: id, args: append(args, id)})
+}
+
+// simple runs a call that needs nothing but a log file.
+func (r *Runtime) simple(ctx context.Context, c call) error {
+	dir, err := scratch()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	return r.run(ctx, dir, c)
+}
+
+// readPid reads the pid a runtime wrote to path.
+func readPid(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("reading pid file: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("reading pid file %s: invalid pid %q", path, b)
+	}
+	return pid, nil
+}

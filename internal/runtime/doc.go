@@ -1,0 +1,15 @@
+// Package runtime is a thin typed wrapper over an OCI runtime command line
+// (runc or crun): a Runtime holds the global flags and has one method per
+// subcommand, taking a context, the container id and an options struct
+// that renders its own flags.
+//
+// Every invocation is started through a reaper.Reaper, since this process
+// is the child subreaper of what the runtime leaves behind, and runs with
+// `--log FILE --log-format json`: both runtimes write their error there in
+// their own words, even when the command's standard error is the container
+// process's own (create and exec hand their stdio to the process they
+// start; both also print the error there, so a failed create or exec shows
+// it on IO.Stderr too). A failed invocation returns an *Error carrying that
+// message, classified so that errors.Is matches ErrNotFound, ErrExists,
+// ErrNotStopped, ErrNotRunning or ErrInvalidID.
+package runtime
