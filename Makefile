@@ -6,6 +6,7 @@ GO      ?= go
 BIN     := bin
 GOFLAGS_BUILD := -trimpath
 FUZZTIME ?= 60s
+SHORT_FUZZTIME ?= 10s
 # Packages whose concurrency matters most always run under the race detector.
 RACE_PKGS := ./internal/bridge/... ./client/... ./internal/transport/...
 
@@ -25,9 +26,10 @@ test: deps ## Run every test (race detector on the bridge, client and transport)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(SHORT_FUZZTIME)
 
-bench: deps ## Run the benchmarks and print the results
-	$(GO) test -run=NONE -bench=. -benchmem -count=1 ./test/...
+bench: deps ## Run the benchmarks (each against its floor measured in the same run)
+	$(GO) test -run=NONE -bench=. -benchmem -count=1 -timeout 30m ./test/ ./internal/cgroup/
 
 fuzz: ## Fuzz each target for FUZZTIME (default 60s)
 	$(GO) test -run=NONE -fuzz='^FuzzDecodeMessage$$' -fuzztime=$(FUZZTIME) ./internal/prot/
@@ -38,3 +40,4 @@ demo: deps build ## Start gcs on a unix socket and drive it with gcsctl
 
 clean: ## Remove build output
 	rm -rf $(BIN)
+include vm.mk

@@ -9,6 +9,13 @@ require (
 )
 
 require (
+	github.com/hugelgupf/p9 v0.3.0
+	github.com/u-root/uio v0.0.0-20230305220412-3e8cd9d6bf63 // indirect
+	github.com/vishvananda/netlink v1.3.1
+	github.com/vishvananda/netns v0.0.5
+)
+
+require (
 	github.com/containerd/cgroups/v3 v3.1.3
 	github.com/containerd/console v1.0.5
 	github.com/mdlayher/socket v0.8.0 // indirect

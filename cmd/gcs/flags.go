@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -41,6 +42,9 @@ type options struct {
 	runtime        string
 	shutdownAction string
 	cgroupParent   string
+	sysRoot        string
+	devRoot        string
+	deviceTimeout  time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -58,7 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Uint64Var(&o.gcsMemLimitBytes, "gcs-mem-limit-bytes", 50*1024*1024, "memory limit of the /gcs cgroup")
 	fs.BoolVar(&o.scrubLogs, "scrub-logs", false, "keep environment values and other secrets out of logs")
 	fs.StringVar(&o.initialPolicyStance, "initial-policy-stance", "allow", "security policy before one is set: allow or deny (only allow is supported)")
-	fs.StringVar(&o.coreDumpLocation, "core-dump-location", "", "core_pattern to set for the VM (empty: leave it)")
+	fs.StringVar(&o.coreDumpLocation, "core-dump-location", "", "write this to /proc/sys/kernel/core_pattern at start-up (empty: leave it)")
 	fs.UintVar(&o.kmsgLogLevel, "kmsgLogLevel", 4, "accepted for compatibility: kernel message level forwarded to logs")
 
 	fs.StringVar(&o.bridge, "bridge", daemon.DefaultBridgeAddr, "bridge address to dial (or listen on with -listen): vsock://CID:PORT, unix:///PATH, tcp://HOST:PORT")
@@ -70,6 +74,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc or crun)")
 	fs.StringVar(&o.shutdownAction, "shutdown-action", "poweroff", "what Shutdown of the utility VM does: poweroff or exit")
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "/", "cgroup under which /gcs, /pods and the containers are made")
+	fs.StringVar(&o.sysRoot, "sys-root", "/sys", "sysfs root where SCSI, VMBus and PCI devices are looked up (a seam for tests)")
+	fs.StringVar(&o.devRoot, "dev-root", "/dev", "directory of the disk and pmemN device nodes (a seam for tests)")
+	fs.DurationVar(&o.deviceTimeout, "device-timeout", 10*time.Second, "how long to wait for an attached SCSI disk to appear")
 
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: gcs [flags]\n\nThe Linux guest compute service: serves the host's bridge protocol.\n\nFlags:\n")
@@ -105,6 +112,9 @@ func (o *options) config(stdin io.ReadCloser, stdout io.WriteCloser, log *logrus
 	case "poweroff", "exit":
 	default:
 		return cfg, fmt.Errorf("-shutdown-action %q: want poweroff or exit", o.shutdownAction)
+	}
+	if o.initialPolicyStance != "allow" {
+		return cfg, fmt.Errorf("-initial-policy-stance %q: only allow is supported (this GCS does not enforce security policies)", o.initialPolicyStance)
 	}
 	switch o.logFormat {
 	case "text", "json":

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"io"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -49,6 +50,11 @@ type Config struct {
 	// GCSMemoryLimit and RootMemoryReserve size the gcs and pods cgroups.
 	GCSMemoryLimit    int64
 	RootMemoryReserve int64
+	// SysRoot and DevRoot are where devices are looked up (sysfs and
+	// device nodes); DeviceTimeout bounds the wait for a disk to appear.
+	SysRoot       string
+	DevRoot       string
+	DeviceTimeout time.Duration
 	// Log receives the daemon's logs.
 	Log *logrus.Entry
 }

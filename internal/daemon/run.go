@@ -15,9 +15,11 @@ import (
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/cgroup"
 	"github.com/linux-gcs/gcs/internal/hcsv2"
+	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/reaper"
 	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/storage/scsi"
 	"github.com/linux-gcs/gcs/internal/transport"
 )
 
@@ -97,11 +99,24 @@ func (d *Daemon) buildHost() error {
 		Log:     d.log.WithField("component", "runtime"),
 		Started: d.moveOutOfGCSCgroup,
 	}
+	roots := []string{d.cfg.Root, "/run/mounts", "/run/layers"}
 	d.host = hcsv2.NewHost(hcsv2.Options{
-		Root:       d.cfg.Root,
-		Runtime:    rt,
-		Reaper:     rp,
-		Cgroups:    cg,
+		Root:    d.cfg.Root,
+		Runtime: rt,
+		Reaper:  rp,
+		Cgroups: cg,
+		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, Log: d.log.WithField("component", "network")}),
+		Devices: hcsv2.Devices{
+			SCSI: &scsi.Mounter{
+				Lookup:       scsi.Lookup{SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, Timeout: d.cfg.DeviceTimeout},
+				AllowedRoots: roots,
+				Run:          rp.CombinedOutput,
+				Log:          d.log.WithField("component", "scsi"),
+			},
+			AllowedRoots: roots,
+			PmemDevRoot:  d.cfg.DevRoot,
+			SysRoot:      d.cfg.SysRoot,
+		},
 		Relay:      d.cfg.Relay,
 		Notify:     func(n *prot.ContainerNotification) error { return d.server.Notify(n) },
 		ShutdownVM: d.shutdownVM,

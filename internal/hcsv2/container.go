@@ -29,6 +29,10 @@ type Container struct {
 	kind       containerKind
 	cgroupPath string
 	ownsPidNS  bool
+	// netNS is the host's network namespace id the container's adapters
+	// are registered under ("" for none).
+	netNS    string
+	attached bool
 
 	// initIO is the init's stdio, made at Create and connected at start.
 	initPipes  *stdio.PipeRelay
@@ -158,9 +162,13 @@ func (c *Container) teardown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// removeFiles removes the container's cgroup, scratch and bundle.
+// removeFiles removes the container's cgroup, scratch and bundle, and gives
+// its network adapters back to the utility VM.
 func (c *Container) removeFiles() []error {
 	var errs []error
+	if err := c.detachNetwork(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.initPipes != nil {
 		c.initPipes.Close()
 	}

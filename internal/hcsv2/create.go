@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
@@ -53,6 +54,9 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 		return err
 	}
 	c.bundle, c.scratch, c.spec, c.kind = filepath.Clean(bundle), cfg.ScratchDirPath, spec, kind
+	if kind != kindWorkload && spec.Windows != nil && spec.Windows.Network != nil {
+		c.netNS = strings.ToLower(spec.Windows.Network.NetworkNamespace)
+	}
 	defer func() {
 		if err != nil {
 			c.abortCreate()
@@ -63,6 +67,9 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 		return err
 	}
 	if err := c.createInit(ctx); err != nil {
+		return err
+	}
+	if err := c.attachNetwork(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -88,8 +95,15 @@ func (c *Container) prepareBundle(sandboxID string) error {
 		if _, err := os.Stat(filepath.Join(etcDir, "hosts")); err != nil {
 			return prot.Errorf(prot.HrFail, "sandbox %s of workload container: %w", sandboxID, err)
 		}
+		if err := c.joinSandboxNetwork(sandboxID); err != nil {
+			return err
+		}
 	default:
-		if err := writeEtcFiles(c.bundle, c.spec.Hostname, dnsSettings{}); err != nil {
+		var dns dnsSettings
+		if c.netNS != "" && c.host.opts.Network != nil {
+			dns.Servers, dns.Search = c.host.opts.Network.DNS(c.netNS)
+		}
+		if err := writeEtcFiles(c.bundle, c.spec.Hostname, dns); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
 	}

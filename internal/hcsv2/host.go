@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/linux-gcs/gcs/internal/cgroup"
+	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/reaper"
 	"github.com/linux-gcs/gcs/internal/runtime"
@@ -25,6 +26,11 @@ type Options struct {
 	Reaper *reaper.Reaper
 	// Cgroups is the cgroup layout containers are placed in.
 	Cgroups *cgroup.Manager
+	// Network places adapters in containers' network namespaces; nil
+	// refuses Network requests.
+	Network *network.Manager
+	// Devices reaches attached disks, pmem, shares and PCI devices.
+	Devices Devices
 	// Relay dials the host's stdio relay ports.
 	Relay transport.RelayDialer
 	// Notify publishes a container notification to the host.

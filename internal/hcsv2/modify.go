@@ -38,9 +38,14 @@ func (h *Host) handleModifySettings(ctx context.Context, r *bridge.Request) (pro
 
 // modifyUVM applies a utility-VM level resource change.
 func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) error {
+	if handled, err := h.modifyDevice(ctx, mr); handled {
+		return err
+	}
 	switch s := mr.Settings.(type) {
 	case *prot.LCOWCombinedLayers:
 		return h.modifyCombinedLayers(mr.RequestType, s)
+	case *prot.LCOWNetworkAdapter:
+		return h.modifyNetwork(ctx, mr.RequestType, s)
 	case *prot.LCOWContainerConstraints:
 		return prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found", prot.NullContainerID)
 	case *prot.PodCgroupMemoryLimit:
@@ -55,7 +60,7 @@ func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) erro
 		}
 		return nil
 	}
-	return prot.Errorf(prot.HrFail, "ResourceType %q is not supported yet", mr.ResourceType)
+	return prot.Errorf(prot.HrFail, "ResourceType %q is not supported by the Linux GCS", mr.ResourceType)
 }
 
 func unsupportedRequest(mr *prot.ModificationRequest) error {

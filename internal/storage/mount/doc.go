@@ -1,0 +1,9 @@
+// Package mount holds the helpers the storage device packages (scsi, pmem,
+// plan9, devmapper users) share: path checks that confine mount targets to
+// allowed roots, mount propagation options, /proc/self/mountinfo lookups,
+// unmounting with a bounded wait for busy mounts, block device size and
+// file system detection by superblock magic.
+//
+// Its subpackage mounttest provides loop devices, file system images and
+// kernel feature probes for those packages' tests.
+package mount

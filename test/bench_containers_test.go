@@ -1,0 +1,233 @@
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/testutil"
+)
+
+// pair times one operation through the GCS and its floor, the runtime's own
+// command line doing the same thing, alternately, so that both see the same
+// machine; it reports both and their ratio.
+type pair struct {
+	gcs, floor time.Duration
+	n          int
+}
+
+func (p *pair) report(b *testing.B) {
+	if p.n == 0 {
+		return
+	}
+	g := float64(p.gcs.Microseconds()) / float64(p.n) / 1000
+	f := float64(p.floor.Microseconds()) / float64(p.n) / 1000
+	b.ReportMetric(g, "gcs-ms/op")
+	b.ReportMetric(f, "floor-ms/op")
+	b.ReportMetric(g/f, "ratio")
+}
+
+func timeIt(d *time.Duration, f func() error) error {
+	start := time.Now()
+	err := f()
+	*d += time.Since(start)
+	return err
+}
+
+// floorBundle prepares a bundle for the runtime's own CLI with the same
+// spec the GCS would write, over the same busybox rootfs.
+func floorBundle(b *testing.B, h *hostEnv) (dir string, cgParent string) {
+	dir = filepath.Join(h.dir, "floor")
+	cgParent = testutil.CgroupParent(b)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	return dir, cgParent
+}
+
+func writeSpec(b *testing.B, dir, rootfs, cgroupsPath string, args ...string) {
+	spec := specFor(args...)
+	spec.Root.Path = rootfs
+	spec.Root.Readonly = true
+	spec.Linux.CgroupsPath = cgroupsPath
+	data, _ := json.Marshal(spec)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// runCLI runs a runtime command with its output in a file rather than a
+// pipe: `create` hands its stdio to the container, which would hold a pipe
+// open for as long as it lives.
+func runCLI(name string, args ...string) error {
+	out, err := os.CreateTemp("", "gcs-bench-cli-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
+		b, _ := os.ReadFile(out.Name())
+		return fmt.Errorf("%s %v: %v: %s", name, args, err, b)
+	}
+	return nil
+}
+
+// BenchmarkContainerStart: CombinedLayers + Create + Start + the init's
+// ExecuteProcess through the GCS, against `RUNTIME create` + `RUNTIME start`
+// of the same spec.
+func BenchmarkContainerStart(b *testing.B) {
+	for _, rt := range testutil.Runtimes(b) {
+		b.Run(filepath.Base(rt), func(b *testing.B) {
+			h := newHostEnv(b, rt, "-loglevel", "warning")
+			floorDir, cg := floorBundle(b, h)
+			floorRoot := filepath.Join(h.dir, "floor-state")
+			var p pair
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				id := h.id("bench")
+				err := timeIt(&p.gcs, func() error {
+					if err := h.create(id, specFor("sleep", "1000")); err != nil {
+						return err
+					}
+					_, err := h.startInit(id, h.listenStdio(false, false, false))
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				fid := fmt.Sprintf("floor-%d", i)
+				writeSpec(b, floorDir, h.layer, cg+"/"+fid, "sleep", "1000")
+				err = timeIt(&p.floor, func() error {
+					if err := runCLI(rt, "--root", floorRoot, "create", "--bundle", floorDir, fid); err != nil {
+						return err
+					}
+					return runCLI(rt, "--root", floorRoot, "start", fid)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.n++
+				b.StopTimer()
+				h.c.ShutdownForced(context.Background(), id)
+				runCLI(rt, "--root", floorRoot, "delete", "--force", fid)
+				b.StartTimer()
+			}
+			b.StopTimer()
+			p.report(b)
+		})
+	}
+}
+
+// BenchmarkExecTrue: ExecuteProcess of /bin/true + WaitForProcess through
+// the GCS, against `RUNTIME exec` of the same process (which waits too).
+func BenchmarkExecTrue(b *testing.B) {
+	for _, rt := range testutil.Runtimes(b) {
+		b.Run(filepath.Base(rt), func(b *testing.B) {
+			h := newHostEnv(b, rt, "-loglevel", "warning")
+			id := h.id("exec")
+			if err := h.create(id, specFor("sleep", "100000")); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
+				b.Fatal(err)
+			}
+			runtimeRoot := filepath.Join(h.root, "runtime")
+			var p pair
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				err := timeIt(&p.gcs, func() error {
+					pid, err := h.exec(id, process("/bin/true"), h.listenStdio(false, false, false))
+					if err != nil {
+						return err
+					}
+					code, err := h.c.WaitForProcess(context.Background(), id, pid, -1)
+					if err == nil && code != 0 {
+						err = fmt.Errorf("exit %d", code)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				err = timeIt(&p.floor, func() error {
+					return runCLI(rt, "--root", runtimeRoot, "exec", id, "/bin/true")
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.n++
+			}
+			b.StopTimer()
+			p.report(b)
+		})
+	}
+}
+
+// BenchmarkGetProperties: ProcessList and Statistics of a running container
+// through the GCS, against the runtime's own `ps` (the reference's way of
+// listing processes) as the floor.
+func BenchmarkGetProperties(b *testing.B) {
+	h := newHostEnv(b, "runc", "-loglevel", "warning")
+	id := h.id("props")
+	if err := h.create(id, specFor("sh", "-c", "sleep 100000 & sleep 100000 & wait")); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pt   prot.PropertyType
+	}{{"ProcessList", prot.PtProcessList}, {"Statistics", prot.PtStatistics}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := h.c.GetProperties(context.Background(), id, tc.pt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/op")
+		})
+	}
+	b.Run("floor-runc-ps", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := runCLI("runc", "--root", filepath.Join(h.root, "runtime"), "ps", "--format", "json", id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/op")
+	})
+}
+
+// BenchmarkDaemonRSS reports the daemon's resident memory with 20 running
+// containers (one op = one full measurement).
+func BenchmarkDaemonRSS(b *testing.B) {
+	const n = 20
+	for i := 0; i < b.N; i++ {
+		func() {
+			h := newHostEnv(b, "runc", "-loglevel", "warning")
+			base := h.g.rssKiB(b)
+			for j := 0; j < n; j++ {
+				id := h.id("rss")
+				if err := h.create(id, specFor("sleep", "100000")); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := h.startInit(id, h.listenStdio(false, true, true)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			time.Sleep(200 * time.Millisecond)
+			b.ReportMetric(float64(base)/1024, "idle-MiB")
+			b.ReportMetric(float64(h.g.rssKiB(b))/1024, "rss-20-MiB")
+		}()
+	}
+}
