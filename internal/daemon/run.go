@@ -105,7 +105,7 @@ func (d *Daemon) buildHost() error {
 		Runtime: rt,
 		Reaper:  rp,
 		Cgroups: cg,
-		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, Log: d.log.WithField("component", "network")}),
+		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: d.cfg.DeviceTimeout, Log: d.log.WithField("component", "network")}),
 		Devices: hcsv2.Devices{
 			SCSI: &scsi.Mounter{
 				Lookup:       scsi.Lookup{SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, Timeout: d.cfg.DeviceTimeout},
