@@ -14,6 +14,15 @@ import (
 	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
+// benchLogLevel is the daemon's log level in benchmarks: warning, unless
+// GCS_BENCH_LOGLEVEL asks for more to see where time goes.
+func benchLogLevel() string {
+	if l := os.Getenv("GCS_BENCH_LOGLEVEL"); l != "" {
+		return l
+	}
+	return "warning"
+}
+
 // pair times one operation through the GCS and its floor, the runtime's own
 // command line doing the same thing, alternately, so that both see the same
 // machine; it reports both and their ratio.
@@ -87,7 +96,7 @@ func runCLI(name string, args ...string) error {
 func BenchmarkContainerStart(b *testing.B) {
 	for _, rt := range testutil.Runtimes(b) {
 		b.Run(filepath.Base(rt), func(b *testing.B) {
-			h := newHostEnv(b, rt, "-loglevel", "warning")
+			h := newHostEnv(b, rt, "-loglevel", benchLogLevel())
 			floorDir, cg := floorBundle(b, h)
 			floorRoot := filepath.Join(h.dir, "floor-state")
 			var p pair

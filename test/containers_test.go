@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -430,4 +432,61 @@ func TestUtilityVMProcess(t *testing.T) {
 	if _, err := h.c.ExecuteProcess(testCtx(t), prot.NullContainerID, &prot.ProcessParameters{}, prot.ExecuteProcessVsockStdioRelaySettings{}); client.HResult(err) != prot.HrInvalidArg {
 		t.Errorf("empty command: %v", err)
 	}
+}
+
+func TestConstraintsAndStatistics(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		h := newHostEnv(t, rt)
+		id := h.id("stats")
+		if err := h.create(id, specFor("sh", "-c", "sleep 1000 & sleep 1000 & wait")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
+			t.Fatal(err)
+		}
+		limit := int64(64 << 20)
+		err := h.c.ModifySettings(testCtx(t), id, &prot.ModificationRequest{
+			ResourceType: prot.ResourceTypeContainerConstraints,
+			RequestType:  prot.RequestTypeUpdate,
+			Settings:     &prot.LCOWContainerConstraints{Linux: oci.LinuxResources{Memory: &oci.LinuxMemory{Limit: &limit}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var props *prot.PropertiesV2
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			props, err = h.c.GetProperties(testCtx(t), id, prot.PtStatistics, prot.PtProcessList, prot.PtMemory)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(props.ProcessList) == 3 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(props.ProcessList) != 3 {
+			t.Errorf("process list %+v, want init and two sleeps", props.ProcessList)
+		}
+		m := props.Metrics
+		if m == nil || m.Memory == nil || m.Memory.Usage == nil || m.Pids == nil || m.CPU == nil {
+			t.Fatalf("statistics %+v", m)
+		}
+		if m.Memory.Usage.Limit != uint64(limit) {
+			t.Errorf("memory limit %d after ContainerConstraints, want %d", m.Memory.Usage.Limit, limit)
+		}
+		if m.Pids.Current != 3 || m.Memory.Usage.Usage == 0 {
+			t.Errorf("pids %d, memory usage %d", m.Pids.Current, m.Memory.Usage.Usage)
+		}
+		if m.Blkio == nil || m.Network != nil {
+			t.Errorf("blkio %v network %v: want an empty blkio and no network, as the reference", m.Blkio, m.Network)
+		}
+		// Constraints on the utility VM itself name no container.
+		err = h.c.ModifySettings(testCtx(t), prot.NullContainerID, &prot.ModificationRequest{
+			ResourceType: prot.ResourceTypeContainerConstraints, Settings: &prot.LCOWContainerConstraints{},
+		})
+		if client.HResult(err) != prot.HrVmcomputeSystemNotFound {
+			t.Errorf("constraints on the VM: %v", err)
+		}
+	})
 }
