@@ -490,3 +490,25 @@ func TestConstraintsAndStatistics(t *testing.T) {
 		}
 	})
 }
+
+func TestShutdownOfTheVMTearsDownAndExits(t *testing.T) {
+	h := newHostEnv(t, "runc")
+	id := h.id("vmstop")
+	if err := h.create(id, specFor("sleep", "1000")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
+		t.Fatal(err)
+	}
+	// The host expects no reply; with -shutdown-action exit the daemon
+	// tears its containers down and exits cleanly.
+	if _, _, err := h.c.Raw(testCtx(t), prot.ComputeSystemShutdownForcedV1, []byte(`{"ContainerId":"`+prot.NullContainerID+`"}`)); err != nil {
+		t.Logf("shutdown reply: %v", err)
+	}
+	if err := h.g.wait(t, 30*time.Second); err != nil {
+		t.Fatalf("gcs exit after VM shutdown: %v", err)
+	}
+	if !strings.Contains(h.g.log(), "shutdown of the utility VM requested") {
+		t.Error("shutdown not logged")
+	}
+}

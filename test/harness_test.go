@@ -89,6 +89,17 @@ func (g *gcsProc) log() string {
 	return ""
 }
 
+// exited reports whether the daemon has exited.
+func (g *gcsProc) exited() bool {
+	select {
+	case err := <-g.done:
+		g.done <- err
+		return true
+	default:
+		return false
+	}
+}
+
 // wait returns the daemon's exit, failing the test if it takes too long.
 func (g *gcsProc) wait(t testing.TB, d time.Duration) error {
 	t.Helper()

@@ -107,6 +107,9 @@ func (h *hostEnv) create(id string, spec *oci.Spec) error {
 		return fmt.Errorf("add layers: %w", err)
 	}
 	h.t.Cleanup(func() {
+		if h.g.exited() {
+			return // the daemon tore everything down itself
+		}
 		layers.RequestType = prot.RequestTypeRemove
 		if err := h.c.ModifySettings(context.Background(), prot.NullContainerID, layers); err != nil {
 			h.t.Errorf("remove layers of %s: %v", id, err)
@@ -123,6 +126,9 @@ func (h *hostEnv) create(id string, spec *oci.Spec) error {
 		return err
 	}
 	h.t.Cleanup(func() {
+		if h.g.exited() {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		h.c.ShutdownForced(ctx, id)

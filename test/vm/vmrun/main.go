@@ -178,7 +178,7 @@ func qemuArgs(o options) []string {
 		"-object", "memory-backend-file,id=pmem0,share=on,mem-path="+w("pmem0.img")+",size=128M",
 		"-device", "nvdimm,memdev=pmem0,id=nv0",
 		"-netdev", "hubport,id=n0,hubid=0",
-		"-device", "virtio-net-pci,netdev=n0,mac="+nicMAC,
+		"-device", "virtio-net-pci,netdev=n0,romfile=,mac="+nicMAC, // no iPXE ROM: nothing boots from it
 	)
 	return args
 }
