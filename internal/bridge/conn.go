@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,10 +26,15 @@ type serverConn struct {
 	version prot.ProtocolVersion // touched only by the reader goroutine
 }
 
+// readBufferSize is the reader's buffer: with many requests in flight one
+// read system call then brings in many of them.
+const readBufferSize = 64 << 10
+
 // readLoop is the connection's only reader.
 func (c *serverConn) readLoop(ctx context.Context) error {
+	r := bufio.NewReaderSize(c.conn, readBufferSize)
 	for {
-		hdr, body, err := prot.ReadMessage(c.conn, c.srv.opts.MaxMessageSize)
+		hdr, body, err := prot.ReadMessage(r, c.srv.opts.MaxMessageSize)
 		if err != nil {
 			var fe *prot.FramingError
 			if errors.As(err, &fe) {
