@@ -19,7 +19,8 @@ type serverConn struct {
 	srv     *Server
 	conn    io.ReadWriteCloser
 	w       *msgWriter
-	slots   chan struct{}
+	jobs    chan job // to idle workers; closed when the reader ends
+	workers int      // started so far; touched only by the reader
 	waits   chan struct{}
 	log     *logrus.Entry
 	cancel  context.CancelFunc
@@ -85,16 +86,43 @@ func (c *serverConn) dispatch(ctx context.Context, req *Request) {
 	case c.srv.opts.Sequential:
 		c.serve(ctx, h, rw, req)
 	default:
-		select {
-		case c.slots <- struct{}{}:
-		case <-ctx.Done():
-			return
-		}
+		c.toWorker(ctx, job{h: h, rw: rw, req: req})
+	}
+}
+
+// job is one request for a worker.
+type job struct {
+	h   Handler
+	rw  *responseWriter
+	req *Request
+}
+
+// toWorker hands j to an idle worker, starts a new one while fewer than
+// MaxInFlight exist, or else waits for one to become idle. Workers live as
+// long as the connection, so their stacks are grown once, not per request.
+func (c *serverConn) toWorker(ctx context.Context, j job) {
+	select {
+	case c.jobs <- j:
+		return
+	default:
+	}
+	if c.workers < c.srv.opts.MaxInFlight {
+		c.workers++
 		c.srv.wg.Add(1)
-		go func() {
-			defer func() { <-c.slots; c.srv.wg.Done() }()
-			c.serve(ctx, h, rw, req)
-		}()
+		go c.work(ctx, j)
+		return
+	}
+	select {
+	case c.jobs <- j:
+	case <-ctx.Done():
+	}
+}
+
+func (c *serverConn) work(ctx context.Context, first job) {
+	defer c.srv.wg.Done()
+	c.serve(ctx, first.h, first.rw, first.req)
+	for j := range c.jobs {
+		c.serve(ctx, j.h, j.rw, j.req)
 	}
 }
 

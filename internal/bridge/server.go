@@ -122,7 +122,7 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 		srv:    s,
 		conn:   conn,
 		w:      newMsgWriter(conn, conn),
-		slots:  make(chan struct{}, s.opts.MaxInFlight),
+		jobs:   make(chan job),
 		waits:  make(chan struct{}, s.opts.MaxWaits),
 		log:    s.log,
 		cancel: cancel,
@@ -137,6 +137,7 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	defer stop()
 
 	err := c.readLoop(ctx)
+	close(c.jobs)
 	close(done)
 	conn.Close()
 	<-notesDone

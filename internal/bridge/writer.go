@@ -14,20 +14,33 @@ import (
 // record), stays within one bridge message.
 const maxErrorText = 4096
 
-// msgWriter is the single writer of a connection: each message is encoded
-// into one buffer and written with one Write under the lock, so messages
-// never interleave. After the first write error every later write fails
-// fast and the connection is closed so the reader stops too.
+// msgWriter is the single writer of a connection. Messages are appended to
+// a pending buffer under the lock and never interleave. Writes are grouped:
+// the first writer to find no write under way becomes the flusher and
+// writes everything pending with one system call, again until nothing is
+// left, while the others wait for their message to be on the wire. So a
+// write returns only once its message was written (or the connection
+// failed), and with many replies ready at once they share system calls.
+// After the first write error every write fails fast and the connection is
+// closed so the reader stops too.
 type msgWriter struct {
-	mu     sync.Mutex
-	w      io.Writer
-	closer io.Closer
-	buf    []byte
-	err    error
+	mu       sync.Mutex
+	cond     sync.Cond
+	w        io.Writer
+	closer   io.Closer
+	pending  []byte
+	spare    []byte
+	appended uint64 // messages appended so far
+	done     uint64 // messages whose write finished (well or not)
+	good     uint64 // messages known written
+	flushing bool
+	err      error
 }
 
 func newMsgWriter(w io.Writer, c io.Closer) *msgWriter {
-	return &msgWriter{w: w, closer: c}
+	mw := &msgWriter{w: w, closer: c}
+	mw.cond.L = &mw.mu
+	return mw
 }
 
 // write sends one message whose body is already encoded.
@@ -41,16 +54,50 @@ func (mw *msgWriter) write(typ prot.MessageIdentifier, id prot.SequenceID, body 
 	if mw.err != nil {
 		return mw.err
 	}
-	mw.buf = prot.AppendMessage(mw.buf[:0], typ, id, body)
-	if _, err := mw.w.Write(mw.buf); err != nil {
-		mw.err = fmt.Errorf("write %s: %w", typ, err)
-		mw.closer.Close()
-		return mw.err
+	mw.pending = prot.AppendMessage(mw.pending, typ, id, body)
+	mw.appended++
+	mine := mw.appended
+	for mw.flushing && mw.done < mine {
+		mw.cond.Wait()
 	}
-	if cap(mw.buf) > 4*prot.MaxOutboundMessageSize {
-		mw.buf = nil
+	if mw.done < mine {
+		mw.flush()
 	}
-	return nil
+	if mine <= mw.good {
+		return nil
+	}
+	return mw.err
+}
+
+// flush writes pending batches until none is left; called with the lock
+// held, which it releases around each system call.
+func (mw *msgWriter) flush() {
+	mw.flushing = true
+	for len(mw.pending) > 0 && mw.err == nil {
+		buf, upto := mw.pending, mw.appended
+		mw.pending = mw.spare[:0]
+		mw.mu.Unlock()
+		_, err := mw.w.Write(buf)
+		mw.mu.Lock()
+		if cap(buf) <= 4*prot.MaxOutboundMessageSize {
+			mw.spare = buf[:0]
+		}
+		if err != nil {
+			mw.err = fmt.Errorf("write to the host: %w", err)
+			mw.closer.Close()
+		} else {
+			mw.good = upto
+		}
+		mw.done = upto
+		mw.cond.Broadcast()
+	}
+	if mw.err != nil {
+		// Nothing more will be written: release every waiter.
+		mw.pending = nil
+		mw.done = mw.appended
+	}
+	mw.flushing = false
+	mw.cond.Broadcast()
 }
 
 // encodeResponse renders a reply. A success that would not fit one bridge
