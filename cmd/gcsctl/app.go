@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,14 +19,11 @@ import (
 const (
 	addrEnv        = "GCSCTL_ADDR"
 	defaultAddr    = "unix:///run/gcs/bridge.sock"
+	relayEnv       = "GCSCTL_RELAY"
+	defaultRelay   = "unix:///run/gcs/relay"
+	rootEnv        = "GCSCTL_ROOT"
+	defaultRoot    = "/run/gcs"
 	defaultTimeout = 30 * time.Second
-)
-
-// Exit codes.
-const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
 )
 
 // app is one gcsctl invocation's environment.
@@ -35,10 +33,13 @@ type app struct {
 	getenv         func(string) string
 }
 
-// run executes gcsctl with args (without the program name) and returns the
-// exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+// run executes gcsctl with args (without the program name) and its own
+// standard streams, and returns the exit code. A nil stdin reads as empty.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	return a.run(ctx, args)
 }
 
@@ -49,6 +50,11 @@ type globals struct {
 	json        bool
 	timeout     time.Duration
 	noNegotiate bool
+	relay       string // relay port prefix gcsctl listens on for stdio
+	root        string // the GCS's state directory, for bundle paths
+	// timeoutSet records that --timeout was given, which wait reads as
+	// the time limit of the wait itself.
+	timeoutSet bool
 }
 
 // register defines the global flags on fs, with g's current values as
@@ -59,6 +65,44 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.BoolVar(&g.json, "json", g.json, "print responses as JSON")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit `DUR` for connecting and for each request; 0 means none\n(default 30s)")
 	fs.BoolVar(&g.noNegotiate, "no-negotiate", g.noNegotiate, "do not send NegotiateProtocol before the command")
+	fs.StringVar(&g.relay, "relay", g.relay, "relay port `PREFIX` gcsctl listens on for process stdio:\n"+
+		"unix:///DIR, vsock://CID or tcp://HOST; must match gcs -relay\n"+
+		"(default $"+relayEnv+", else "+defaultRelay+")")
+	fs.StringVar(&g.root, "root", g.root, "the GCS's state `DIR` (its -root): containers' bundles are DIR/c/ID\n"+
+		"(default $"+rootEnv+", else "+defaultRoot+")")
+}
+
+// defaultGlobals returns the global flags' values before parsing: the
+// defaults, overridden by the environment.
+func (a *app) defaultGlobals() globals {
+	g := globals{addr: a.getenv(addrEnv), relay: a.getenv(relayEnv), root: a.getenv(rootEnv), timeout: defaultTimeout}
+	if g.addr == "" {
+		g.addr = defaultAddr
+	}
+	if g.relay == "" {
+		g.relay = defaultRelay
+	}
+	if g.root == "" {
+		g.root = defaultRoot
+	}
+	return g
+}
+
+// check validates the global flags' values.
+func (g *globals) check() error {
+	if g.timeout < 0 {
+		return usageErrorf("--timeout must not be negative")
+	}
+	if _, err := transport.ParseAddr(g.addr); err != nil {
+		return usageErrorf("--addr: %v", err)
+	}
+	if _, err := transport.ParseRelayListener(g.relay); err != nil {
+		return usageErrorf("--relay: %v", err)
+	}
+	if !filepath.IsAbs(g.root) {
+		return usageErrorf("--root %q is not an absolute path", g.root)
+	}
+	return nil
 }
 
 // invocation is a parsed command line.
@@ -91,10 +135,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 // parse turns the command line into an invocation. Its errors are usage
 // errors except where a command's parser reports otherwise.
 func (a *app) parse(args []string) (*invocation, error) {
-	inv := &invocation{g: globals{addr: a.getenv(addrEnv), timeout: defaultTimeout}}
-	if inv.g.addr == "" {
-		inv.g.addr = defaultAddr
-	}
+	inv := &invocation{g: a.defaultGlobals()}
 	fs := newFlagSet("gcsctl")
 	inv.g.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -108,37 +149,38 @@ func (a *app) parse(args []string) (*invocation, error) {
 	if len(rest) == 0 {
 		return nil, usageErrorf("no command given")
 	}
-	name, rest := rest[0], rest[1:]
-	if name == "help" {
-		if len(rest) > 1 {
+	if rest[0] == "help" {
+		if len(rest) > 3 || (len(rest) == 3 && !isCommand(rest[1]+" "+rest[2])) {
 			return nil, usageErrorf("help takes at most one command name")
 		}
-		inv.help = true
-		if len(rest) == 1 {
-			inv.helpFor = rest[0]
-		}
+		inv.help, inv.helpFor = true, strings.Join(rest[1:], " ")
 		return inv, nil
 	}
-	cmd, ok := lookupCommand(name)
-	if !ok {
-		return nil, usageErrorf("unknown command %q", name)
+	if subs := groupCommands(rest[0]); len(subs) > 0 && (len(rest) == 1 || isHelpArg(rest[1])) {
+		if len(rest) == 1 {
+			return nil, usageErrorf("%s wants a subcommand: %s", rest[0], strings.Join(subs, ", "))
+		}
+		inv.help, inv.helpFor = true, rest[0]
+		return inv, nil
+	}
+	cmd, rest, err := findCommand(rest)
+	if err != nil {
+		return nil, err
 	}
 	inv.cmd = cmd
-	cfs := newFlagSet("gcsctl " + name)
+	cfs := newFlagSet("gcsctl " + cmd.name)
 	inv.g.register(cfs)
 	parseArgs := cmd.setup(cfs)
 	if err := cfs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			inv.help, inv.helpFor = true, name
+			inv.help, inv.helpFor = true, cmd.name
 			return inv, nil
 		}
-		return nil, usageErrorf("%s: %v", name, err)
+		return nil, usageErrorf("%s: %v", cmd.name, err)
 	}
-	if inv.g.timeout < 0 {
-		return nil, usageErrorf("--timeout must not be negative")
-	}
-	if _, err := transport.ParseAddr(inv.g.addr); err != nil {
-		return nil, usageErrorf("--addr: %v", err)
+	inv.g.timeoutSet = setFlags(fs)["timeout"] || setFlags(cfs)["timeout"]
+	if err := inv.g.check(); err != nil {
+		return nil, err
 	}
 	act, err := parseArgs(cfs.Args(), a.stdin)
 	if err != nil {
@@ -146,6 +188,15 @@ func (a *app) parse(args []string) (*invocation, error) {
 	}
 	inv.act = act
 	return inv, nil
+}
+
+// isHelpArg reports whether arg asks for help.
+func isHelpArg(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 // newFlagSet returns a flag set that reports errors instead of printing
@@ -164,7 +215,7 @@ func (a *app) execute(ctx context.Context, inv *invocation) error {
 		return err
 	}
 	defer c.Close()
-	s := &session{client: c, g: inv.g, stdout: a.stdout, stderr: a.stderr}
+	s := &session{client: c, g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr}
 	if inv.cmd.negotiate && !inv.g.noNegotiate {
 		if _, err := s.negotiate(ctx); err != nil {
 			return err
@@ -200,39 +251,4 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, d)
-}
-
-// usageError is a mistake on the command line (exit code 2).
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-// usageErrorf returns a usageError.
-func usageErrorf(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// report prints err to stderr and returns the exit code it implies.
-func (a *app) report(err error) int {
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(a.stderr, "error: %s\nRun 'gcsctl help' for usage.\n", ue.msg)
-		return exitUsage
-	}
-	var ce *client.Error
-	if errors.As(err, &ce) {
-		if ce.Message == "" {
-			fmt.Fprintf(a.stderr, "error: HRESULT %s\n", ce.HResult.Hex())
-		} else {
-			if strings.HasPrefix(ce.Message, "HRESULT") {
-				// The GCS already names the HRESULT in its message.
-				fmt.Fprintf(a.stderr, "error: %s\n", ce.Message)
-			} else {
-				fmt.Fprintf(a.stderr, "error: HRESULT %s: %s\n", ce.HResult.Hex(), ce.Message)
-			}
-		}
-		return exitError
-	}
-	fmt.Fprintf(a.stderr, "error: %v\n", err)
-	return exitError
 }

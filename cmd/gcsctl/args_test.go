@@ -40,10 +40,22 @@ func TestParse(t *testing.T) {
 			want: globals{addr: "tcp://127.0.0.1:9", timeout: defaultTimeout}, cmd: "negotiate"},
 		{name: "every global flag",
 			args: []string{"--addr=unix:///tmp/b.sock", "--listen", "--json", "--timeout", "5s", "--no-negotiate", "raw", "DumpStacks"},
-			want: globals{addr: "unix:///tmp/b.sock", listen: true, json: true, timeout: 5 * time.Second, noNegotiate: true}, cmd: "raw"},
+			want: globals{addr: "unix:///tmp/b.sock", listen: true, json: true, timeout: 5 * time.Second, noNegotiate: true, timeoutSet: true}, cmd: "raw"},
+		{name: "relay and root from the environment", env: map[string]string{relayEnv: "vsock://2", rootEnv: "/var/gcs"},
+			args: []string{"stacks"},
+			want: globals{addr: defaultAddr, timeout: defaultTimeout, relay: "vsock://2", root: "/var/gcs"}, cmd: "stacks"},
+		{name: "relay and root flags beat the environment", env: map[string]string{relayEnv: "vsock://2", rootEnv: "/var/gcs"},
+			args: []string{"--relay", "tcp://127.0.0.1", "stacks", "--root=/srv/gcs"},
+			want: globals{addr: defaultAddr, timeout: defaultTimeout, relay: "tcp://127.0.0.1", root: "/srv/gcs"}, cmd: "stacks"},
+		{name: "two-word command", args: []string{"layers", "remove", "--id", "c1"},
+			want: globals{addr: defaultAddr, timeout: defaultTimeout}, cmd: "layers remove"},
+		{name: "help for a two-word command", args: []string{"help", "layers", "add"}, help: true, helpFor: "layers add",
+			want: globals{addr: defaultAddr, timeout: defaultTimeout}},
+		{name: "group -h", args: []string{"disk", "-h"}, help: true, helpFor: "disk",
+			want: globals{addr: defaultAddr, timeout: defaultTimeout}},
 		{name: "global flags after the command",
 			args: []string{"-timeout=0", "raw", "--json", "-no-negotiate", "0x10100c01", "{}"},
-			want: globals{addr: defaultAddr, json: true, noNegotiate: true}, cmd: "raw"},
+			want: globals{addr: defaultAddr, json: true, noNegotiate: true, timeoutSet: true}, cmd: "raw"},
 		{name: "help", args: []string{"help"}, help: true,
 			want: globals{addr: defaultAddr, timeout: defaultTimeout}},
 		{name: "-h", args: []string{"-h"}, help: true,
@@ -61,6 +73,13 @@ func TestParse(t *testing.T) {
 			inv, err := a.parse(tt.args)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
+			}
+			// The flags this table does not vary keep their defaults.
+			if tt.want.relay == "" {
+				tt.want.relay = defaultRelay
+			}
+			if tt.want.root == "" {
+				tt.want.root = defaultRoot
 			}
 			if inv.g != tt.want {
 				t.Errorf("globals = %+v, want %+v", inv.g, tt.want)
@@ -141,8 +160,10 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	if code := a.run(context.Background(), []string{"help"}); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
+	// Synopses may be wrapped.
+	flat := strings.Join(strings.Fields(stdout.String()), " ")
 	for _, c := range commands() {
-		if !strings.Contains(stdout.String(), "  "+synopsis(c)+" ") {
+		if !strings.Contains(flat, " "+synopsis(c)+" "+c.summary+" ") {
 			t.Errorf("help does not list %q:\n%s", synopsis(c), stdout)
 		}
 		if c.setup == nil || c.summary == "" {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"flag"
 	"io"
+	"strings"
 )
 
 // A command is one gcsctl subcommand. To add one, write a function
 // returning its command (in its own file) and list it in commands.
 type command struct {
-	name    string // what the user types
+	// name is what the user types: one word, or two for the commands of a
+	// group ("layers add"), which share the first.
+	name    string
 	args    string // synopsis of the positional arguments, for usage
 	summary string // one line, for the command list
 	detail  string // extra paragraphs for "gcsctl help NAME", may be empty
@@ -36,6 +39,25 @@ func commands() []command {
 		negotiateCommand(),
 		stacksCommand(),
 		rawCommand(),
+		runCommand(),
+		execCommand(),
+		psCommand(),
+		statsCommand(),
+		killCommand(),
+		waitCommand(),
+		rmCommand(),
+		layersAddCommand(),
+		layersRemoveCommand(),
+		diskAddCommand(),
+		diskRemoveCommand(),
+		diskUnplugCommand(),
+		pmemAddCommand(),
+		pmemRemoveCommand(),
+		shareAddCommand(),
+		shareRemoveCommand(),
+		netAddCommand(),
+		netRemoveCommand(),
+		modifyCommand(),
 	}
 }
 
@@ -47,6 +69,42 @@ func lookupCommand(name string) (command, bool) {
 		}
 	}
 	return command{}, false
+}
+
+// isCommand reports whether name is a command.
+func isCommand(name string) bool {
+	_, ok := lookupCommand(name)
+	return ok
+}
+
+// groupCommands returns the second words of the commands in group name
+// ("add", "remove" for "layers"), or nothing when name is no group.
+func groupCommands(name string) []string {
+	var subs []string
+	for _, c := range commands() {
+		if group, sub, ok := strings.Cut(c.name, " "); ok && group == name {
+			subs = append(subs, sub)
+		}
+	}
+	return subs
+}
+
+// findCommand finds the command args start with, by a two-word name
+// first, and returns it with the arguments after its name.
+func findCommand(args []string) (command, []string, error) {
+	if len(args) >= 2 {
+		if c, ok := lookupCommand(args[0] + " " + args[1]); ok {
+			return c, args[2:], nil
+		}
+	}
+	if c, ok := lookupCommand(args[0]); ok {
+		return c, args[1:], nil
+	}
+	if subs := groupCommands(args[0]); len(subs) > 0 {
+		return command{}, nil, usageErrorf("unknown command %q (%s wants a subcommand: %s)",
+			strings.Join(args[:min(2, len(args))], " "), args[0], strings.Join(subs, ", "))
+	}
+	return command{}, nil, usageErrorf("unknown command %q", args[0])
 }
 
 // noArgs is the parseFunc of commands without positional arguments.

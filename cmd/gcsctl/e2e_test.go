@@ -23,7 +23,7 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, &stdout, &stderr)
+	code := run(ctx, args, nil, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 

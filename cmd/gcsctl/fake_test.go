@@ -2,9 +2,10 @@ package main
 
 // The fake GCS in this file is the far end of the bridge, which gcsctl
 // alone cannot reach: just enough of a peer (negotiation state, DumpStacks,
-// one error reply, E_NOTIMPL for the rest) to run commands in-process
-// against a real unix socket. It is a test boundary, not a model of the
-// daemon; the real GCS is tested end to end elsewhere.
+// canned answers to the container and ModifySettings requests, one error
+// reply, E_NOTIMPL for the rest) to run commands in-process against a real
+// unix socket and see the requests they send. It is a test boundary, not a
+// model of the daemon; the real GCS is driven in daemon_test.go.
 
 import (
 	"encoding/json"
@@ -20,6 +21,14 @@ import (
 
 // fakeStacks is the GuestStacks text of the fake.
 const fakeStacks = "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:12 +0x1d\n"
+
+// fakeProperties is the fake's answer to every GetProperties.
+const fakeProperties = `{"ProcessList":[{"ProcessId":42},{"ProcessId":43}],` +
+	`"LCOWMetrics":{"pids":{"current":2},"cpu":{"usage":{"total":51234567}},` +
+	`"memory":{"usage":{"limit":9223372036854771712,"usage":3145728}}}}`
+
+// fakeExitCode is the fake's answer to every WaitForProcess.
+const fakeExitCode = 7
 
 // seenRequest is one request the fake received.
 type seenRequest struct {
@@ -141,6 +150,20 @@ func (f *fakeGCS) answer(negotiated *bool, typ prot.MessageIdentifier, body []by
 		}
 	case typ == prot.ComputeSystemStartV1 && base.ContainerID == "missing":
 		return fail(prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found", base.ContainerID))
+	case typ == prot.ComputeSystemGetPropertiesV1:
+		return &prot.ContainerGetPropertiesResponse{
+			MessageResponseBase: prot.MessageResponseBase{ActivityID: base.ActivityID},
+			Properties:          fakeProperties,
+		}
+	case typ == prot.ComputeSystemWaitForProcessV1:
+		return &prot.ContainerWaitForProcessResponse{
+			MessageResponseBase: prot.MessageResponseBase{ActivityID: base.ActivityID},
+			ExitCode:            fakeExitCode,
+		}
+	case typ == prot.ComputeSystemModifySettingsV1, typ == prot.ComputeSystemSignalProcessV1,
+		typ == prot.ComputeSystemShutdownGracefulV1, typ == prot.ComputeSystemShutdownForcedV1,
+		typ == prot.ComputeSystemDeleteContainerStateV1:
+		return &prot.MessageResponseBase{ActivityID: base.ActivityID}
 	}
 	return fail(prot.NewError(prot.HrNotImpl))
 }

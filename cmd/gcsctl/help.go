@@ -11,51 +11,110 @@ import (
 // overview introduces gcsctl in the general help.
 const overview = `gcsctl drives a Linux guest compute service (GCS) over the bridge protocol,
 playing the part of the host. Every command except raw negotiates the protocol
-first, as the host must.`
+first, as the host must.
 
-// exitStatus documents the exit codes.
-const exitStatus = `Exit status: 0 on success, 1 on an error (an error reply prints
-"error: HRESULT 0x...: message"), 2 on a usage error.`
+Containers are built as hcsshim's host builds them: the layers are mounted with
+ModifySettings CombinedLayers at ROOT/c/ID/rootfs (scratch ROOT/c/ID/scratch),
+the bundle is ROOT/c/ID, and a process's stdio reaches gcsctl through relay
+ports gcsctl listens on (--relay), which the GCS dials.`
 
-// help writes the general usage, or the usage of command name, to w.
+// exitStatusHelp documents the exit codes.
+const exitStatusHelp = `Exit status: 0 on success, 1 on an error (an error reply prints
+"error: HRESULT 0x...: message"), 2 on a usage error. run, exec and wait exit
+with the process's exit code instead (255 for codes above 255).`
+
+// Layout of the command list in the overview: each command's synopsis,
+// wrapped, then its summary below it.
+const (
+	overviewWidth    = 80
+	synopsisIndent   = 2
+	continuingIndent = 4 // lines after the first of a wrapped synopsis
+	summaryIndent    = 8
+)
+
+// help writes the general usage, the usage of command name, or that of
+// every command of group name, to w.
 func (a *app) help(w io.Writer, name string) error {
 	if name == "" {
 		a.writeOverview(w)
 		return nil
 	}
-	cmd, ok := lookupCommand(name)
-	if !ok {
+	if cmd, ok := lookupCommand(name); ok {
+		writeCommandHelp(w, cmd)
+		return nil
+	}
+	subs := groupCommands(name)
+	if len(subs) == 0 {
 		return usageErrorf("unknown command %q", name)
 	}
-	fmt.Fprintf(w, "Usage: gcsctl [flags] %s\n\n%s.\n", synopsis(cmd), capitalize(cmd.summary))
+	for i, sub := range subs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		cmd, _ := lookupCommand(name + " " + sub)
+		writeCommandHelp(w, cmd)
+	}
+	return nil
+}
+
+// writeCommandHelp writes the usage of one command.
+func writeCommandHelp(w io.Writer, cmd command) {
+	usage := wrapWords("Usage: gcsctl [flags] "+synopsis(cmd), overviewWidth, continuingIndent)
+	fmt.Fprintf(w, "%s\n\n%s.\n", strings.Join(usage, "\n"), capitalize(cmd.summary))
 	if cmd.detail != "" {
 		fmt.Fprintf(w, "\n%s\n", cmd.detail)
 	}
-	fs := newFlagSet(name)
+	fs := newFlagSet(cmd.name)
 	cmd.setup(fs) // the command's own flags only
 	if hasFlags(fs) {
-		fmt.Fprintf(w, "\nFlags of %s:\n", name)
+		fmt.Fprintf(w, "\nFlags of %s:\n", cmd.name)
 		writeFlags(w, fs)
 	}
 	fmt.Fprintln(w, "\nRun 'gcsctl help' for the global flags.")
-	return nil
 }
 
 // writeOverview writes the general usage: synopsis, commands and flags.
 func (a *app) writeOverview(w io.Writer) {
 	fmt.Fprintf(w, "Usage: gcsctl [flags] COMMAND [ARGS...]\n\n%s\n\nCommands:\n", overview)
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	type entry struct{ synopsis, summary string }
+	var entries []entry
 	for _, c := range commands() {
-		fmt.Fprintf(tw, "  %s\t%s\n", synopsis(c), c.summary)
+		entries = append(entries, entry{synopsis(c), c.summary})
 	}
-	fmt.Fprintf(tw, "  help [COMMAND]\tshow this help, or a command's\n")
-	_ = tw.Flush()
+	entries = append(entries, entry{"help [COMMAND]", "show this help, or a command's"})
+	for _, e := range entries {
+		for _, line := range wrapWords(e.synopsis, overviewWidth-synopsisIndent, continuingIndent-synopsisIndent) {
+			fmt.Fprintf(w, "%*s%s\n", synopsisIndent, "", line)
+		}
+		for _, line := range wrapWords(e.summary, overviewWidth-summaryIndent, 0) {
+			fmt.Fprintf(w, "%*s%s\n", summaryIndent, "", line)
+		}
+	}
 	fmt.Fprintf(w, "\nFlags (also accepted after COMMAND):\n")
 	fs := newFlagSet("gcsctl")
 	g := globals{timeout: defaultTimeout}
 	g.register(fs)
 	writeFlags(w, fs)
-	fmt.Fprintf(w, "\n%s\n", exitStatus)
+	fmt.Fprintf(w, "\n%s\n", exitStatusHelp)
+}
+
+// wrapWords splits s at spaces into lines of at most width columns, the
+// lines after the first indented by indent spaces. A word longer than a
+// line gets a line of its own.
+func wrapWords(s string, width, indent int) []string {
+	var lines []string
+	line, empty := "", true
+	for _, word := range strings.Fields(s) {
+		if !empty && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line, empty = strings.Repeat(" ", indent), true
+		}
+		if !empty {
+			line += " "
+		}
+		line, empty = line+word, false
+	}
+	return append(lines, line)
 }
 
 // synopsis returns "name args".
@@ -79,6 +138,9 @@ func writeFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
 		name := "--" + f.Name
+		if len(f.Name) == 1 {
+			name = "-" + f.Name
+		}
 		if arg != "" {
 			name += " " + strings.ToUpper(arg)
 		}

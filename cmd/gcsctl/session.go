@@ -3,19 +3,32 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/transport"
 )
 
+// cleanupTimeout bounds what gcsctl does after it was interrupted or a
+// step failed: stopping the process, deleting the container, unmounting.
+const cleanupTimeout = 30 * time.Second
+
 // session is what a command's action works with: a connected client, the
-// global flags and the output streams.
+// global flags and gcsctl's standard streams.
 type session struct {
 	client         *client.Client
 	g              globals
+	stdin          io.Reader
 	stdout, stderr io.Writer
+
+	relayOnce sync.Once
+	relay     transport.RelayListener
+	relayErr  error
 }
 
 // requestContext bounds one request by --timeout.
@@ -23,15 +36,41 @@ func (s *session) requestContext(ctx context.Context) (context.Context, context.
 	return withTimeout(ctx, s.g.timeout)
 }
 
+// cleanupContext returns a context for undoing things after ctx ended
+// (gcsctl was interrupted) or a step failed: it outlives ctx, bounded by
+// cleanupTimeout.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+}
+
 // negotiate sends NegotiateProtocol within --timeout.
 func (s *session) negotiate(ctx context.Context) (*prot.NegotiateProtocolResponse, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
 	resp, err := s.client.Negotiate(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w (the GCS serves one bridge connection at a time: is another gcsctl, such as an attached run, connected?)", err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// modify sends one ModificationRequest for container id (or the utility
+// VM, prot.NullContainerID) within --timeout.
+func (s *session) modify(ctx context.Context, id string, req *prot.ModificationRequest) error {
+	ctx, cancel := s.requestContext(ctx)
+	defer cancel()
+	return s.client.ModifySettings(ctx, id, req)
+}
+
+// relayListener returns the listener for relay ports under --relay.
+func (s *session) relayListener() (transport.RelayListener, error) {
+	s.relayOnce.Do(func() {
+		s.relay, s.relayErr = transport.ParseRelayListener(s.g.relay)
+	})
+	return s.relay, s.relayErr
 }
 
 // printJSON writes v to stdout as indented JSON.
