@@ -512,3 +512,27 @@ func TestShutdownOfTheVMTearsDownAndExits(t *testing.T) {
 		t.Error("shutdown not logged")
 	}
 }
+
+func TestNotificationWithoutAnyWait(t *testing.T) {
+	h := newHostEnv(t, "runc")
+	id := h.id("nowait")
+	if err := h.create(id, specFor("sh", "-c", "exit 5")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody waits on the init: the notification comes all the same.
+	if n := h.notification(id); n.Type != prot.NtUnexpectedExit {
+		t.Fatalf("notification %s", n.Type)
+	}
+	// And exactly one: a later wait answers without another.
+	if code := h.wait(id, h.initPid(id)); code != 5 {
+		t.Errorf("exit %d", code)
+	}
+	select {
+	case n := <-h.notes:
+		t.Errorf("second notification %+v", n)
+	case <-time.After(1500 * time.Millisecond):
+	}
+}

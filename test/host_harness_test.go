@@ -243,6 +243,19 @@ func (h *hostEnv) exec(id string, p *oci.Process, s *streams) (uint32, error) {
 	return h.c.ExecuteProcess(testCtx(h.t), id, params, s.settings)
 }
 
+// initPid returns the init pid of a created container, from the pid file
+// the runtime wrote in its bundle.
+func (h *hostEnv) initPid(id string) uint32 {
+	h.t.Helper()
+	b, err := os.ReadFile(filepath.Join(h.bundle(id), "init.pid"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var pid uint32
+	fmt.Sscan(string(b), &pid)
+	return pid
+}
+
 func (h *hostEnv) wait(id string, pid uint32) uint32 {
 	h.t.Helper()
 	code, err := h.c.WaitForProcess(testCtx(h.t), id, pid, -1)
