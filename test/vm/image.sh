@@ -201,7 +201,7 @@ ln -sfn "../go/$srchash/vmrun" "$cache/bin/vmrun"
 
 # --- 4. host binaries for the guest ----------------------------------------------
 # Copied with the shared libraries ldd names. Required: busybox (static),
-# runc. Optional: crun, mkfs.ext4, mkfs.xfs, dmsetup.
+# runc. Optional: crun, mkfs.ext4, mkfs.xfs, dmsetup, veritysetup.
 busybox=""
 for b in /bin/busybox /usr/bin/busybox; do
 	if [[ -x $b ]] && ! ldd "$b" >/dev/null 2>&1; then
@@ -210,9 +210,10 @@ for b in /bin/busybox /usr/bin/busybox; do
 	fi
 done
 [[ -n $busybox ]] || die "no static busybox (install busybox-static: make vm-deps)"
-hostbins=("$(command -v runc || die 'runc not found (make vm-deps)')")
+runc=$(command -v runc) || die "runc not found (make vm-deps)"
+hostbins=("$runc")
 ((VM_CRUN)) && command -v crun >/dev/null && hostbins+=("$(command -v crun)")
-for b in mkfs.ext4 mkfs.xfs dmsetup; do
+for b in mkfs.ext4 mkfs.xfs dmsetup veritysetup; do
 	p=$(PATH=/usr/sbin:/sbin:$PATH command -v "$b") && hostbins+=("$p") || say "$b not found; not in the image"
 done
 hostfiles=("$busybox" "${hostbins[@]}")

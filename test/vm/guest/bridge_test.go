@@ -20,7 +20,9 @@ func TestNegotiate(t *testing.T) {
 	}
 	h.drop()
 	// A fresh connection, negotiated by hand this time.
+	h.mu.Lock()
 	c, err = h.accept(t)
+	h.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func (h *host) client(t testing.TB) *client.Client {
 }
 
 // accept waits for the GCS's next connection and forwards its
-// notifications to h.notes.
+// notifications to h.notes. h.mu must be held.
 func (h *host) accept(t testing.TB) (*client.Client, error) {
 	c, err := h.ln.Accept(ctxFor(t, 30*time.Second))
 	if err != nil {

@@ -510,7 +510,7 @@ func runTests(r *reaper, p params, modulesFailed int) {
 	}
 	g := startGCS(r, logPath)
 
-	driver := []string{"/tests/guest.test", "-test.v", "-test.count=1", "-test.timeout=6m", "-test.skip=^TestShutdown"}
+	driver := []string{"/tests/guest.test", "-test.v", "-test.count=1", "-test.timeout=3m", "-test.skip=^TestShutdown"}
 	if p.run != "" {
 		driver = append(driver, "-test.run="+p.run)
 	}
@@ -522,7 +522,7 @@ func runTests(r *reaper, p params, modulesFailed int) {
 		if _, err := os.Stat(dir); err != nil {
 			dir = "/tests/pkg"
 		}
-		steps = append(steps, step{name: "pkg/" + name, argv: []string{t, "-test.v", "-test.count=1", "-test.timeout=4m"}, dir: dir})
+		steps = append(steps, step{name: "pkg/" + name, argv: []string{t, "-test.v", "-test.count=1", "-test.timeout=2m"}, dir: dir})
 	}
 	steps = append(steps, step{
 		name: "shutdown",

@@ -20,9 +20,11 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -199,10 +201,7 @@ func run(o options) (int, error) {
 	if _, err := exec.LookPath(o.qemu); err != nil {
 		return 2, fmt.Errorf("%s not found: run make vm-deps", o.qemu)
 	}
-	if err := os.RemoveAll(o.work); err != nil {
-		return 2, err
-	}
-	if err := os.MkdirAll(o.work, 0o755); err != nil {
+	if err := freshWorkDir(o.work); err != nil {
 		return 2, err
 	}
 	if err := makeDisks(o.work); err != nil {
@@ -239,6 +238,30 @@ func run(o options) (int, error) {
 	}
 	ctl.log = os.Stdout
 	return runTest(cmd, ctl, o)
+}
+
+// workMarker marks a directory as a run directory that vmrun may empty.
+const workMarker = ".vmrun-work"
+
+// freshWorkDir empties dir for a new run; it refuses to touch a non-empty
+// directory that an earlier run did not create.
+func freshWorkDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case len(ents) > 0 && !fileExists(filepath.Join(dir, workMarker)):
+		return fmt.Errorf("%s is not empty and not a vmrun work directory; not removing it", dir)
+	default:
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, workMarker), nil, 0o644)
 }
 
 func waitShell(cmd *exec.Cmd, o options) (int, error) {
@@ -304,7 +327,7 @@ loop:
 			v.line(l, time.Since(start))
 		case <-deadline:
 			timedOut = true
-			say("TIMEOUT: the VM did not finish within %v; stopping qemu (pid %d)", o.timeout, cmd.Process.Pid)
+			say("TIMEOUT: the VM did not finish within %v; stopping qemu", o.timeout)
 			cmd.Process.Signal(syscall.SIGTERM)
 			go func() {
 				time.Sleep(10 * time.Second)
@@ -332,7 +355,11 @@ func tail(path string, n int) {
 	if err != nil {
 		return
 	}
-	ls := strings.Split(strings.ReplaceAll(strings.TrimRight(string(b), "\n"), "\r", ""), "\n")
+	text := strings.TrimSpace(strings.ReplaceAll(string(b), "\r", ""))
+	if text == "" {
+		return
+	}
+	ls := strings.Split(text, "\n")
 	if len(ls) > n {
 		ls = ls[len(ls)-n:]
 	}
@@ -479,15 +506,44 @@ func (v *verdict) report(o options, waitErr error, timedOut bool, elapsed time.D
 	for _, r := range ctl.requests() {
 		say("control: %s", r)
 	}
+	for _, l := range v.oops {
+		say("kernel warning: %s", l)
+	}
+	problems := v.problems(o.timeout, waitErr, timedOut)
+	if v.shutdownPassed(waitErr, timedOut) {
+		say("PASS shutdown: Shutdown of the null container powered the VM off; qemu exited")
+	}
+	pass, skip := 0, 0
+	for _, t := range v.tests {
+		switch t.status {
+		case "PASS":
+			pass++
+		case "SKIP":
+			skip++
+		}
+	}
+	say("%d tests passed, %d skipped", pass, skip)
+	for _, p := range problems {
+		say("FAIL: %s", p)
+	}
+	return len(problems) == 0
+}
+
+// shutdownPassed is the last check: Shutdown of the null container powered
+// the VM off. The init prints a result for the shutdown step, or powers
+// off itself, only when that did not happen.
+func (v *verdict) shutdownPassed(waitErr error, timedOut bool) bool {
+	return v.shutReq && v.powerDown && !v.initOff && waitErr == nil && !timedOut
+}
+
+// problems lists why the run failed; none means it passed.
+func (v *verdict) problems(timeout time.Duration, waitErr error, timedOut bool) []string {
 	var problems []string
 	if timedOut {
-		problems = append(problems, fmt.Sprintf("the VM hung: no power-off within %v (during step %q)", o.timeout, v.step))
+		problems = append(problems, fmt.Sprintf("the VM hung: no power-off within %v (during step %q)", timeout, v.step))
 	}
 	if v.panicked != "" {
 		problems = append(problems, "the guest kernel panicked: "+v.panicked)
-	}
-	for _, l := range v.oops {
-		say("kernel warning: %s", l)
 	}
 	problems = append(problems, v.initFail...)
 	if v.gcsExited != "" {
@@ -506,36 +562,19 @@ func (v *verdict) report(o options, waitErr error, timedOut bool, elapsed time.D
 			problems = append(problems, "step "+want+" never reported a result")
 		}
 	}
-	// The last check: Shutdown of the null container powers the VM off.
-	// The init only prints a result for the shutdown step, or powers off
-	// itself, when that did not happen.
 	switch {
-	case v.shutReq && v.powerDown && !v.initOff && waitErr == nil && !timedOut:
-		say("PASS shutdown: Shutdown of the null container powered the VM off; qemu exited")
+	case v.shutdownPassed(waitErr, timedOut):
 	case !v.shutReq:
-		if v.step == "shutdown" || v.results["guest"] == 0 {
+		if len(problems) == 0 { // otherwise the run ended early, for a reason given already
 			problems = append(problems, "shutdown: the driver never sent the Shutdown request")
 		}
-	default:
+	case !timedOut:
 		problems = append(problems, fmt.Sprintf("shutdown: the VM was not powered off by the GCS (kernel power-down seen: %v, init powered off: %v, qemu: %v)", v.powerDown, v.initOff, waitErr))
 	}
 	if waitErr != nil && !timedOut && v.panicked == "" {
 		problems = append(problems, fmt.Sprintf("qemu: %v", waitErr))
 	}
-	pass, skip := 0, 0
-	for _, t := range v.tests {
-		switch t.status {
-		case "PASS":
-			pass++
-		case "SKIP":
-			skip++
-		}
-	}
-	say("%d tests passed, %d skipped", pass, skip)
-	for _, p := range problems {
-		say("FAIL: %s", p)
-	}
-	return len(problems) == 0
+	return problems
 }
 
 // control serves the guest's requests on the ttyS2 channel: one line per
