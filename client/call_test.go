@@ -95,7 +95,7 @@ func TestErrorReplies(t *testing.T) {
 		want    string
 	}{
 		{"system not found", prot.HrVmcomputeSystemNotFound, "HRESULT: 0xc037010e",
-			"gcs: ComputeSystemStartV1: HRESULT 0xc037010e: HRESULT: 0xc037010e"},
+			"gcs: ComputeSystemStartV1: HRESULT: 0xc037010e"},
 		{"not implemented", prot.HrNotImpl, "not negotiated",
 			"gcs: ComputeSystemStartV1: HRESULT 0x80004001: not negotiated"},
 		{"element not found", prot.HrElementNotFound, "no such pid",

@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -25,6 +26,10 @@ type Error struct {
 
 // Error returns "gcs: <request type>: HRESULT 0x<hex>: <message>".
 func (e *Error) Error() string {
+	if strings.HasPrefix(e.Message, "HRESULT") {
+		// The GCS already named the HRESULT in its message.
+		return fmt.Sprintf("gcs: %s: %s", e.Type, e.Message)
+	}
 	s := fmt.Sprintf("gcs: %s: HRESULT %s", e.Type, e.HResult.Hex())
 	if e.Message != "" {
 		s += ": " + e.Message

@@ -199,10 +199,10 @@ func (h *Host) shutdown(sig unix.Signal) bridge.Handler {
 	})
 }
 
-// shutdownVM tears the containers down and runs the configured shutdown
-// action. The host expects no reply; one is sent anyway when the action
-// returns (the "exit" action), which a host that already stopped listening
-// never sees.
+// shutdownVM tears the containers down, replies, then runs the configured
+// shutdown action. The reference sends no reply (it powers off at once); a
+// reply to a request the host no longer waits for is harmless, and it lets a
+// host that does wait know the teardown finished.
 func (h *Host) shutdownVM(ctx context.Context, w bridge.ResponseWriter) {
 	h.log.Info("shutdown of the utility VM requested")
 	if err := h.Close(ctx); err != nil {

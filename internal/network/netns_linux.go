@@ -76,12 +76,12 @@ func openHandles(inner *os.File) (*nsHandles, error) {
 		return nil, fmt.Errorf("opening the root network namespace: %w", err)
 	}
 	h := &nsHandles{rootFile: rf}
-	if h.root, err = netlink.NewHandleAt(netns.NsHandle(rf.Fd())); err != nil {
+	if h.root, err = netlink.NewHandleAt(netns.NsHandle(rf.Fd()), unix.NETLINK_ROUTE); err != nil {
 		h.close()
 		return nil, fmt.Errorf("opening a netlink handle in the root network namespace: %w", err)
 	}
 	if inner != nil {
-		if h.inner, err = netlink.NewHandleAt(netns.NsHandle(inner.Fd())); err != nil {
+		if h.inner, err = netlink.NewHandleAt(netns.NsHandle(inner.Fd()), unix.NETLINK_ROUTE); err != nil {
 			h.close()
 			return nil, fmt.Errorf("opening a netlink handle in network namespace %s: %w", inner.Name(), err)
 		}

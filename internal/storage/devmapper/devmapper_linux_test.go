@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -271,5 +272,14 @@ func TestRemoveDeferred(t *testing.T) {
 		t.Error("device went away while still open")
 	}
 	f.Close()
+	// The kernel removes a deferred device from a work queue after the last
+	// close, so it goes away shortly after, not at once.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if ok, _ := Exists(t.Context(), name); !ok || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	assertGone(t, name)
 }
