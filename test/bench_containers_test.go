@@ -116,11 +116,13 @@ func BenchmarkContainerStart(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				id := h.id("bench")
+				var pid uint32
 				err := timeIt(&p.gcs, func() error {
 					if err := h.create(id, specFor("sleep", "1000")); err != nil {
 						return err
 					}
-					_, err := h.startInit(id, h.listenStdio(false, false, false))
+					var err error
+					pid, err = h.startInit(id, h.listenStdio(false, false, false))
 					return err
 				})
 				if err != nil {
@@ -138,8 +140,15 @@ func BenchmarkContainerStart(b *testing.B) {
 					b.Fatal(err)
 				}
 				p.n++
+				// Tear both down completely before the next round, so that
+				// neither is timed while the other's exit is being handled.
 				b.StopTimer()
 				h.c.ShutdownForced(context.Background(), id)
+				h.c.WaitForProcess(context.Background(), id, pid, -1)
+				h.notification(id)
+				if err := h.c.DeleteContainerState(context.Background(), id); err != nil {
+					b.Fatal(err)
+				}
 				runCLI(rt, "--root", floorRoot, "delete", "--force", fid)
 				b.StartTimer()
 			}

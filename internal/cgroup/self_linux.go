@@ -95,10 +95,19 @@ func parseProcCgroup(r io.Reader, l *layout) (map[string]string, error) {
 // daemon, not the runtimes it runs in parallel, which would otherwise get
 // the daemon killed by its own cgroup's OOM killer. Call it right after the
 // process starts, before it allocates much.
+//
+// Only the memory controller's hierarchy is changed (in v2 the one
+// hierarchy): that is the limit that matters, and each move costs a write.
 func (m *Manager) AddRuntimeProcess(pid int) error {
 	p := strconv.Itoa(pid)
+	mounts := m.ownedMounts()
+	if !m.sys.l.v2 {
+		if h, ok := m.sys.l.controller("memory"); ok {
+			mounts = []string{h.mount}
+		}
+	}
 	var errs []error
-	for _, mnt := range m.ownedMounts() {
+	for _, mnt := range mounts {
 		procs := filepath.Join(mnt, m.runtimePath(), "cgroup.procs")
 		if err := writeFile(procs, p); err != nil && !errors.Is(err, syscall.ESRCH) {
 			errs = append(errs, fmt.Errorf("move process %d into %s: %w", pid, filepath.Dir(procs), err))
