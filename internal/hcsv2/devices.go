@@ -163,4 +163,3 @@ func waitVPCI(ctx context.Context, d Devices, guid string) error {
 		}
 	}
 }
-

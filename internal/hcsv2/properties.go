@@ -1,0 +1,72 @@
+package hcsv2
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/linux-gcs/gcs/internal/bridge"
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+func (h *Host) handleGetProperties(ctx context.Context, r *bridge.Request) (prot.Response, error) {
+	var req prot.ContainerGetProperties
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	var q prot.PropertyQuery
+	if req.Query != "" {
+		if err := prot.UnmarshalJSON([]byte(req.Query), &q); err != nil {
+			return nil, fmt.Errorf("The query could not be unmarshaled: '%.200s': %w", req.Query, err)
+		}
+	}
+	if req.ContainerID == prot.NullContainerID {
+		return nil, prot.Errorf(prot.HrFail, "getPropertiesV2 is not supported against the UVM")
+	}
+	c, err := h.container(req.ContainerID)
+	if err != nil {
+		return nil, err
+	}
+	props, err := c.properties(ctx, q.PropertyTypes)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(props)
+	if err != nil {
+		return nil, prot.Errorf(prot.HrFail, "encode properties: %w", err)
+	}
+	return &prot.ContainerGetPropertiesResponse{Properties: string(b)}, nil
+}
+
+// properties answers ProcessList and Statistics from the container's
+// cgroup; other property types are ignored, as by the reference.
+func (c *Container) properties(ctx context.Context, types []prot.PropertyType) (*prot.PropertiesV2, error) {
+	var props prot.PropertiesV2
+	cg := c.host.opts.Cgroups
+	for _, t := range types {
+		switch t {
+		case prot.PtProcessList:
+			if cg == nil {
+				return nil, prot.Errorf(prot.HrFail, "no cgroup manager")
+			}
+			pids, err := cg.Pids(c.cgroupPath)
+			if err != nil {
+				return nil, prot.Errorf(prot.HrFail, "list processes of %s: %w", c.id, err)
+			}
+			props.ProcessList = make([]prot.ProcessDetails, len(pids))
+			for i, pid := range pids {
+				props.ProcessList[i].ProcessID = pid
+			}
+		case prot.PtStatistics:
+			if cg == nil {
+				return nil, prot.Errorf(prot.HrFail, "no cgroup manager")
+			}
+			m, err := cg.Stats(ctx, c.cgroupPath)
+			if err != nil {
+				return nil, prot.Errorf(prot.HrFail, "statistics of %s: %w", c.id, err)
+			}
+			props.Metrics = m
+		}
+	}
+	return &props, nil
+}

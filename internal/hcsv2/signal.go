@@ -1,0 +1,54 @@
+package hcsv2
+
+import (
+	"context"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/linux-gcs/gcs/internal/bridge"
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+func (h *Host) handleSignalProcess(ctx context.Context, r *bridge.Request) (prot.Response, error) {
+	var req prot.ContainerSignalProcess
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	c, err := h.container(req.ContainerID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.process(req.ProcessID)
+	if err != nil {
+		return nil, err
+	}
+	sig := int(req.Options.Signal)
+	if sig == 0 {
+		sig = int(unix.SIGKILL)
+	}
+	if sig < 0 || sig > 64 {
+		return nil, prot.Errorf(prot.HrInvalidArg, "invalid signal %d", sig)
+	}
+	if p == c.init && (sig == int(unix.SIGKILL) || sig == int(unix.SIGTERM)) {
+		if p.hasExited() {
+			return nil, prot.Errorf(prot.HrElementNotFound, "process %d has already exited", p.pid)
+		}
+		if err := c.kill(ctx, sig, exitTypeOf(sig)); err != nil {
+			return nil, err
+		}
+		return &prot.MessageResponseBase{}, nil
+	}
+	if err := p.signal(unix.Signal(sig)); err != nil {
+		return nil, err
+	}
+	return &prot.MessageResponseBase{}, nil
+}
+
+func exitTypeOf(sig int) prot.NotificationType {
+	if sig == int(unix.SIGKILL) {
+		return prot.NtForcedExit
+	}
+	return prot.NtGracefulExit
+}
+
+func sigOf(sig int) unix.Signal { return unix.Signal(sig) }
