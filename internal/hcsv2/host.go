@@ -110,6 +110,20 @@ func (h *Host) container(id string) (*Container, error) {
 	return c, nil
 }
 
+// containerProcess finds process pid of container id, as Signal, Resize and
+// Wait look them up.
+func (h *Host) containerProcess(id string, pid uint32) (*Container, *process, error) {
+	c, err := h.container(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := c.process(pid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, p, nil
+}
+
 // allContainers returns a snapshot of the table.
 func (h *Host) allContainers() []*Container {
 	h.mu.Lock()

@@ -12,11 +12,7 @@ func (h *Host) handleResizeConsole(_ context.Context, r *bridge.Request) (prot.R
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	c, err := h.container(req.ContainerID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.process(req.ProcessID)
+	_, p, err := h.containerProcess(req.ContainerID, req.ProcessID)
 	if err != nil {
 		return nil, err
 	}

@@ -14,11 +14,7 @@ func (h *Host) handleSignalProcess(ctx context.Context, r *bridge.Request) (prot
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	c, err := h.container(req.ContainerID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.process(req.ProcessID)
+	c, p, err := h.containerProcess(req.ContainerID, req.ProcessID)
 	if err != nil {
 		return nil, err
 	}

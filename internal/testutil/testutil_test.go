@@ -7,22 +7,6 @@ import (
 	"testing"
 )
 
-func TestUnescapeMount(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"/plain", "/plain"},
-		{`/with\040space`, "/with space"},
-		{`/tab\011and\134backslash`, "/tab\tand\\backslash"},
-		{`/trailing\04`, `/trailing\04`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := unescapeMount(tt.in); got != tt.want {
-				t.Errorf("unescapeMount(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestBusyboxRootfs(t *testing.T) {
 	rootfs := BusyboxRootfs(t)
 	tests := []struct {
