@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -534,5 +536,32 @@ func TestNotificationWithoutAnyWait(t *testing.T) {
 	case n := <-h.notes:
 		t.Errorf("second notification %+v", n)
 	case <-time.After(1500 * time.Millisecond):
+	}
+}
+
+func TestCreateRefusesPathsOutsideTheStateRoot(t *testing.T) {
+	h := newHostEnv(t, "runc")
+	victim := t.TempDir()
+	if err := os.WriteFile(filepath.Join(victim, "precious"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, bundle, scratch string }{
+		{"bundle elsewhere", victim, ""},
+		{"bundle is the root", h.root, ""},
+		{"bundle escapes with ..", h.root + "/c/../../" + filepath.Base(victim), ""},
+		{"scratch elsewhere", filepath.Join(h.root, "c", "ok"), victim},
+	} {
+		spec := specFor("true")
+		spec.Root = &oci.Root{Path: h.layer} // a valid spec: only the paths are wrong
+		err := h.c.CreateContainer(testCtx(t), "outside", &prot.VMHostedContainerSettingsV2{
+			SchemaVersion: prot.SchemaVersion{Major: 2, Minor: 1}, OCIBundlePath: tc.bundle,
+			OCISpecification: spec, ScratchDirPath: tc.scratch,
+		})
+		if client.HResult(err) != prot.HrInvalidArg || !strings.Contains(err.Error(), "Path") {
+			t.Errorf("%s: %v, want E_INVALIDARG", tc.name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(victim, "precious")); err != nil {
+		t.Fatalf("a refused Create touched another directory: %v", err)
 	}
 }

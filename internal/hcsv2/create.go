@@ -45,8 +45,15 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 	if bundle == "" {
 		bundle = h.bundleDir(id)
 	}
-	if !filepath.IsAbs(bundle) {
-		return prot.Errorf(prot.HrInvalidArg, "OciBundlePath %q is not absolute", bundle)
+	// The bundle and the scratch are removed recursively when the
+	// container goes, so they must be the GCS's own directories.
+	if err := h.checkStatePath("OciBundlePath", bundle); err != nil {
+		return err
+	}
+	if cfg.ScratchDirPath != "" {
+		if err := h.checkStatePath("ScratchDirPath", cfg.ScratchDirPath); err != nil {
+			return err
+		}
 	}
 
 	c := newContainer(h, id, activityID)
@@ -199,6 +206,18 @@ func (c *Container) abortCreate() {
 	for _, err := range c.removeFiles() {
 		c.log.WithError(err).Warn("clean up failed create")
 	}
+}
+
+// checkStatePath accepts only absolute paths strictly below the state root.
+func (h *Host) checkStatePath(what, p string) error {
+	root := filepath.Clean(h.opts.Root)
+	if !filepath.IsAbs(p) || filepath.Clean(p) != p && filepath.Clean(p)+"/" != p {
+		return prot.Errorf(prot.HrInvalidArg, "%s %q is not a clean absolute path", what, p)
+	}
+	if !strings.HasPrefix(filepath.Clean(p), root+"/") {
+		return prot.Errorf(prot.HrInvalidArg, "%s %q is outside the GCS state directory %s", what, p, root)
+	}
+	return nil
 }
 
 // decodeContainerConfig decodes the double-encoded container configuration.
