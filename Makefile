@@ -13,7 +13,7 @@ SHORT_FUZZTIME ?= 200000x
 # Packages whose concurrency matters most always run under the race detector.
 RACE_PKGS := ./internal/bridge/... ./client/... ./internal/transport/...
 
-.PHONY: help deps build test unit race e2e bench fuzz demo clean
+.PHONY: help deps build test race-e2e bench fuzz demo clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,7 +29,11 @@ test: deps ## Run every test (race detector on the bridge, client and transport)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory race-e2e
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(SHORT_FUZZTIME)
+
+race-e2e: ## The end-to-end tests (short mode) against a gcs built with the race detector
+	GCS_E2E_RACE=1 $(GO) test -count=1 -short ./test/
 
 bench: deps ## Run the benchmarks (each against its floor measured in the same run)
 	$(GO) test -run=NONE -bench=. -benchmem -count=1 -timeout 30m ./test/ ./internal/cgroup/

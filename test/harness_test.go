@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // gcsBinary is the path of the gcs binary built once by TestMain.
@@ -30,7 +31,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	gcsBinary = filepath.Join(dir, "gcs")
-	build := exec.Command("go", "build", "-trimpath", "-o", gcsBinary, "github.com/linux-gcs/gcs/cmd/gcs")
+	args := []string{"build", "-trimpath", "-o", gcsBinary}
+	if os.Getenv("GCS_E2E_RACE") != "" {
+		// The daemon under the race detector: `make race-e2e`.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/linux-gcs/gcs/cmd/gcs")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build gcs:", err)
@@ -135,13 +141,25 @@ func (g *gcsProc) rssKiB(t testing.TB) int {
 	return 0
 }
 
+// isolation keeps a test's daemon to a cgroup subtree of its own and, when
+// the daemon runs under the race detector (which needs several times the
+// memory), lifts its memory limit.
+func isolation(t testing.TB) []string {
+	args := []string{"-cgroup-parent", testutil.CgroupParent(t)}
+	if os.Getenv("GCS_E2E_RACE") != "" {
+		args = append(args, "-gcs-mem-limit-bytes", "0")
+	}
+	return args
+}
+
 // listenGCS starts gcs listening on a unix socket and returns its address.
 func listenGCS(t testing.TB, extra ...string) (*gcsProc, string) {
 	t.Helper()
 	dir := t.TempDir()
 	addr := "unix://" + filepath.Join(dir, "bridge.sock")
 	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
-		"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, extra...)
+		"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, isolation(t)...)
+	args = append(args, extra...)
 	g := startGCS(t, nil, nil, args...)
 	return g, addr
 }
@@ -178,7 +196,8 @@ func stdioGCS(t testing.TB, extra ...string) (*gcsProc, *client.Client) {
 	}
 	dir := t.TempDir()
 	args := append([]string{"-v4", "-loglevel", "debug", "-use-inouterr",
-		"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, extra...)
+		"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, isolation(t)...)
+	args = append(args, extra...)
 	g := startGCS(t, inR, outW, args...)
 	inR.Close()
 	outW.Close()

@@ -58,6 +58,9 @@ func newHostEnv(t testing.TB, runtime string, extra ...string) *hostEnv {
 	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
 		"-relay", relayPrefix, "-root", h.root, "-runtime", runtime,
 		"-cgroup-parent", cg, "-shutdown-action", "exit"}, extra...)
+	if os.Getenv("GCS_E2E_RACE") != "" {
+		args = append(args, "-gcs-mem-limit-bytes", "0")
+	}
 	h.g = startGCS(t, nil, nil, args...)
 	h.c = dialGCS(t, addr)
 	if _, err := h.c.Negotiate(testCtx(t)); err != nil {
