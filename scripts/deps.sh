@@ -7,7 +7,7 @@ set -euo pipefail
 need_pkgs=()
 have() { command -v "$1" >/dev/null 2>&1; }
 # command -> Debian package
-for pair in "runc:runc" "crun:crun" "busybox:busybox-static" "ip:iproute2" "mkfs.ext4:e2fsprogs"; do
+for pair in "runc:runc" "crun:crun" "busybox:busybox-static" "ip:iproute2" "mkfs.ext4:e2fsprogs" "mkfs.xfs:xfsprogs"; do
 	cmd=${pair%%:*} pkg=${pair##*:}
 	have "$cmd" || need_pkgs+=("$pkg")
 done
