@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -19,9 +20,9 @@ func setupLogging(o *options, stderr io.Writer) (*logrus.Entry, func(), error) {
 	}
 	l.SetLevel(level)
 	if o.logFormat == "json" {
-		l.SetFormatter(&logrus.JSONFormatter{})
+		l.SetFormatter(&logrus.JSONFormatter{TimestampFormat: time.RFC3339Nano})
 	} else {
-		l.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, DisableColors: true})
+		l.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, TimestampFormat: time.RFC3339Nano, DisableColors: true})
 	}
 	closeFn := func() {}
 	if o.logFile != "" {

@@ -139,6 +139,10 @@ func (c *serverConn) serve(ctx context.Context, h Handler, rw *responseWriter, r
 		// A no-op when the handler replied.
 		rw.Error(prot.Errorf(prot.HrFail, "handler for %s sent no reply", req.Header.Type))
 	}()
+	if c.log.Logger.IsLevelEnabled(logrus.TraceLevel) {
+		c.log.WithFields(logrus.Fields{"type": req.Header.Type, "id": req.Header.ID, "cid": req.ContainerID}).Trace("bridge: request")
+		defer c.log.WithFields(logrus.Fields{"type": req.Header.Type, "id": req.Header.ID}).Trace("bridge: handled")
+	}
 	h.ServeMsg(ctx, rw, req)
 }
 
