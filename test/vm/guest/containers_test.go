@@ -57,6 +57,18 @@ func TestContainerLifecycle(t *testing.T) {
 		t.Errorf("exec stdout %q", got)
 	}
 
+	// Statistics from the VM's pure cgroup2, in the cgroup v1 shape the host
+	// reads (LCOWMetrics).
+	props, err = c.GetProperties(testCtx(t), id, prot.PtStatistics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := props.Metrics; m == nil || m.Memory == nil || m.Memory.Usage == nil || m.Memory.Usage.Usage == 0 ||
+		m.Pids == nil || m.Pids.Current == 0 || m.CPU == nil || m.CPU.Usage == nil || m.CPU.Usage.Total == 0 ||
+		m.Blkio == nil || m.Network != nil {
+		t.Errorf("cgroup v2 statistics in the v1 shape: %+v", m)
+	}
+
 	data := make([]byte, 1<<20)
 	rand.Read(data)
 	wrote := make(chan error, 1)
