@@ -6,6 +6,7 @@ import (
 	"os"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
@@ -105,6 +106,7 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 		cancel()
 		if err != nil {
 			conns.Close()
+			c.abandonExec(pid)
 			return 0, prot.Errorf(prot.HrFail, "receive console of exec %d: %w", pid, err)
 		}
 		tty = stdio.NewTTYRelay(master, conns, c.log.WithField("pid", pid))
@@ -138,6 +140,14 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 	}
 	go proc.watch(exits, nil)
 	return proc.pid, nil
+}
+
+// abandonExec kills an exec that started but cannot be handed to the host,
+// and reaps it, so that nothing runs unseen.
+func (c *Container) abandonExec(pid int) {
+	exits := c.host.opts.Reaper.Subscribe(pid)
+	unix.Kill(pid, unix.SIGKILL)
+	go func() { <-exits }()
 }
 
 func execError(id string, err error) error {
