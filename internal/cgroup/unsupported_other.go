@@ -41,3 +41,9 @@ func totalRAM() (int64, error) { return 0, errUnsupported() }
 
 // AddRuntimeProcess is not supported outside Linux.
 func (m *Manager) AddRuntimeProcess(int) error { return errUnsupported() }
+
+// SpawnInRuntimeCgroup runs start: there are no cgroups outside Linux.
+func (m *Manager) SpawnInRuntimeCgroup(start func() (int, error)) error {
+	_, err := start()
+	return err
+}

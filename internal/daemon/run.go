@@ -97,7 +97,7 @@ func (d *Daemon) buildHost() error {
 		Root:    filepath.Join(d.cfg.Root, "runtime"),
 		Reaper:  rp,
 		Log:     d.log.WithField("component", "runtime"),
-		Started: d.moveOutOfGCSCgroup,
+		Spawn:   cg.SpawnInRuntimeCgroup,
 	}
 	roots := []string{d.cfg.Root, "/run/mounts", "/run/layers"}
 	d.host = hcsv2.NewHost(hcsv2.Options{

@@ -27,9 +27,10 @@ type Runtime struct {
 	// Log receives a debug line per invocation; nil logs to the standard
 	// logrus logger.
 	Log *logrus.Entry
-	// Started, if set, is called with the pid of each invocation as soon
-	// as it started (the GCS moves it out of its own cgroup there).
-	Started func(pid int)
+	// Spawn, if set, wraps the start of each invocation: it must call
+	// start on its own goroutine (start forks there) and return its error.
+	// The GCS uses it to have the runtime born outside its own cgroup.
+	Spawn func(start func() (pid int, err error)) error
 }
 
 // call is one invocation of the runtime command line.
@@ -84,14 +85,24 @@ func scratch() (string, error) {
 	return dir, nil
 }
 
-// start runs cmd through the reaper, reporting its pid to Started.
+// start runs cmd through the reaper, inside Spawn when set.
 func (r *Runtime) start(cmd *exec.Cmd) (reaper.Exit, error) {
-	exits, err := r.Reaper.Start(cmd)
+	var exits <-chan reaper.Exit
+	start := func() (int, error) {
+		var err error
+		if exits, err = r.Reaper.Start(cmd); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	}
+	var err error
+	if r.Spawn != nil {
+		err = r.Spawn(start)
+	} else {
+		_, err = start()
+	}
 	if err != nil {
 		return reaper.Exit{}, err
-	}
-	if r.Started != nil {
-		r.Started(cmd.Process.Pid)
 	}
 	return r.Reaper.Wait(cmd, exits)
 }

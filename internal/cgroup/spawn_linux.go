@@ -1,0 +1,79 @@
+package cgroup
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// SpawnInRuntimeCgroup runs start, which must fork on the calling goroutine
+// (os/exec's Start does) and return the child's pid, so that the child is
+// born in the runtime cgroup of the memory controller rather than moved
+// there after it started. A child moved after the fact has already charged
+// the daemon's cgroup with whatever it allocated first (runc copies its own
+// binary into memory at start-up), and many such children at once get the
+// daemon killed by its own memory limit.
+//
+// With cgroup v1 membership is per thread: the calling OS thread is moved
+// into the runtime cgroup for the fork and back afterwards. Where that is not
+// possible (v2, no memory controller) the child is moved right after start.
+func (m *Manager) SpawnInRuntimeCgroup(start func() (int, error)) error {
+	h, ok := m.sys.l.controller("memory")
+	if m.sys.l.v2 || !ok {
+		pid, err := start()
+		if err == nil {
+			if err := m.AddRuntimeProcess(pid); err != nil {
+				m.log.WithError(err).Warn("move child into the runtime cgroup")
+			}
+		}
+		return err
+	}
+	runtime.LockOSThread()
+	tid := unix.Gettid()
+	home, err := threadCgroup(h.mount, m.sys.l, tid)
+	if err != nil {
+		runtime.UnlockOSThread()
+		_, err := start()
+		return err
+	}
+	into := filepath.Join(h.mount, m.runtimePath(), "tasks")
+	if err := writeFile(into, strconv.Itoa(tid)); err != nil {
+		runtime.UnlockOSThread()
+		m.log.WithError(err).Warn("move spawning thread into the runtime cgroup")
+		_, err := start()
+		return err
+	}
+	_, startErr := start()
+	back := filepath.Join(h.mount, home, "tasks")
+	if err := writeFile(back, strconv.Itoa(tid)); err != nil {
+		// Keep the thread locked: it is retired with this goroutine rather
+		// than left to run other goroutines outside the daemon's cgroup.
+		m.log.WithError(err).Error("move spawning thread back into its cgroup")
+		return startErr
+	}
+	runtime.UnlockOSThread()
+	return startErr
+}
+
+// threadCgroup returns the cgroup path of thread tid in the hierarchy
+// mounted at mnt.
+func threadCgroup(mnt string, l *layout, tid int) (string, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/self/task/%d/cgroup", tid))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	paths, err := parseProcCgroup(f, l)
+	if err != nil {
+		return "", err
+	}
+	p, ok := paths[mnt]
+	if !ok {
+		return "", fmt.Errorf("thread %d has no cgroup in %s", tid, mnt)
+	}
+	return p, nil
+}
