@@ -3,9 +3,11 @@ package cgroup
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,11 +21,15 @@ import (
 // daemon killed by its own memory limit.
 //
 // With cgroup v1 membership is per thread: the calling OS thread is moved
-// into the runtime cgroup for the fork and back afterwards. Where that is not
-// possible (v2, no memory controller) the child is moved right after start.
-func (m *Manager) SpawnInRuntimeCgroup(start func() (int, error)) error {
+// into the runtime cgroup for the fork and back afterwards. With cgroup v2
+// the child is cloned straight into it (CLONE_INTO_CGROUP). Without a memory
+// controller the child is moved right after start.
+func (m *Manager) SpawnInRuntimeCgroup(cmd *exec.Cmd, start func() (int, error)) error {
+	if m.sys.l.v2 {
+		return m.spawnIntoV2(cmd, start)
+	}
 	h, ok := m.sys.l.controller("memory")
-	if m.sys.l.v2 || !ok {
+	if !ok {
 		pid, err := start()
 		if err == nil {
 			if err := m.AddRuntimeProcess(pid); err != nil {
@@ -76,4 +82,28 @@ func threadCgroup(mnt string, l *layout, tid int) (string, error) {
 		return "", fmt.Errorf("thread %d has no cgroup in %s", tid, mnt)
 	}
 	return p, nil
+}
+
+// spawnIntoV2 clones the child directly into the runtime cgroup (kernel
+// 5.7 and later), or moves it right after start when the cgroup cannot be
+// opened.
+func (m *Manager) spawnIntoV2(cmd *exec.Cmd, start func() (int, error)) error {
+	dir, err := os.Open(filepath.Join(m.sys.l.unified, m.runtimePath()))
+	if err != nil {
+		pid, err := start()
+		if err == nil {
+			if err := m.AddRuntimeProcess(pid); err != nil {
+				m.log.WithError(err).Warn("move child into the runtime cgroup")
+			}
+		}
+		return err
+	}
+	defer dir.Close()
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.UseCgroupFD = true
+	cmd.SysProcAttr.CgroupFD = int(dir.Fd())
+	_, err = start()
+	return err
 }

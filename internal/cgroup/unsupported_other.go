@@ -5,6 +5,7 @@ package cgroup
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"runtime"
 
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -43,7 +44,7 @@ func totalRAM() (int64, error) { return 0, errUnsupported() }
 func (m *Manager) AddRuntimeProcess(int) error { return errUnsupported() }
 
 // SpawnInRuntimeCgroup runs start: there are no cgroups outside Linux.
-func (m *Manager) SpawnInRuntimeCgroup(start func() (int, error)) error {
+func (m *Manager) SpawnInRuntimeCgroup(_ *exec.Cmd, start func() (int, error)) error {
 	_, err := start()
 	return err
 }

@@ -30,7 +30,7 @@ type Runtime struct {
 	// Spawn, if set, wraps the start of each invocation: it must call
 	// start on its own goroutine (start forks there) and return its error.
 	// The GCS uses it to have the runtime born outside its own cgroup.
-	Spawn func(start func() (pid int, err error)) error
+	Spawn func(cmd *exec.Cmd, start func() (pid int, err error)) error
 }
 
 // call is one invocation of the runtime command line.
@@ -97,7 +97,7 @@ func (r *Runtime) start(cmd *exec.Cmd) (reaper.Exit, error) {
 	}
 	var err error
 	if r.Spawn != nil {
-		err = r.Spawn(start)
+		err = r.Spawn(cmd, start)
 	} else {
 		_, err = start()
 	}
