@@ -89,7 +89,7 @@ func parseProcCgroup(r io.Reader, l *layout) (map[string]string, error) {
 	return out, sc.Err()
 }
 
-// AddRuntimeProcess moves pid, a process the daemon started that is not part
+// addRuntimeProcess moves pid, a process the daemon started that is not part
 // of the daemon (an OCI runtime invocation, a utility-VM process), into the
 // runtime cgroup, a sibling of gcs: the daemon's memory limit must bound the
 // daemon, not the runtimes it runs in parallel, which would otherwise get
@@ -98,7 +98,7 @@ func parseProcCgroup(r io.Reader, l *layout) (map[string]string, error) {
 //
 // Only the memory controller's hierarchy is changed (in v2 the one
 // hierarchy): that is the limit that matters, and each move costs a write.
-func (m *Manager) AddRuntimeProcess(pid int) error {
+func (m *Manager) addRuntimeProcess(pid int) error {
 	p := strconv.Itoa(pid)
 	mounts := m.ownedMounts()
 	if !m.sys.l.v2 {

@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // system is the Linux state of a Manager, fixed once New returns.
@@ -154,10 +153,4 @@ func inheritFile(parent, dir, file string) error {
 		return err
 	}
 	return writeFile(filepath.Join(dir, file), strings.TrimSpace(string(val)))
-}
-
-// isErrno reports whether err carries the errno.
-func isErrno(err error, errno syscall.Errno) bool {
-	var e syscall.Errno
-	return errors.As(err, &e) && e == errno
 }

@@ -32,7 +32,7 @@ func (m *Manager) SpawnInRuntimeCgroup(cmd *exec.Cmd, start func() (int, error))
 	if !ok {
 		pid, err := start()
 		if err == nil {
-			if err := m.AddRuntimeProcess(pid); err != nil {
+			if err := m.addRuntimeProcess(pid); err != nil {
 				m.log.WithError(err).Warn("move child into the runtime cgroup")
 			}
 		}
@@ -92,7 +92,7 @@ func (m *Manager) spawnIntoV2(cmd *exec.Cmd, start func() (int, error)) error {
 	if err != nil {
 		pid, err := start()
 		if err == nil {
-			if err := m.AddRuntimeProcess(pid); err != nil {
+			if err := m.addRuntimeProcess(pid); err != nil {
 				m.log.WithError(err).Warn("move child into the runtime cgroup")
 			}
 		}

@@ -40,8 +40,8 @@ func (m *Manager) remove(string) error { return errUnsupported() }
 // totalRAM is not supported outside Linux.
 func totalRAM() (int64, error) { return 0, errUnsupported() }
 
-// AddRuntimeProcess is not supported outside Linux.
-func (m *Manager) AddRuntimeProcess(int) error { return errUnsupported() }
+// addRuntimeProcess is not supported outside Linux.
+func (m *Manager) addRuntimeProcess(int) error { return errUnsupported() }
 
 // SpawnInRuntimeCgroup runs start: there are no cgroups outside Linux.
 func (m *Manager) SpawnInRuntimeCgroup(_ *exec.Cmd, start func() (int, error)) error {

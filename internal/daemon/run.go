@@ -120,18 +120,10 @@ func (d *Daemon) buildHost() error {
 		Relay:      d.cfg.Relay,
 		Notify:     func(n *prot.ContainerNotification) error { return d.server.Notify(n) },
 		ShutdownVM: d.shutdownVM,
-		Started:    d.moveOutOfGCSCgroup,
+		Spawn:      cg.SpawnInRuntimeCgroup,
 		Log:        d.log,
 	})
 	return nil
-}
-
-// moveOutOfGCSCgroup puts a process the daemon started into the runtime
-// cgroup, so that the daemon's memory limit bounds only the daemon.
-func (d *Daemon) moveOutOfGCSCgroup(pid int) {
-	if err := d.cgroups.AddRuntimeProcess(pid); err != nil {
-		d.log.WithError(err).WithField("child", pid).Warn("move child out of the gcs cgroup")
-	}
 }
 
 // Server returns the bridge server, through which host state publishes

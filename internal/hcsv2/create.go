@@ -12,6 +12,7 @@ import (
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
 	"github.com/linux-gcs/gcs/internal/stdio"
@@ -106,11 +107,11 @@ func (c *Container) prepareBundle(sandboxID string) error {
 			return err
 		}
 	default:
-		var dns dnsSettings
+		var resolvConf []byte
 		if c.netNS != "" && c.host.opts.Network != nil {
-			dns.Servers, dns.Search = c.host.opts.Network.DNS(c.netNS)
+			resolvConf = network.ResolvConf(c.host.opts.Network.DNS(c.netNS))
 		}
-		if err := writeEtcFiles(c.bundle, c.spec.Hostname, dns); err != nil {
+		if err := writeEtcFiles(c.bundle, c.spec.Hostname, resolvConf); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
 	}

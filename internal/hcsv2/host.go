@@ -3,6 +3,7 @@ package hcsv2
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"sync"
 
@@ -38,9 +39,10 @@ type Options struct {
 	// ShutdownVM is what Shutdown of the utility VM (the null container)
 	// does; it is called after the containers were torn down.
 	ShutdownVM func()
-	// Started, if set, is called with the pid of each utility-VM process
-	// right after it started.
-	Started func(pid int)
+	// Spawn, if set, wraps the start of each utility-VM process the way
+	// runtime.Runtime.Spawn wraps runtime invocations (the daemon has them
+	// born outside its own cgroup).
+	Spawn func(cmd *exec.Cmd, start func() (pid int, err error)) error
 	// Log receives the Host's logs.
 	Log *logrus.Entry
 }

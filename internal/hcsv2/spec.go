@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -101,7 +100,7 @@ func hasMount(spec *oci.Spec, dest string) bool {
 
 // writeEtcFiles writes hostname, hosts and resolv.conf for a standalone or
 // sandbox container into dir.
-func writeEtcFiles(dir, hostname string, dns dnsSettings) error {
+func writeEtcFiles(dir, hostname string, resolvConf []byte) error {
 	if hostname == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -115,7 +114,7 @@ func writeEtcFiles(dir, hostname string, dns dnsSettings) error {
 	files := map[string]string{
 		"hostname":    hostname + "\n",
 		"hosts":       hosts,
-		"resolv.conf": dns.resolvConf(),
+		"resolv.conf": string(resolvConf),
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
@@ -123,22 +122,4 @@ func writeEtcFiles(dir, hostname string, dns dnsSettings) error {
 		}
 	}
 	return nil
-}
-
-// dnsSettings is what a container's resolv.conf is built from: the DNS
-// servers and search suffixes of its network namespace's adapters.
-type dnsSettings struct {
-	Servers []string
-	Search  []string
-}
-
-func (d dnsSettings) resolvConf() string {
-	var b strings.Builder
-	for _, s := range d.Servers {
-		fmt.Fprintf(&b, "nameserver %s\n", s)
-	}
-	if len(d.Search) > 0 {
-		fmt.Fprintf(&b, "search %s\n", strings.Join(d.Search, " "))
-	}
-	return b.String()
 }

@@ -76,14 +76,23 @@ func (h *Host) startUVMProcess(ctx context.Context, p *prot.ProcessParameters, s
 		relay = pipes
 		release = pipes.CloseChildEnds
 	}
-	exits, err := h.opts.Reaper.Start(cmd)
+	var exits <-chan reaper.Exit
+	start := func() (int, error) {
+		var err error
+		if exits, err = h.opts.Reaper.Start(cmd); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	}
+	if h.opts.Spawn != nil {
+		err = h.opts.Spawn(cmd, start)
+	} else {
+		_, err = start()
+	}
 	release()
 	if err != nil {
 		relay.Close()
 		return 0, prot.Errorf(prot.HrFail, "start %s: %w", strings.Join(argv, " "), err)
-	}
-	if h.opts.Started != nil {
-		h.opts.Started(cmd.Process.Pid)
 	}
 	proc := newProcess(cmd.Process.Pid, true)
 	proc.setRelay(relay, tty)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // socketPair returns the two ends of a connected unix stream socket.
@@ -78,7 +79,7 @@ func TestMount(t *testing.T) {
 			}
 			conn := serve(t, served)
 			target := filepath.Join(root, "share")
-			tc.o.AllowedRoots, tc.o.Log = []string{root}, mounttest.Logger(t)
+			tc.o.AllowedRoots, tc.o.Log = []string{root}, testutil.Logger(t)
 			if err := Mount(t.Context(), conn, target, tc.o); err != nil {
 				t.Fatal(err)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 const layerSize = 16 << 20
@@ -38,7 +39,7 @@ func (e *env) addDevice(t *testing.T, n uint32, image []byte) {
 }
 
 func (e *env) options(t *testing.T, m *prot.LCOWVPMemMappingInfo, v *prot.DeviceVerityInfo) Options {
-	return Options{MappingInfo: m, Verity: v, DevRoot: e.dev, AllowedRoots: []string{e.root}, Log: mounttest.Logger(t)}
+	return Options{MappingInfo: m, Verity: v, DevRoot: e.dev, AllowedRoots: []string{e.root}, Log: testutil.Logger(t)}
 }
 
 // mount mounts device n at a fresh target and registers its unmount.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // testDisk is a real loop device wired into a fake sysfs at LUN 1 of
@@ -65,7 +66,7 @@ func newDisk(t *testing.T, o diskOptions) *testDisk {
 	d.m = &Mounter{
 		Lookup:       f.lookup(5 * time.Second),
 		AllowedRoots: []string{d.root},
-		Log:          mounttest.Logger(t),
+		Log:          testutil.Logger(t),
 		Run: func(cmd *exec.Cmd) ([]byte, error) {
 			d.mkfsRuns.Add(1)
 			return cmd.CombinedOutput()
