@@ -239,9 +239,10 @@ func TestNetworkAdapterInContainer(t *testing.T) {
 		t.Errorf("adapter still in the utility VM's namespace")
 	}
 	// Once the namespace is attached an adapter is looked up at once: one
-	// that does not exist is not found, and nothing is half-done.
+	// that does not exist is refused with E_FAIL (as the reference), and
+	// nothing is half-done.
 	missing := &prot.LCOWNetworkAdapter{NamespaceID: nsID, ID: "adapter-2", MacAddress: "02-00-00-00-00-09"}
-	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeNetwork, missing); client.HResult(err) != prot.HrElementNotFound {
+	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeNetwork, missing); client.HResult(err) != prot.HrFail {
 		t.Errorf("adapter with no such MAC: %v", err)
 	}
 	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeNetwork, &prot.LCOWNetworkAdapter{NamespaceID: nsID, ID: "adapter-1"}); err != nil {

@@ -64,8 +64,10 @@ func (h *Host) modifyNetwork(ctx context.Context, rt prot.RequestType, a *prot.L
 	}
 	switch rt {
 	case prot.RequestTypeAdd:
+		// E_FAIL whatever went wrong, as the reference: an adapter that
+		// cannot be found is "failed to find adapter <id>: ...".
 		if err := nm.AddAdapter(ctx, a); err != nil {
-			return networkError(fmt.Errorf("add adapter %s to namespace %s: %w", a.ID, a.NamespaceID, err))
+			return prot.WithHResult(prot.HrFail, err)
 		}
 		return nil
 	case prot.RequestTypeRemove:

@@ -132,7 +132,9 @@ func normID(id string) string {
 
 // AddAdapter registers a under a.NamespaceID (matched case-insensitively).
 // An adapter with the same ID already in that namespace is an error
-// wrapping os.ErrExist. If a container is attached to the namespace, the
+// wrapping os.ErrExist. The adapter's link must be found (Options.Lookup,
+// which waits for it a while): one that is not is refused with an error
+// wrapping ErrAdapterNotFound. If a container is attached to the namespace, the
 // adapter is moved into the container's namespace and configured now, and
 // on failure it is back in the root namespace and not registered. Invalid
 // settings are refused before anything is touched, with an error wrapping
@@ -158,6 +160,13 @@ func (m *Manager) AddAdapter(ctx context.Context, a *prot.LCOWNetworkAdapter) er
 		return fmt.Errorf("adding network adapter %s to namespace %s: already present: %w", spec.ID, spec.NamespaceID, os.ErrExist)
 	}
 	ad := &adapter{spec: spec, cfg: cfg}
+	if ns == nil || !ns.attached() {
+		// As the reference: an adapter that cannot be found now is refused
+		// now, not when a container is created with it.
+		if _, err := m.lookup.Find(ctx, a); err != nil {
+			return fmt.Errorf("failed to find adapter %s: %w", spec.ID, err)
+		}
+	}
 	if ns != nil && ns.attached() {
 		if err := m.place(ctx, ns, ad); err != nil {
 			return fmt.Errorf("adding network adapter %s to namespace %s: %w", spec.ID, spec.NamespaceID, err)

@@ -3,8 +3,10 @@ package network
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -12,13 +14,31 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
-// noLookup fails the test if the Manager looks for a link: none of these
-// tests attaches a namespace.
-func noLookup(t *testing.T) AdapterLookup {
-	return LookupFunc(func(context.Context, *prot.LCOWNetworkAdapter) (netlink.Link, error) {
-		t.Error("unexpected adapter lookup")
-		return nil, ErrAdapterNotFound
+// anyLookup finds every adapter, as a link that is never touched: none of
+// these tests attaches a namespace.
+func anyLookup() AdapterLookup {
+	return LookupFunc(func(_ context.Context, a *prot.LCOWNetworkAdapter) (netlink.Link, error) {
+		return &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Name: "stand-in-" + a.ID}}, nil
 	})
+}
+
+// TestAddRefusesAdapterNotFound: an adapter whose link cannot be found is
+// refused at Add, as the reference does, and leaves nothing registered.
+func TestAddRefusesAdapterNotFound(t *testing.T) {
+	ctx := context.Background()
+	m := New(Options{Log: testutil.Logger(t), Lookup: LookupFunc(func(context.Context, *prot.LCOWNetworkAdapter) (netlink.Link, error) {
+		return nil, fmt.Errorf("no link appeared: %w", ErrAdapterNotFound)
+	})})
+	err := m.AddAdapter(ctx, &prot.LCOWNetworkAdapter{NamespaceID: "ns", ID: "Missing", DNSServerList: "192.0.2.1"})
+	if !errors.Is(err, ErrAdapterNotFound) || !strings.HasPrefix(err.Error(), "failed to find adapter missing") {
+		t.Fatalf("AddAdapter of a missing adapter: %v; want \"failed to find adapter missing...\" wrapping ErrAdapterNotFound", err)
+	}
+	if servers, _ := m.DNS("ns"); servers != nil {
+		t.Errorf("refused adapter registered: DNS servers %q", servers)
+	}
+	if err := m.RemoveAdapter(ctx, "ns", "missing"); !errors.Is(err, ErrNamespaceNotFound) {
+		t.Errorf("RemoveAdapter after a refused Add: %v; want ErrNamespaceNotFound", err)
+	}
 }
 
 func TestDNSUnion(t *testing.T) {
@@ -60,7 +80,7 @@ func TestDNSUnion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := New(Options{Lookup: noLookup(t), Log: testutil.Logger(t)})
+			m := New(Options{Lookup: anyLookup(), Log: testutil.Logger(t)})
 			for _, a := range tt.adapters {
 				if err := m.AddAdapter(context.Background(), &a); err != nil {
 					t.Fatalf("AddAdapter(%s): %v", a.ID, err)
@@ -76,7 +96,7 @@ func TestDNSUnion(t *testing.T) {
 
 func TestRegistrationErrors(t *testing.T) {
 	ctx := context.Background()
-	m := New(Options{Lookup: noLookup(t), Log: testutil.Logger(t)})
+	m := New(Options{Lookup: anyLookup(), Log: testutil.Logger(t)})
 	if err := m.AddAdapter(ctx, &prot.LCOWNetworkAdapter{NamespaceID: "NS", ID: "ADAPTER"}); err != nil {
 		t.Fatal(err)
 	}
