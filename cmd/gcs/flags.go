@@ -45,6 +45,7 @@ type options struct {
 	sysRoot        string
 	devRoot        string
 	deviceTimeout  time.Duration
+	podsMemEvery   time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -54,16 +55,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 
 	fs.BoolVar(&o.v4, "v4", false, "enable the v4 protocol handlers (the host always passes it; without it every request gets E_NOTIMPL)")
 	fs.StringVar(&o.logLevel, "loglevel", "debug", "log level: panic, fatal, error, warning, info, debug, trace")
-	fs.StringVar(&o.logFile, "logfile", "", "write logs to this file instead of standard error")
+	fs.StringVar(&o.logFile, "logfile", "", "write logs to this file, emptied first, instead of standard error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&o.useInOutErr, "use-inouterr", false, "serve the bridge on stdin/stdout (logs stay on stderr); end of input stops the daemon")
-	fs.BoolVar(&o.disableTimeSync, "disable-time-sync", false, "accepted for compatibility; this GCS starts no time-sync service")
+	fs.BoolVar(&o.disableTimeSync, "disable-time-sync", false, "do not run chronyd against the hypervisor's PTP clock to keep the VM's time")
 	fs.Uint64Var(&o.rootMemReserveBytes, "root-mem-reserve-bytes", 75*1024*1024, "memory kept back from the /pods cgroup for the VM itself")
-	fs.Uint64Var(&o.gcsMemLimitBytes, "gcs-mem-limit-bytes", 50*1024*1024, "memory limit of the /gcs cgroup")
-	fs.BoolVar(&o.scrubLogs, "scrub-logs", false, "keep environment values and other secrets out of logs")
+	fs.Uint64Var(&o.gcsMemLimitBytes, "gcs-mem-limit-bytes", 50*1024*1024, "memory usage of the /gcs cgroup above which a warning is logged; /gcs is not limited (0: no warning)")
+	fs.BoolVar(&o.scrubLogs, "scrub-logs", true, "keep environment values and request bodies out of logs (they are never logged, whatever its value)")
 	fs.StringVar(&o.initialPolicyStance, "initial-policy-stance", "allow", "security policy before one is set: allow or deny (only allow is supported)")
 	fs.StringVar(&o.coreDumpLocation, "core-dump-location", "", "write this to /proc/sys/kernel/core_pattern at start-up (empty: leave it)")
-	fs.UintVar(&o.kmsgLogLevel, "kmsgLogLevel", 4, "accepted for compatibility: kernel message level forwarded to logs")
+	fs.UintVar(&o.kmsgLogLevel, "kmsgLogLevel", 4, "forward kernel log (/dev/kmsg) records of this priority or more urgent to the log: 0 emergency ... 7 debug")
 
 	fs.StringVar(&o.bridge, "bridge", daemon.DefaultBridgeAddr, "bridge address to dial (or listen on with -listen): vsock://CID:PORT, unix:///PATH, tcp://HOST:PORT")
 	fs.BoolVar(&o.listen, "listen", false, "listen on -bridge for the host instead of dialing it")
@@ -77,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.sysRoot, "sys-root", "/sys", "sysfs root where SCSI, VMBus and PCI devices are looked up (a seam for tests)")
 	fs.StringVar(&o.devRoot, "dev-root", "/dev", "directory of the disk and pmemN device nodes (a seam for tests)")
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 10*time.Second, "how long to wait for an attached SCSI disk to appear")
+	fs.DurationVar(&o.podsMemEvery, "pods-mem-interval", daemon.DefaultPodsMemoryInterval, "how often the /pods memory limit is recomputed from the VM's memory (hot-added memory)")
 
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: gcs [flags]\n\nThe Linux guest compute service: serves the host's bridge protocol.\n\nFlags:\n")

@@ -26,7 +26,9 @@ func setupLogging(o *options, stderr io.Writer) (*logrus.Entry, func(), error) {
 	}
 	closeFn := func() {}
 	if o.logFile != "" {
-		f, err := os.OpenFile(o.logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		// Emptied at start, as the reference does: a utility VM's log file
+		// belongs to one boot.
+		f, err := os.OpenFile(o.logFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return nil, nil, fmt.Errorf("-logfile: %w", err)
 		}

@@ -7,13 +7,27 @@
 // Under a parent path P (flag -cgroup-parent: "/" in a real utility VM, a
 // per-test subtree in tests) a Manager keeps:
 //
-//	P/gcs        the daemon itself, memory limited to Options.GCSMemoryLimit
+//	P/gcs        the daemon itself, not limited; WatchMemory logs when its
+//	             usage crosses Options.GCSMemoryThreshold
 //	P/pods       every container, memory limited to total RAM minus
 //	             Options.RootMemoryReserve (see RecomputePodsMemoryLimit)
 //	P/pods/<id>  one container: ContainerPath(id), handed to the OCI runtime
 //	             as linux.cgroupsPath; the runtime creates it
 //
 // Paths are cgroup paths: absolute, relative to the root of each hierarchy.
+//
+// # Memory events
+//
+// WatchMemory logs what the reference logs: each rise of the gcs cgroup's
+// usage to its threshold or above, and each OOM of the pods cgroup. In v1
+// both are kernel events (an eventfd registered through
+// cgroup.event_control on memory.usage_in_bytes and memory.oom_control). A
+// v1 OOM notification reaches the cgroup that hit its limit and those below
+// it, so this sees pods reaching its own limit, not a container reaching a
+// limit of its own (as with the reference). In v2 there is no threshold
+// event: memory.current of gcs and the oom_kill count of pods' memory.events
+// (hierarchical, so containers' kills count) are polled every
+// Options.PollInterval; a crossing shorter than that can go unseen.
 //
 // # Modes
 //

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -33,9 +34,14 @@ type Options struct {
 	// Parent is the cgroup path under which gcs and pods are made ("/" in a
 	// utility VM); empty means "/". It must be absolute.
 	Parent string
-	// GCSMemoryLimit is the memory limit of the gcs cgroup in bytes; zero or
-	// less leaves it unlimited.
-	GCSMemoryLimit int64
+	// GCSMemoryThreshold is the memory usage of the gcs cgroup in bytes
+	// above which WatchMemory logs a warning; zero or less watches nothing.
+	// The gcs cgroup itself is never limited: a daemon killed by its own
+	// limit would take every container with it.
+	GCSMemoryThreshold int64
+	// PollInterval is how often WatchMemory reads the cgroup v2 files,
+	// which offer no threshold event; zero means DefaultPollInterval.
+	PollInterval time.Duration
 	// RootMemoryReserve is the memory kept back from the pods cgroup in
 	// bytes; zero means DefaultRootMemoryReserve.
 	RootMemoryReserve int64
@@ -48,7 +54,8 @@ type Options struct {
 
 // Manager owns the GCS's cgroup layout under a parent path:
 //
-//	<parent>/gcs        the daemon itself (memory limit -gcs-mem-limit-bytes)
+//	<parent>/gcs        the daemon itself (not limited; its usage is watched
+//	                    against -gcs-mem-limit-bytes, see WatchMemory)
 //	<parent>/pods       every container, memory limited to total RAM minus
 //	                    -root-mem-reserve-bytes
 //	<parent>/pods/<id>  one container (handed to the OCI runtime as
@@ -56,13 +63,15 @@ type Options struct {
 //
 // Its methods are safe for concurrent use.
 type Manager struct {
-	parent   string
-	gcsLimit int64
-	reserve  int64
-	moveSelf bool
-	log      *logrus.Entry
-	mode     string
-	sys      system
+	parent       string
+	gcsThreshold int64
+	pollEvery    time.Duration
+	reserve      int64
+	moveSelf     bool
+	log          *logrus.Entry
+	mode         string
+	sys          system
+	watch        watchers
 
 	closeOnce sync.Once
 	closeErr  error
@@ -83,11 +92,15 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("negative root memory reserve %d", opts.RootMemoryReserve)
 	}
 	m := &Manager{
-		parent:   path.Clean(parent),
-		gcsLimit: opts.GCSMemoryLimit,
-		reserve:  opts.RootMemoryReserve,
-		moveSelf: opts.MoveSelf,
-		log:      opts.Log,
+		parent:       path.Clean(parent),
+		gcsThreshold: opts.GCSMemoryThreshold,
+		pollEvery:    opts.PollInterval,
+		reserve:      opts.RootMemoryReserve,
+		moveSelf:     opts.MoveSelf,
+		log:          opts.Log,
+	}
+	if m.pollEvery <= 0 {
+		m.pollEvery = DefaultPollInterval
 	}
 	if m.reserve == 0 {
 		m.reserve = DefaultRootMemoryReserve
@@ -102,7 +115,7 @@ func New(opts Options) (*Manager, error) {
 		}
 		return nil, fmt.Errorf("set up cgroups under %s: %w", m.parent, err)
 	}
-	m.log.WithFields(logrus.Fields{"mode": m.mode, "gcs-mem-limit": m.gcsLimit, "root-mem-reserve": m.reserve}).
+	m.log.WithFields(logrus.Fields{"mode": m.mode, "gcs-mem-threshold": m.gcsThreshold, "root-mem-reserve": m.reserve}).
 		Info("cgroups ready")
 	return m, nil
 }
@@ -226,11 +239,13 @@ func (m *Manager) Remove(path string) error {
 	return nil
 }
 
-// Close moves the process back out of gcs if New moved it there, then
-// removes gcs, pods (if no container cgroup is left in it) and the parent
-// (if New created it and it is empty). Later calls return the first result.
+// Close stops WatchMemory's watches, moves the process back out of gcs if
+// New moved it there, then removes gcs, pods (if no container cgroup is left
+// in it) and the parent (if New created it and it is empty). Later calls
+// return the first result.
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
+		m.watch.stop()
 		if err := m.teardown(); err != nil {
 			m.closeErr = fmt.Errorf("remove cgroups under %s: %w", m.parent, err)
 		}

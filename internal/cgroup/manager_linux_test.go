@@ -19,9 +19,11 @@ func TestNewMakesLayoutWithLimits(t *testing.T) {
 		wantPods uint64
 	}{
 		{
-			name:     "gcs limited, default reserve",
-			opts:     Options{GCSMemoryLimit: 50 << 20},
-			wantGCS:  50 << 20,
+			// The threshold is only watched: /gcs itself is never limited,
+			// as in the reference, so that load cannot OOM-kill the daemon.
+			name:     "gcs threshold, default reserve",
+			opts:     Options{GCSMemoryThreshold: 50 << 20},
+			wantGCS:  unlimitedV1,
 			wantPods: pageDown(total - DefaultRootMemoryReserve),
 		},
 		{
@@ -189,7 +191,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, l := newTestManager(t, Options{GCSMemoryLimit: 32 << 20})
+			m, l := newTestManager(t, Options{GCSMemoryThreshold: 32 << 20})
 			p := m.ContainerPath("c1")
 			makeCgroup(t, m, p)
 			if !tt.leftover {

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 func moveSelfChild(parent string) int {
 	var r moveSelfReport
 	defer func() { _ = json.NewEncoder(os.Stdout).Encode(r) }()
-	mgr, err := New(Options{Parent: parent, MoveSelf: true, GCSMemoryLimit: 512 << 20})
+	mgr, err := New(Options{Parent: parent, MoveSelf: true, GCSMemoryThreshold: 512 << 20})
 	if err != nil {
 		r.Err = err.Error()
 		return 1

@@ -71,8 +71,10 @@ func (m *Manager) setup() error {
 			return err
 		}
 	}
-	if err := m.setMemoryLimit(m.gcsPath(), m.gcsLimit); err != nil {
-		return fmt.Errorf("set gcs memory limit to %d: %w", m.gcsLimit, err)
+	// A gcs cgroup left limited by an earlier daemon is lifted: the
+	// threshold is only watched (WatchMemory).
+	if err := m.setMemoryLimit(m.gcsPath(), 0); err != nil {
+		return fmt.Errorf("lift gcs memory limit: %w", err)
 	}
 	if err := m.RecomputePodsMemoryLimit(); err != nil {
 		return err

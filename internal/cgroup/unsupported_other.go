@@ -3,6 +3,7 @@
 package cgroup
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -48,3 +49,6 @@ func (m *Manager) SpawnInRuntimeCgroup(_ *exec.Cmd, start func() (int, error)) e
 	_, err := start()
 	return err
 }
+
+// WatchMemory is not supported outside Linux.
+func (m *Manager) WatchMemory(context.Context) error { return errUnsupported() }

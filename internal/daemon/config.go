@@ -16,6 +16,10 @@ const DefaultBridgeAddr = "vsock://2:1073741824"
 // DefaultRelayPrefix dials relay ports on the host's vsock CID.
 const DefaultRelayPrefix = "vsock://2"
 
+// DefaultPodsMemoryInterval is how often the pods memory limit is
+// recomputed, as the reference.
+const DefaultPodsMemoryInterval = time.Minute
+
 // Config is everything the daemon needs, already parsed.
 type Config struct {
 	// Bridge is the bridge address: dialed, or listened on when Listen.
@@ -47,9 +51,22 @@ type Config struct {
 	// CgroupParent is the cgroup under which gcs, pods and the containers
 	// live.
 	CgroupParent string
-	// GCSMemoryLimit and RootMemoryReserve size the gcs and pods cgroups.
-	GCSMemoryLimit    int64
+	// GCSMemoryThreshold is the memory usage of the gcs cgroup above which
+	// a warning is logged (the cgroup is not limited); zero watches nothing.
+	GCSMemoryThreshold int64
+	// RootMemoryReserve is kept back from the pods cgroup's memory limit.
 	RootMemoryReserve int64
+	// PodsMemoryInterval is how often the pods memory limit is recomputed
+	// from the VM's memory, which grows when memory is hot-added; zero
+	// means DefaultPodsMemoryInterval.
+	PodsMemoryInterval time.Duration
+	// Kmsg is the kernel log forwarded to Log (records at or below
+	// KmsgLevel); empty forwards nothing.
+	Kmsg      string
+	KmsgLevel uint8
+	// TimeSync runs chronyd against the hypervisor's PTP clock (looked up
+	// under SysRoot and DevRoot) when the VM has one.
+	TimeSync bool
 	// SysRoot and DevRoot are where devices are looked up (sysfs and
 	// device nodes); DeviceTimeout bounds the wait for a disk to appear.
 	SysRoot       string

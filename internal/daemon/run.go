@@ -39,6 +39,7 @@ type Daemon struct {
 	host    *hcsv2.Host
 	reaper  *reaper.Reaper
 	cgroups *cgroup.Manager
+	duties  *duties
 
 	stopOnce sync.Once
 	stop     chan struct{} // closed by the "exit" shutdown action
@@ -55,12 +56,16 @@ func New(cfg Config) (*Daemon, error) {
 	if !cfg.V4 {
 		log.Warn("started without -v4: every request will be answered with E_NOTIMPL, as the reference does")
 	}
-	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{})}
+	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{}), duties: newDuties()}
 	if cfg.Root != "" {
 		if err := d.buildHost(); err != nil {
 			d.close()
 			return nil, err
 		}
+	}
+	if err := d.startDuties(); err != nil {
+		d.close()
+		return nil, err
 	}
 	d.server = bridge.NewServer(bridge.Options{
 		Handler:        routes(cfg, d.host),
@@ -78,11 +83,11 @@ func (d *Daemon) buildHost() error {
 	}
 	d.reaper = rp
 	cg, err := cgroup.New(cgroup.Options{
-		Parent:            d.cfg.CgroupParent,
-		GCSMemoryLimit:    d.cfg.GCSMemoryLimit,
-		RootMemoryReserve: d.cfg.RootMemoryReserve,
-		MoveSelf:          true,
-		Log:               d.log.WithField("component", "cgroup"),
+		Parent:             d.cfg.CgroupParent,
+		GCSMemoryThreshold: d.cfg.GCSMemoryThreshold,
+		RootMemoryReserve:  d.cfg.RootMemoryReserve,
+		MoveSelf:           true,
+		Log:                d.log.WithField("component", "cgroup"),
 	})
 	if err != nil {
 		return fmt.Errorf("set up cgroups under %q: %w", d.cfg.CgroupParent, err)
@@ -158,8 +163,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return err
 }
 
-// close tears down the containers and releases the cgroups and reaper.
+// close stops the duties, tears down the containers and releases the
+// cgroups and reaper.
 func (d *Daemon) close() {
+	d.duties.stop()
 	if d.host != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
 		if err := d.host.Close(ctx); err != nil {

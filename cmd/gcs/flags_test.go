@@ -1,0 +1,57 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReferenceDefaults: the reference's flags keep the reference's
+// defaults.
+func TestReferenceDefaults(t *testing.T) {
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		flag      string
+		got, want any
+	}{
+		{"-scrub-logs", o.scrubLogs, true},
+		{"-kmsgLogLevel", o.kmsgLogLevel, uint(4)},
+		{"-gcs-mem-limit-bytes", o.gcsMemLimitBytes, uint64(50 << 20)},
+		{"-root-mem-reserve-bytes", o.rootMemReserveBytes, uint64(75 << 20)},
+		{"-disable-time-sync", o.disableTimeSync, false},
+		{"-pods-mem-interval", o.podsMemEvery, time.Minute},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s defaults to %v; want %v", tt.flag, tt.got, tt.want)
+		}
+	}
+}
+
+// TestLogfileIsEmptied: -logfile starts the file afresh, as the reference
+// does (O_TRUNC), rather than appending to an earlier boot's log.
+func TestLogfileIsEmptied(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gcs.log")
+	if err := os.WriteFile(path, []byte("stale\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log, closeLog, err := setupLogging(&options{logLevel: "info", logFormat: "text", logFile: path}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("fresh")
+	closeLog()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "stale") || !strings.Contains(string(b), "fresh") {
+		t.Errorf("log file:\n%s", b)
+	}
+}

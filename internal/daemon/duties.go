@@ -1,0 +1,117 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/linux-gcs/gcs/internal/kmsg"
+	"github.com/linux-gcs/gcs/internal/reaper"
+	"github.com/linux-gcs/gcs/internal/timesync"
+)
+
+// duties are what the daemon does beside serving the bridge, each on its
+// own goroutine until the daemon closes.
+type duties struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newDuties() *duties {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &duties{ctx: ctx, cancel: cancel}
+}
+
+// start runs fn on its own goroutine.
+func (u *duties) start(fn func(ctx context.Context)) {
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		fn(u.ctx)
+	}()
+}
+
+// stop ends every duty and waits for them.
+func (u *duties) stop() {
+	u.cancel()
+	u.wg.Wait()
+}
+
+// startDuties starts the kernel log forwarding, the memory watches, the
+// periodic pods limit and time sync, as configured.
+func (d *Daemon) startDuties() error {
+	if d.cfg.Kmsg != "" {
+		d.duties.start(func(ctx context.Context) {
+			log := d.log.WithField("component", "kmsg")
+			if err := kmsg.Forward(ctx, d.cfg.Kmsg, d.cfg.KmsgLevel, log); err != nil {
+				log.WithError(err).Error("kernel log no longer forwarded")
+			}
+		})
+	}
+	if d.cgroups == nil {
+		return nil
+	}
+	if err := d.cgroups.WatchMemory(d.duties.ctx); err != nil {
+		return err
+	}
+	interval := d.cfg.PodsMemoryInterval
+	if interval <= 0 {
+		interval = DefaultPodsMemoryInterval
+	}
+	d.duties.start(func(ctx context.Context) { d.recomputePodsMemory(ctx, interval) })
+	if d.cfg.TimeSync {
+		d.duties.start(func(ctx context.Context) {
+			timesync.Run(ctx, timesync.Options{
+				SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, ConfDir: d.cfg.Root,
+				Run: d.runService, Log: d.log.WithField("component", "timesync"),
+			})
+		})
+	} else {
+		d.log.Info("time sync disabled (-disable-time-sync)")
+	}
+	return nil
+}
+
+// recomputePodsMemory sets the pods memory limit again every interval, so
+// that memory hot-added to the VM reaches the containers.
+func (d *Daemon) recomputePodsMemory(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := d.cgroups.RecomputePodsMemoryLimit(); err != nil {
+			d.log.WithError(err).Warn("recompute pods memory limit")
+		}
+	}
+}
+
+// runService runs a utility-VM service such as chronyd to its end, born in
+// the runtime cgroup and reaped by the daemon's reaper.
+func (d *Daemon) runService(cmd *exec.Cmd) error {
+	var ch <-chan reaper.Exit
+	err := d.cgroups.SpawnInRuntimeCgroup(cmd, func() (int, error) {
+		var err error
+		if ch, err = d.reaper.Start(cmd); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
+	if err != nil {
+		return err
+	}
+	e, err := d.reaper.Wait(cmd, ch)
+	if err != nil {
+		return err
+	}
+	if e.Code() != 0 {
+		return fmt.Errorf("%s: %s", cmd.Path, e)
+	}
+	return nil
+}
