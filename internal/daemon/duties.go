@@ -41,8 +41,9 @@ func (u *duties) stop() {
 }
 
 // startDuties starts the kernel log forwarding, the memory watches, the
-// periodic pods limit and time sync, as configured.
-func (d *Daemon) startDuties() error {
+// periodic pods limit and time sync, as configured. None of them failing
+// stops the daemon.
+func (d *Daemon) startDuties() {
 	if d.cfg.Kmsg != "" {
 		d.duties.start(func(ctx context.Context) {
 			log := d.log.WithField("component", "kmsg")
@@ -52,10 +53,12 @@ func (d *Daemon) startDuties() error {
 		})
 	}
 	if d.cgroups == nil {
-		return nil
+		return
 	}
+	// Watching is a diagnosis, not a condition of serving: a kernel
+	// without the events is logged and the daemon carries on.
 	if err := d.cgroups.WatchMemory(d.duties.ctx); err != nil {
-		return err
+		d.log.WithError(err).Warn("cgroup memory events are not logged")
 	}
 	interval := d.cfg.PodsMemoryInterval
 	if interval <= 0 {
@@ -72,7 +75,6 @@ func (d *Daemon) startDuties() error {
 	} else {
 		d.log.Info("time sync disabled (-disable-time-sync)")
 	}
-	return nil
 }
 
 // recomputePodsMemory sets the pods memory limit again every interval, so

@@ -63,10 +63,7 @@ func New(cfg Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
-	if err := d.startDuties(); err != nil {
-		d.close()
-		return nil, err
-	}
+	d.startDuties()
 	d.server = bridge.NewServer(bridge.Options{
 		Handler:        routes(cfg, d.host),
 		Sequential:     cfg.Sequential,
