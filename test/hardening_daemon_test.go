@@ -358,18 +358,28 @@ func TestDaemonNetworkAddRefusesMissingAdapter(t *testing.T) {
 }
 
 // TestDaemonLogsNoEnvironmentValues backs the README's word on
-// -scrub-logs: even at trace level, a process's environment values never
-// reach the log.
+// -scrub-logs: even at trace level and with scrubbing off, the environment
+// values of a container's init and of an exec never reach the log.
 func TestDaemonLogsNoEnvironmentValues(t *testing.T) {
 	h := newHostEnv(t, "runc", "-loglevel", "trace", "-scrub-logs=false")
 	secret := fmt.Sprintf("s3cret-%d", time.Now().UnixNano())
 	id := h.id("env")
-	spec := specFor("sh", "-c", "exit 0")
+	spec := specFor("sleep", "1000")
 	spec.Process.Env = append(spec.Process.Env, "GCS_SECRET="+secret)
 	if err := h.create(id, spec); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
+		t.Fatal(err)
+	}
+	p := process("sh", "-c", "exit 0")
+	p.Env = append(p.Env, "GCS_EXEC_SECRET="+secret)
+	pid, err := h.exec(id, p, h.listenStdio(false, false, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wait(id, pid)
+	if err := h.c.ShutdownForced(testCtx(t), id); err != nil {
 		t.Fatal(err)
 	}
 	h.notification(id)
