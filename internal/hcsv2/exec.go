@@ -3,7 +3,6 @@ package hcsv2
 import (
 	"context"
 	"errors"
-	"os"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -180,13 +179,4 @@ func (c *Container) execSpec(ctx context.Context, p *oci.Process) (*oci.Process,
 		spec.User = c.spec.Process.User
 	}
 	return &spec, nil
-}
-
-// removeBundle removes a bundle directory, first detaching anything still
-// mounted inside it so that removal never reaches into a mounted layer.
-func removeBundle(dir string) error {
-	if err := unmountUnder(dir); err != nil {
-		return err
-	}
-	return os.RemoveAll(dir)
 }
