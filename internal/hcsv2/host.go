@@ -61,6 +61,9 @@ type Host struct {
 	mu         sync.Mutex
 	containers map[string]*Container
 	uvmProcs   map[uint32]*process
+
+	// targets are the mount points device and layer Adds created.
+	targets madeTargets
 }
 
 // NewHost returns an empty Host.
