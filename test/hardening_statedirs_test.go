@@ -115,9 +115,13 @@ func TestHardeningPathsCreateStateDirs(t *testing.T) {
 				if tc.scratch != nil {
 					scratch = tc.scratch(id)
 				}
+				_, bundleBefore := os.Lstat(bundle)
 				err := pathsCreateRaw(t, h, id, bundle, scratch)
 				if client.HResult(err) != prot.HrInvalidArg || !strings.Contains(err.Error(), "Path") {
 					t.Errorf("create with bundle %s scratch %s: %v, want E_INVALIDARG", bundle, scratch, err)
+				}
+				if _, err := os.Lstat(bundle); err == nil && bundleBefore != nil {
+					t.Errorf("a refused create made %s", bundle)
 				}
 				if _, err := os.Lstat(h.bundle(id)); err == nil && bundle != h.bundle(id) {
 					t.Errorf("a refused create made %s", h.bundle(id))
