@@ -34,11 +34,17 @@ func RemoveAll(path string) error {
 		return fmt.Errorf("remove %s: open parent: %w", path, err)
 	}
 	defer unix.Close(parent)
-	return removeAt(parent, filepath.Base(path), path)
+	return removeAt(parent, filepath.Base(path), path, nil)
 }
 
-// removeAt removes name in directory dirfd; p is its full path, for errors.
-func removeAt(dirfd int, name, p string) error {
+// device identifies a file system (statx dev_major, dev_minor).
+type device struct{ major, minor uint32 }
+
+// removeAt removes name in directory dirfd; p is its full path, for
+// errors. dev is the file system of the tree being removed (nil at the
+// top): a directory on another one is a mount point even where the kernel
+// does not report STATX_ATTR_MOUNT_ROOT (a btrfs subvolume counts as one).
+func removeAt(dirfd int, name, p string, dev *device) error {
 	var st unix.Statx_t
 	err := unix.Statx(dirfd, name, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE, &st)
 	if errors.Is(err, unix.ENOENT) {
@@ -47,7 +53,9 @@ func removeAt(dirfd int, name, p string) error {
 	if err != nil {
 		return fmt.Errorf("remove %s: %w", p, err)
 	}
-	if st.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && st.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 {
+	here := device{st.Dev_major, st.Dev_minor}
+	if st.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && st.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 ||
+		dev != nil && here != *dev {
 		return fmt.Errorf("remove %s: %w", p, ErrMountPoint)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
@@ -66,7 +74,7 @@ func removeAt(dirfd int, name, p string) error {
 	for {
 		names, err := dir.Readdirnames(1024)
 		for _, n := range names {
-			if err := removeAt(fd, n, filepath.Join(p, n)); err != nil {
+			if err := removeAt(fd, n, filepath.Join(p, n), &here); err != nil {
 				errs = append(errs, err)
 			}
 		}
