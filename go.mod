@@ -3,10 +3,14 @@ module github.com/linux-gcs/gcs
 go 1.26.0
 
 require (
+	github.com/cyphar/filepath-securejoin v0.7.0
 	github.com/mdlayher/vsock v1.4.0
+	github.com/moby/sys/user v0.5.0
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/sirupsen/logrus v1.10.2
 )
+
+require cyphar.com/go-pathrs v0.2.5 // indirect
 
 require (
 	github.com/hugelgupf/p9 v0.3.0

@@ -50,7 +50,7 @@ func startDaemon(t *testing.T, runtime string) *daemon {
 	d := &daemon{root: filepath.Join(dir, "root")}
 	testutil.NoLeaks(t, d.root, filepath.Join(d.root, "runtime"))
 	d.cgroup = testutil.CgroupParent(t)
-	d.rootfs = testutil.BusyboxRootfs(t)
+	d.rootfs = testutil.BusyboxRootfsAt(t, filepath.Join(d.root, "layers", "busybox")) // inside the daemon's roots
 	bridge := filepath.Join(dir, "bridge.sock")
 	relay := "unix://" + filepath.Join(dir, "relay")
 	d.flags = []string{"--addr", "unix://" + bridge, "--relay", relay, "--root", d.root}

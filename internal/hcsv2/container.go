@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/containerd/console"
@@ -162,7 +161,8 @@ func (c *Container) teardown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// removeFiles removes the container's cgroup, scratch and bundle, and gives
+// removeFiles removes the container's cgroup, scratch and bundle (see
+// removeStateDirs), and gives
 // its network adapters back to the utility VM.
 func (c *Container) removeFiles() []error {
 	var errs []error
@@ -183,15 +183,6 @@ func (c *Container) removeFiles() []error {
 			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 		}
 	}
-	if c.scratch != "" {
-		if err := os.RemoveAll(c.scratch); err != nil {
-			errs = append(errs, fmt.Errorf("remove scratch: %w", err))
-		}
-	}
-	if c.bundle != "" {
-		if err := removeBundle(c.bundle); err != nil {
-			errs = append(errs, fmt.Errorf("remove bundle: %w", err))
-		}
-	}
+	errs = append(errs, c.removeStateDirs()...)
 	return errs
 }

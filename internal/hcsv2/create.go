@@ -47,21 +47,29 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 		bundle = h.bundleDir(id)
 	}
 	// The bundle and the scratch are removed recursively when the
-	// container goes, so they must be the GCS's own directories.
-	if err := h.checkStatePath("OciBundlePath", bundle); err != nil {
+	// container goes, so they must be directories of its own.
+	if bundle, err = h.checkStatePath("OciBundlePath", bundle); err != nil {
 		return err
 	}
-	if cfg.ScratchDirPath != "" {
-		if err := h.checkStatePath("ScratchDirPath", cfg.ScratchDirPath); err != nil {
+	scratch := cfg.ScratchDirPath
+	if scratch != "" {
+		if scratch, err = h.checkStatePath("ScratchDirPath", scratch); err != nil {
 			return err
 		}
 	}
+	if err := checkOwnPaths(bundle, scratch); err != nil {
+		return err
+	}
 
 	c := newContainer(h, id, activityID)
+	c.bundle, c.scratch, c.spec, c.kind = bundle, scratch, spec, kind
 	if err := h.reserve(c); err != nil {
 		return err
 	}
-	c.bundle, c.scratch, c.spec, c.kind = filepath.Clean(bundle), cfg.ScratchDirPath, spec, kind
+	if err := h.checkOthersPaths(c, sandboxID); err != nil {
+		h.forget(c)
+		return err
+	}
 	if kind != kindWorkload && spec.Windows != nil && spec.Windows.Network != nil {
 		c.netNS = strings.ToLower(spec.Windows.Network.NetworkNamespace)
 	}
@@ -207,18 +215,6 @@ func (c *Container) abortCreate() {
 	for _, err := range c.removeFiles() {
 		c.log.WithError(err).Warn("clean up failed create")
 	}
-}
-
-// checkStatePath accepts only absolute paths strictly below the state root.
-func (h *Host) checkStatePath(what, p string) error {
-	root := filepath.Clean(h.opts.Root)
-	if !filepath.IsAbs(p) || filepath.Clean(p) != p && filepath.Clean(p)+"/" != p {
-		return prot.Errorf(prot.HrInvalidArg, "%s %q is not a clean absolute path", what, p)
-	}
-	if !strings.HasPrefix(filepath.Clean(p), root+"/") {
-		return prot.Errorf(prot.HrInvalidArg, "%s %q is outside the GCS state directory %s", what, p, root)
-	}
-	return nil
 }
 
 // decodeContainerConfig decodes the double-encoded container configuration.

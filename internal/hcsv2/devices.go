@@ -74,6 +74,7 @@ func (h *Host) modifyDisk(ctx context.Context, d Devices, rt prot.RequestType, s
 		if err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
+		fresh := missing(s.MountPath)
 		err = d.SCSI.Mount(ctx, dev, s.MountPath, scsi.MountOptions{
 			ReadOnly: s.ReadOnly, Filesystem: s.Filesystem, EnsureFilesystem: s.EnsureFilesystem,
 			Options: s.Options, BlockDev: s.BlockDev, Encrypted: s.Encrypted,
@@ -81,11 +82,13 @@ func (h *Host) modifyDisk(ctx context.Context, d Devices, rt prot.RequestType, s
 		if err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
+		h.made(fresh, s.MountPath)
 		return nil
 	case prot.RequestTypeRemove:
 		if err := d.SCSI.Unmount(ctx, s.MountPath); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
+		h.targets.release(s.MountPath, h.log)
 		return nil
 	}
 	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeMappedVirtualDisk})
@@ -99,9 +102,14 @@ func (h *Host) modifyPmem(ctx context.Context, d Devices, rt prot.RequestType, s
 	var err error
 	switch rt {
 	case prot.RequestTypeAdd:
-		err = pmem.Mount(ctx, s.DeviceNumber, s.MountPath, o)
+		fresh := missing(s.MountPath)
+		if err = pmem.Mount(ctx, s.DeviceNumber, s.MountPath, o); err == nil {
+			h.made(fresh, s.MountPath)
+		}
 	case prot.RequestTypeRemove:
-		err = pmem.Unmount(ctx, s.DeviceNumber, s.MountPath, o)
+		if err = pmem.Unmount(ctx, s.DeviceNumber, s.MountPath, o); err == nil {
+			h.targets.release(s.MountPath, h.log)
+		}
 	default:
 		return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeVPMemDevice})
 	}
@@ -111,6 +119,7 @@ func (h *Host) modifyPmem(ctx context.Context, d Devices, rt prot.RequestType, s
 // modifyShare mounts a host directory over Plan 9 on a connection to the
 // host's port, dialed through the relay like stdio.
 func (h *Host) modifyShare(ctx context.Context, d Devices, rt prot.RequestType, s *prot.LCOWMappedDirectory) error {
+	o := plan9.Options{ShareName: s.ShareName, ReadOnly: s.ReadOnly, AllowedRoots: d.AllowedRoots, Log: h.log}
 	switch rt {
 	case prot.RequestTypeAdd:
 		if s.Port <= 0 {
@@ -121,12 +130,18 @@ func (h *Host) modifyShare(ctx context.Context, d Devices, rt prot.RequestType, 
 			return prot.Errorf(prot.HrFail, "connect to Plan 9 share %q: %w", s.ShareName, err)
 		}
 		defer conn.Close() // the kernel keeps its own reference
-		err = plan9.Mount(ctx, conn, s.MountPath, plan9.Options{
-			ShareName: s.ShareName, ReadOnly: s.ReadOnly, AllowedRoots: d.AllowedRoots, Log: h.log,
-		})
-		return prot.WithHResult(prot.HrFail, err)
+		fresh := missing(s.MountPath)
+		if err = plan9.Mount(ctx, conn, s.MountPath, o); err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+		h.made(fresh, s.MountPath)
+		return nil
 	case prot.RequestTypeRemove:
-		return prot.WithHResult(prot.HrFail, plan9.Unmount(ctx, s.MountPath))
+		if err := plan9.Unmount(ctx, s.MountPath, o); err != nil {
+			return prot.WithHResult(prot.HrFail, err)
+		}
+		h.targets.release(s.MountPath, h.log)
+		return nil
 	}
 	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeMappedDirectory})
 }

@@ -3,7 +3,6 @@ package hcsv2
 import (
 	"context"
 	"errors"
-	"os"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -75,7 +74,7 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 	if c.init.hasExited() {
 		return 0, prot.Errorf(prot.HrFail, "container %s is not running", c.id)
 	}
-	spec, err := c.execSpec(params.OCIProcess)
+	spec, err := c.execSpec(ctx, params.OCIProcess)
 	if err != nil {
 		return 0, err
 	}
@@ -159,7 +158,7 @@ func execError(id string, err error) error {
 
 // execSpec completes an exec's process definition the way the reference
 // does: the container's rlimits, and the user resolved in the container.
-func (c *Container) execSpec(p *oci.Process) (*oci.Process, error) {
+func (c *Container) execSpec(ctx context.Context, p *oci.Process) (*oci.Process, error) {
 	spec := *p
 	if len(spec.Args) == 0 {
 		return nil, prot.Errorf(prot.HrInvalidArg, "OciProcess has no args")
@@ -170,7 +169,7 @@ func (c *Container) execSpec(p *oci.Process) (*oci.Process, error) {
 	spec.Rlimits = c.spec.Process.Rlimits
 	switch {
 	case spec.User.Username != "":
-		u, err := resolveUser(c.rootfs, spec.User.Username)
+		u, err := resolveUser(ctx, c.rootfs, spec.User.Username)
 		if err != nil {
 			return nil, prot.WithHResult(prot.HrFail, err)
 		}
@@ -180,13 +179,4 @@ func (c *Container) execSpec(p *oci.Process) (*oci.Process, error) {
 		spec.User = c.spec.Process.User
 	}
 	return &spec, nil
-}
-
-// removeBundle removes a bundle directory, first detaching anything still
-// mounted inside it so that removal never reaches into a mounted layer.
-func removeBundle(dir string) error {
-	if err := unmountUnder(dir); err != nil {
-		return err
-	}
-	return os.RemoveAll(dir)
 }

@@ -21,6 +21,10 @@ import (
 type Options struct {
 	// Root is the state directory; bundles default to Root/c/<id>.
 	Root string
+	// StateRoots are the directories Create accepts bundles and scratch
+	// directories below (never Root/c itself nor the runtime's state);
+	// empty means Root alone.
+	StateRoots []string
 	// Runtime runs containers.
 	Runtime *runtime.Runtime
 	// Reaper reaps every child; the Host's processes go through it.
@@ -57,6 +61,9 @@ type Host struct {
 	mu         sync.Mutex
 	containers map[string]*Container
 	uvmProcs   map[uint32]*process
+
+	// targets are the mount points device and layer Adds created.
+	targets madeTargets
 }
 
 // NewHost returns an empty Host.

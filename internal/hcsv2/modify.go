@@ -43,7 +43,7 @@ func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) erro
 	}
 	switch s := mr.Settings.(type) {
 	case *prot.LCOWCombinedLayers:
-		return h.modifyCombinedLayers(mr.RequestType, s)
+		return h.modifyCombinedLayers(ctx, mr.RequestType, s)
 	case *prot.LCOWNetworkAdapter:
 		return h.modifyNetwork(ctx, mr.RequestType, s)
 	case *prot.LCOWContainerConstraints:
@@ -67,22 +67,28 @@ func unsupportedRequest(mr *prot.ModificationRequest) error {
 	return prot.Errorf(prot.HrFail, "the RequestType %q is not supported for %s", mr.RequestType, mr.ResourceType)
 }
 
-// modifyCombinedLayers mounts or unmounts a container's root file system.
-func (h *Host) modifyCombinedLayers(rt prot.RequestType, s *prot.LCOWCombinedLayers) error {
+// modifyCombinedLayers mounts or unmounts a container's root file system;
+// its layers, scratch and mount point must all be inside the roots
+// devices are confined to.
+func (h *Host) modifyCombinedLayers(ctx context.Context, rt prot.RequestType, s *prot.LCOWCombinedLayers) error {
+	roots := h.opts.Devices.AllowedRoots
 	switch rt {
 	case prot.RequestTypeAdd:
 		layers := make([]string, len(s.Layers))
 		for i, l := range s.Layers {
 			layers[i] = l.Path
 		}
-		if err := overlay.Mount(layers, s.ScratchPath, s.ContainerRootPath); err != nil {
+		fresh := missing(s.ContainerRootPath)
+		if err := overlay.Mount(layers, s.ScratchPath, s.ContainerRootPath, roots); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
+		h.made(fresh, s.ContainerRootPath)
 		return nil
 	case prot.RequestTypeRemove:
-		if err := overlay.Unmount(s.ContainerRootPath); err != nil {
+		if err := overlay.Unmount(ctx, s.ContainerRootPath, roots); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
+		h.targets.release(s.ContainerRootPath, h.log)
 		return nil
 	}
 	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeCombinedLayers})

@@ -1,7 +1,7 @@
 package hcsv2
 
 import (
-	"path/filepath"
+	"errors"
 	"sort"
 	"strings"
 
@@ -10,33 +10,58 @@ import (
 	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
-// mountsUnder lists the mount points at or below dir, deepest first.
-func mountsUnder(dir string) ([]string, error) {
+// mountsUsing lists the mount points at or below any of dirs, and those of
+// overlays whose upper or work directory is there (a rootfs mounted
+// elsewhere on a scratch below dirs), deepest first.
+func mountsUsing(dirs ...string) ([]string, error) {
 	entries, err := mount.Entries()
 	if err != nil {
 		return nil, err
 	}
-	dir = filepath.Clean(dir)
+	in := func(p string) bool {
+		for _, d := range dirs {
+			if p == d || mount.Below(p, d) {
+				return true
+			}
+		}
+		return false
+	}
 	var out []string
 	for _, e := range entries {
-		if e.Point == dir || strings.HasPrefix(e.Point, dir+"/") {
+		if in(e.Point) || e.FSType == "overlay" && overlayUses(e.SuperOptions, in) {
 			out = append(out, e.Point)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out, nil
 }
 
-// unmountUnder detaches every mount at or below dir.
-func unmountUnder(dir string) error {
-	mps, err := mountsUnder(dir)
+// overlayUses reports whether an overlay's options name an upper or work
+// directory for which in is true.
+func overlayUses(opts string, in func(string) bool) bool {
+	for _, o := range strings.Split(opts, ",") {
+		for _, key := range []string{"upperdir=", "workdir="} {
+			if v, ok := strings.CutPrefix(o, key); ok && in(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unmountUsing detaches every mount mountsUsing lists, without following
+// a symbolic link at a mount point.
+func unmountUsing(dirs ...string) error {
+	mps, err := mountsUsing(dirs...)
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, mp := range mps {
-		if err := unix.Unmount(mp, unix.MNT_DETACH); err != nil && err != unix.EINVAL && err != unix.ENOENT {
-			return err
+		err := unix.Unmount(mp, unix.MNT_DETACH|unix.UMOUNT_NOFOLLOW)
+		if err != nil && err != unix.EINVAL && err != unix.ENOENT {
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

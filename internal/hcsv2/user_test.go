@@ -1,6 +1,7 @@
 package hcsv2
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,13 +20,17 @@ func TestResolveUser(t *testing.T) {
 		{name: "root", uid: 0, gid: 0},
 		{name: "www", uid: 33, gid: 34},
 		{name: "www:staff", uid: 33, gid: 50},
-		{name: "1234", uid: 1234, gid: 1234},
+		{name: "1234", uid: 1234, gid: 0}, // not listed: gid 0, as the reference
 		{name: "33", uid: 33, gid: 34},
 		{name: "www:7", uid: 33, gid: 7},
+		{name: "1234:staff", uid: 1234, gid: 50},
 		{name: "nobody-here", bad: true},
 		{name: "www:nogroup", bad: true},
+		{name: "a:b:c", bad: true},
+		{name: "-1", bad: true},
+		{name: "4294967296", bad: true},
 	} {
-		u, err := resolveUser(root, tc.name)
+		u, err := resolveUser(context.Background(), root, tc.name)
 		if tc.bad {
 			if err == nil {
 				t.Errorf("%q resolved to %+v", tc.name, u)

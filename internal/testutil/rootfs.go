@@ -20,6 +20,14 @@ import (
 // the test when no static busybox is installed.
 func BusyboxRootfs(t testing.TB) string {
 	t.Helper()
+	return BusyboxRootfsAt(t, filepath.Join(t.TempDir(), "rootfs"))
+}
+
+// BusyboxRootfsAt builds the BusyboxRootfs root filesystem at rootfs (for
+// a layer that must be inside the GCS's roots) and returns rootfs. The
+// caller removes it.
+func BusyboxRootfsAt(t testing.TB, rootfs string) string {
+	t.Helper()
 	src, err := findStaticBusybox()
 	if err != nil {
 		t.Skipf("skipping: no static busybox for a container rootfs (install busybox-static): %v", err)
@@ -29,7 +37,6 @@ func BusyboxRootfs(t testing.TB) string {
 		t.Fatalf("listing busybox applets: %v", err)
 	}
 
-	rootfs := filepath.Join(t.TempDir(), "rootfs")
 	for _, d := range []string{"bin", "proc", "sys", "dev", "etc", "tmp", "root"} {
 		if err := os.MkdirAll(filepath.Join(rootfs, d), 0o755); err != nil {
 			t.Fatalf("creating rootfs dir: %v", err)

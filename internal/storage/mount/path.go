@@ -21,12 +21,14 @@ func CheckPath(p string) error {
 }
 
 // CheckTarget returns an error unless target is an absolute, clean path
-// strictly below one of roots, both as written and once the symbolic links
-// of its parent directories are resolved (so a link cannot lead a mount out
-// of the roots). target itself is not resolved: it may be a symbolic link
-// this package's callers created (a BlockDev link); callers that mount on it
-// must refuse a link there. An empty roots list allows any absolute, clean
-// path. Every root must itself be absolute and clean.
+// strictly below one of roots and no directory between that root and
+// target is a symbolic link (one would lead a mount, an unmount or a
+// removal out of the roots; links are refused, never resolved). target
+// itself may be a link (a BlockDev link this package's callers created):
+// callers that mount on it must refuse one there (MakeTarget does) and
+// callers that unmount it must not follow it (Unmount does not). An empty
+// roots list allows any absolute, clean path. Every root must itself be
+// absolute and clean.
 func CheckTarget(target string, roots []string) error {
 	if err := CheckPath(target); err != nil {
 		return err
@@ -34,55 +36,63 @@ func CheckTarget(target string, roots []string) error {
 	if len(roots) == 0 {
 		return nil
 	}
-	parent, err := resolveExisting(filepath.Dir(target))
-	resolved := filepath.Join(parent, filepath.Base(target))
+	root, err := RootOf(target, roots)
 	if err != nil {
-		return fmt.Errorf("resolve %s: %w", target, err)
+		return err
 	}
+	return NoLinksBelow(root, filepath.Dir(target))
+}
+
+// RootOf returns the root of roots that p is strictly below, or an error
+// naming them all.
+func RootOf(p string, roots []string) (string, error) {
 	for _, r := range roots {
 		if err := CheckPath(r); err != nil {
-			return fmt.Errorf("allowed root: %w", err)
+			return "", fmt.Errorf("allowed root: %w", err)
 		}
-		if !below(target, r) {
-			continue
+		if Below(p, r) {
+			return r, nil
 		}
-		rr, err := resolveExisting(r)
-		if err != nil {
-			return fmt.Errorf("resolve allowed root %s: %w", r, err)
-		}
-		if below(resolved, rr) {
+	}
+	return "", fmt.Errorf("%s is not below any allowed root (%s)", p, strings.Join(roots, ", "))
+}
+
+// NoLinksBelow returns an error if any existing component of the clean
+// absolute path p after the directory root, p included, is a symbolic link
+// or not a directory. Missing components are fine: they will be created as
+// directories.
+func NoLinksBelow(root, p string) error {
+	if p == root {
+		return nil
+	}
+	if !Below(p, root) {
+		return fmt.Errorf("%s is not below %s", p, root)
+	}
+	cur := root
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+	for _, name := range strings.Split(rel, "/") {
+		cur = filepath.Join(cur, name)
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return fmt.Errorf("%s resolves to %s, outside allowed root %s", target, resolved, r)
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: refused in %s", cur, p)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory (%s): refused in %s", cur, fi.Mode().Type(), p)
+		}
 	}
-	return fmt.Errorf("%s is not below any allowed root (%s)", target, strings.Join(roots, ", "))
+	return nil
 }
 
-// below reports whether p is strictly below root; both are clean.
-func below(p, root string) bool {
+// Below reports whether p is strictly below root; both are clean.
+func Below(p, root string) bool {
 	if root == "/" {
-		return p != "/"
+		return p != "/" && strings.HasPrefix(p, "/")
 	}
 	return strings.HasPrefix(p, root+"/")
-}
-
-// resolveExisting resolves the symbolic links of the longest existing prefix
-// of the clean absolute path p and appends the rest unchanged.
-func resolveExisting(p string) (string, error) {
-	rest := ""
-	for cur := p; ; cur = filepath.Dir(cur) {
-		r, err := filepath.EvalSymlinks(cur)
-		if err == nil {
-			return filepath.Join(r, rest), nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) || cur == "/" {
-			return "", err
-		}
-		// A dangling link is as good as missing here, but it must not be
-		// silently skipped: the kernel would follow it.
-		if fi, lerr := os.Lstat(cur); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			return "", fmt.Errorf("%s is a dangling symbolic link", cur)
-		}
-		rest = filepath.Join(filepath.Base(cur), rest)
-	}
 }

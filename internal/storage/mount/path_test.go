@@ -22,6 +22,9 @@ func TestCheckTarget(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(root, "real"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, target string
 		roots        []string
@@ -31,13 +34,15 @@ func TestCheckTarget(t *testing.T) {
 		{"below a root", root + "/a/b", []string{root}, ""},
 		{"below the second root", root + "/a", []string{"/run/mounts", root}, ""},
 		{"below slash", "/x", []string{"/"}, ""},
-		{"through a link that stays inside", root + "/inside/m", []string{root}, ""},
+		{"through a link that stays inside", root + "/inside/m", []string{root}, "symbolic link"},
 		{"the target itself a link", root + "/escape", []string{root}, ""},
 		{"the root itself", root, []string{root}, "not below"},
 		{"a sibling with the root as prefix", root + "-x/m", []string{root}, "not below"},
 		{"outside", outside + "/m", []string{root}, "not below"},
-		{"through a link out", root + "/escape/m", []string{root}, "outside allowed root"},
-		{"through a dangling link", root + "/dangling/m", []string{root}, "dangling"},
+		{"through a link out", root + "/escape/m", []string{root}, "symbolic link"},
+		{"through a dangling link", root + "/dangling/m", []string{root}, "symbolic link"},
+		{"through a link deeper down", root + "/real/x/m", []string{root}, ""},
+		{"through a file", root + "/file/m", []string{root}, "not a directory"},
 		{"relative", "a/b", nil, "not an absolute path"},
 		{"empty", "", nil, "not an absolute path"},
 		{"unclean", root + "/a/../../etc", []string{root}, "not a clean path"},

@@ -16,7 +16,8 @@ const (
 	busyDelay   = 50 * time.Millisecond
 )
 
-// Unmount unmounts every mount stacked at target. Nothing mounted there is
+// Unmount unmounts every mount stacked at target, never following a
+// symbolic link there (UMOUNT_NOFOLLOW). Nothing mounted there is
 // not an error, so a repeated Remove succeeds as the reference's does. A
 // mount still busy after a short wait (bounded by ctx) is detached
 // (MNT_DETACH) and Unmount reports detached: the file system, and the
@@ -28,7 +29,7 @@ func Unmount(ctx context.Context, target string) (detached bool, err error) {
 	}
 	busy := 0
 	for {
-		err := unix.Unmount(target, 0)
+		err := unix.Unmount(target, unix.UMOUNT_NOFOLLOW)
 		switch {
 		case err == nil:
 			busy = 0
@@ -43,7 +44,7 @@ func Unmount(ctx context.Context, target string) (detached bool, err error) {
 			case <-time.After(busyDelay):
 			}
 		case errors.Is(err, unix.EBUSY):
-			if err := unix.Unmount(target, unix.MNT_DETACH); err != nil {
+			if err := unix.Unmount(target, unix.MNT_DETACH|unix.UMOUNT_NOFOLLOW); err != nil {
 				return detached, fmt.Errorf("detach busy mount %s: %w", target, err)
 			}
 			detached = true

@@ -4,6 +4,7 @@
 package overlay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
 // Mount mounts an overlay at target whose lower layers are layers, first
@@ -18,19 +21,16 @@ import (
 // and work directories being scratch/upper and scratch/work (created);
 // without one it is read-only. A single layer without scratch is bind
 // mounted read-only, since overlayfs needs two lower layers when it has no
-// upper one. target is created if missing.
-func Mount(layers []string, scratch, target string) error {
+// upper one. target is created if missing. When roots is not empty, every
+// layer, the scratch and the target must be strictly below one of them with
+// no symbolic link on the way, nor at the layer, scratch or target itself.
+func Mount(layers []string, scratch, target string, roots []string) error {
 	if len(layers) == 0 {
 		return errors.New("overlay: no layers")
 	}
 	for _, l := range layers {
-		if err := checkPath(l); err != nil {
+		if err := checkDir(l, roots); err != nil {
 			return fmt.Errorf("overlay layer: %w", err)
-		}
-		// overlayfs splits lowerdir on ':' and options on ',' with no way to
-		// escape them, so such paths cannot be layers.
-		if strings.ContainsAny(l, ":,") {
-			return fmt.Errorf("overlay layer %q: path contains ':' or ','", l)
 		}
 		if fi, err := os.Stat(l); err != nil {
 			return fmt.Errorf("overlay layer: %w", err)
@@ -38,37 +38,72 @@ func Mount(layers []string, scratch, target string) error {
 			return fmt.Errorf("overlay layer %s: not a directory", l)
 		}
 	}
-	if err := checkPath(target); err != nil {
+	if err := checkDir(target, roots); err != nil {
 		return fmt.Errorf("overlay target: %w", err)
 	}
-	if err := os.MkdirAll(target, 0o755); err != nil {
+	var upper, work string
+	if scratch != "" {
+		if err := checkDir(scratch, roots); err != nil {
+			return fmt.Errorf("overlay scratch: %w", err)
+		}
+		upper, work = filepath.Join(scratch, "upper"), filepath.Join(scratch, "work")
+		for _, d := range []string{upper, work} {
+			if err := makeDir(d, roots); err != nil {
+				return fmt.Errorf("create overlay scratch: %w", err)
+			}
+		}
+	}
+	if err := makeDir(target, roots); err != nil {
 		return fmt.Errorf("create overlay target: %w", err)
 	}
 	if scratch == "" && len(layers) == 1 {
 		return bindReadOnly(layers[0], target)
 	}
 	opts := "lowerdir=" + strings.Join(layers, ":")
+	var flags uintptr = unix.MS_RDONLY
 	if scratch != "" {
-		if err := checkPath(scratch); err != nil {
-			return fmt.Errorf("overlay scratch: %w", err)
-		}
-		if strings.ContainsAny(scratch, ":,") {
-			return fmt.Errorf("overlay scratch %q: path contains ':' or ','", scratch)
-		}
-		upper, work := filepath.Join(scratch, "upper"), filepath.Join(scratch, "work")
-		for _, d := range []string{upper, work} {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				return fmt.Errorf("create overlay scratch: %w", err)
-			}
-		}
 		opts += ",upperdir=" + upper + ",workdir=" + work
-	}
-	var flags uintptr
-	if scratch == "" {
-		flags |= unix.MS_RDONLY
+		flags = 0
 	}
 	if err := unix.Mount("overlay", target, "overlay", flags, opts); err != nil {
 		return fmt.Errorf("mount overlay at %s (%s): %w", target, opts, err)
+	}
+	return nil
+}
+
+// checkDir checks a path Mount uses: clean, absolute, below roots without
+// a link, and free of the characters overlayfs cannot escape in its
+// options (':' splits lowerdir, ',' splits options).
+func checkDir(p string, roots []string) error {
+	if err := mount.CheckTarget(p, roots); err != nil {
+		return err
+	}
+	if strings.ContainsAny(p, ":,") {
+		return fmt.Errorf("%q: path contains ':' or ','", p)
+	}
+	if len(roots) == 0 {
+		return nil
+	}
+	fi, err := os.Lstat(p)
+	if err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link", p)
+	}
+	return nil
+}
+
+// makeDir creates directory p and checks that it is one, reached through
+// no link.
+func makeDir(p string, roots []string) error {
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		return err
+	}
+	if err := checkDir(p, roots); err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(p); err != nil {
+		return err
+	} else if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", p)
 	}
 	return nil
 }
@@ -84,38 +119,17 @@ func bindReadOnly(src, target string) error {
 	return nil
 }
 
-// Unmount unmounts target. Nothing mounted there is not an error, so a
-// repeated Remove succeeds as the reference's does.
-func Unmount(target string) error {
-	if err := checkPath(target); err != nil {
+// Unmount unmounts target, which must be below one of roots (when not
+// empty) with no symbolic link on the way; a link at target is not
+// followed. A mount still busy after a short wait is detached, so it goes
+// away once the last user of a dying container does. Nothing mounted there
+// is not an error, so a repeated Remove succeeds as the reference's does.
+func Unmount(ctx context.Context, target string, roots []string) error {
+	if err := mount.CheckTarget(target, roots); err != nil {
 		return fmt.Errorf("overlay target: %w", err)
 	}
-	for {
-		err := unix.Unmount(target, 0)
-		switch {
-		case err == nil:
-			continue // stacked mounts: peel every one
-		case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOENT):
-			return nil
-		case errors.Is(err, unix.EBUSY):
-			// Still in use by a dying container: detach it so the
-			// mount goes away once the last user does.
-			if err := unix.Unmount(target, unix.MNT_DETACH); err != nil {
-				return fmt.Errorf("unmount %s: %w", target, err)
-			}
-			return nil
-		default:
-			return fmt.Errorf("unmount %s: %w", target, err)
-		}
-	}
-}
-
-func checkPath(p string) error {
-	if p == "" || !filepath.IsAbs(p) {
-		return fmt.Errorf("%q is not an absolute path", p)
-	}
-	if filepath.Clean(p) != p {
-		return fmt.Errorf("%q is not a clean path", p)
+	if _, err := mount.Unmount(ctx, target); err != nil {
+		return fmt.Errorf("overlay: %w", err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,10 +62,10 @@ func TestMountAndUnmount(t *testing.T) {
 				scratch = filepath.Join(dir, "scratch")
 			}
 			target := filepath.Join(dir, "rootfs")
-			if err := Mount(layers, scratch, target); err != nil {
+			if err := Mount(layers, scratch, target, []string{dir}); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { Unmount(target) })
+			t.Cleanup(func() { Unmount(context.Background(), target, nil) })
 			if !isMounted(t, target) {
 				t.Fatal("not mounted")
 			}
@@ -88,13 +89,13 @@ func TestMountAndUnmount(t *testing.T) {
 					t.Fatal("write reached a lower layer")
 				}
 			}
-			if err := Unmount(target); err != nil {
+			if err := Unmount(t.Context(), target, nil); err != nil {
 				t.Fatal(err)
 			}
 			if isMounted(t, target) {
 				t.Fatal("still mounted")
 			}
-			if err := Unmount(target); err != nil {
+			if err := Unmount(t.Context(), target, nil); err != nil {
 				t.Fatalf("second unmount: %v", err)
 			}
 		})
@@ -121,10 +122,47 @@ func TestMountRejectsBadInput(t *testing.T) {
 		{"comma in scratch", []string{good}, dir + "/s,x", filepath.Join(dir, "t")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := Mount(tc.layers, tc.scratch, tc.target); err == nil {
-				Unmount(tc.target)
+			if err := Mount(tc.layers, tc.scratch, tc.target, nil); err == nil {
+				Unmount(t.Context(), tc.target, nil)
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+func TestMountConfined(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	good := layer(t, filepath.Join(root, "good"), "f", "x")
+	if err := os.Symlink(outside, filepath.Join(root, "out")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(good, filepath.Join(root, "goodlink")); err != nil {
+		t.Fatal(err)
+	}
+	roots := []string{root}
+	for _, tc := range []struct {
+		name            string
+		layers          []string
+		scratch, target string
+	}{
+		{"VM directory as a layer", []string{"/etc"}, "", filepath.Join(root, "t")},
+		{"layer is a link", []string{filepath.Join(root, "goodlink")}, "", filepath.Join(root, "t")},
+		{"target outside", []string{good}, "", filepath.Join(outside, "t")},
+		{"target through a link", []string{good}, "", filepath.Join(root, "out", "t")},
+		{"scratch outside", []string{good}, filepath.Join(outside, "s"), filepath.Join(root, "t")},
+		{"scratch through a link", []string{good}, filepath.Join(root, "out", "s"), filepath.Join(root, "t")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := Mount(tc.layers, tc.scratch, tc.target, roots); err == nil {
+				Unmount(t.Context(), tc.target, nil)
+				t.Fatal("accepted")
+			}
+			if entries, _ := os.ReadDir(outside); len(entries) > 0 {
+				t.Errorf("made %s outside the roots", entries[0].Name())
+			}
+		})
+	}
+	if err := Unmount(t.Context(), "/proc", roots); err == nil {
+		t.Error("unmount outside the roots accepted")
 	}
 }

@@ -2,11 +2,8 @@ package plan9
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"os"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -75,20 +72,18 @@ func dupConn(conn net.Conn) (int, error) {
 	return fd, nil
 }
 
-// Unmount unmounts the share at target and removes the then empty mount
-// point. Nothing mounted there is not an error, so a repeated Remove
-// succeeds.
-func Unmount(ctx context.Context, target string) error {
-	if err := mount.CheckPath(target); err != nil {
-		return fmt.Errorf("unmount 9p share: %w", err)
+// Unmount unmounts the share at target, which must be below one of
+// o.AllowedRoots with no symbolic link on the way (a link at target is not
+// followed). The mount point stays: only its maker knows whether it made
+// it (see hcsv2). Nothing mounted there is not an error, so a repeated
+// Remove succeeds.
+func Unmount(ctx context.Context, target string, o Options) error {
+	if err := mount.CheckTarget(target, o.AllowedRoots); err != nil {
+		return fmt.Errorf("unmount 9p share: target: %w", err)
 	}
 	if _, err := mount.Unmount(ctx, target); err != nil {
 		return fmt.Errorf("unmount 9p share: %w", err)
 	}
-	// Best effort, as the reference: a mount point that is not empty
-	// (nothing was mounted there) stays.
-	if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, unix.ENOTEMPTY) {
-		return fmt.Errorf("unmount 9p share: remove mount point: %w", err)
-	}
+	o.log().WithField("target", target).Info("unmounted 9p share")
 	return nil
 }

@@ -84,7 +84,7 @@ func TestMount(t *testing.T) {
 				t.Fatal(err)
 			}
 			conn.Close() // the kernel holds its own reference
-			t.Cleanup(func() { Unmount(context.Background(), target) })
+			t.Cleanup(func() { Unmount(context.Background(), target, tc.o) })
 
 			m, ok := mounttest.Mounted(t, target)
 			if !ok || m.FSType != "9p" {
@@ -116,7 +116,7 @@ func TestMount(t *testing.T) {
 				}
 			}
 			for range 2 {
-				if err := Unmount(t.Context(), target); err != nil {
+				if err := Unmount(t.Context(), target, tc.o); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -154,7 +154,7 @@ func TestMountRefused(t *testing.T) {
 }
 
 func TestUnmountNothing(t *testing.T) {
-	if err := Unmount(t.Context(), filepath.Join(t.TempDir(), "never")); err != nil {
+	if err := Unmount(t.Context(), filepath.Join(t.TempDir(), "never"), Options{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -14,6 +14,6 @@ func Mount(ctx context.Context, conn net.Conn, target string, o Options) error {
 }
 
 // Unmount is only supported on Linux.
-func Unmount(ctx context.Context, target string) error {
+func Unmount(ctx context.Context, target string, o Options) error {
 	return errors.New("unmounting 9p shares is only supported on Linux")
 }

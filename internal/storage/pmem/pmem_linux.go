@@ -2,9 +2,7 @@ package pmem
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"github.com/sirupsen/logrus"
@@ -103,8 +101,9 @@ func readFirstBlock(dev string, size uint32) error {
 
 // Unmount unmounts the layer of VPMem device deviceNumber at target and
 // removes the device-mapper devices Mount made for it, found from the
-// same settings, and the then empty mount point. Nothing there is not an
-// error, so a repeated Remove succeeds.
+// same settings. The mount point stays: only its maker knows whether it
+// made it (see hcsv2). Nothing there is not an error, so a repeated Remove
+// succeeds.
 func Unmount(ctx context.Context, deviceNumber uint32, target string, o Options) error {
 	log := o.log().WithFields(logrus.Fields{"pmem": deviceNumber, "target": target})
 	if err := mount.CheckTarget(target, o.AllowedRoots); err != nil {
@@ -136,9 +135,6 @@ func Unmount(ctx context.Context, deviceNumber uint32, target string, o Options)
 		if err := remove(ctx, name); err != nil {
 			return fmt.Errorf("unmount VPMem device %d: %w", deviceNumber, err)
 		}
-	}
-	if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		log.WithError(err).Debug("mount point left in place")
 	}
 	log.WithField("detached", detached).Info("unmounted VPMem layer")
 	return nil

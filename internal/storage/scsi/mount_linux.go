@@ -173,10 +173,11 @@ func (m *Mounter) link(log *logrus.Entry, device, target string) error {
 	return nil
 }
 
-// Unmount undoes Mount at target: removes a BlockDev link, or unmounts
-// the disk, removes its dm-crypt device if it was Encrypted and removes
-// the then empty mount point. Nothing there is not an error, so a repeated
-// Remove succeeds.
+// Unmount undoes Mount at target: unmounts the disk (never following a
+// link there: a BlockDev link has nothing mounted) and removes its
+// dm-crypt device if it was Encrypted. The mount point or link stays: only
+// its maker knows whether it made it (see hcsv2). Nothing there is not an
+// error, so a repeated Remove succeeds.
 func (m *Mounter) Unmount(ctx context.Context, target string) error {
 	log := m.log().WithField("target", target)
 	if err := mount.CheckTarget(target, m.AllowedRoots); err != nil {
@@ -184,11 +185,7 @@ func (m *Mounter) Unmount(ctx context.Context, target string) error {
 	}
 	fi, err := os.Lstat(target)
 	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		if err := os.Remove(target); err != nil {
-			return fmt.Errorf("unlink SCSI block device at %s: %w", target, err)
-		}
-		log.Info("removed SCSI block device link")
-		return nil
+		return nil // a BlockDev link: nothing mounted, no dm-crypt
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("unmount SCSI disk at %s: %w", target, err)
@@ -214,9 +211,6 @@ func (m *Mounter) Unmount(ctx context.Context, target string) error {
 			return fmt.Errorf("unmount SCSI disk at %s: %w", target, err)
 		}
 		log.WithField("crypt", name).Info("removed dm-crypt device")
-	}
-	if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		log.WithError(err).Debug("mount point left in place")
 	}
 	return nil
 }

@@ -191,7 +191,9 @@ func bundle(id string) string { return filepath.Join(gcsRoot, "c", id) }
 func (h *host) create(t testing.TB, id string, spec *oci.Spec) {
 	t.Helper()
 	c := h.client(t)
-	layer := testutil.BusyboxRootfs(t)
+	// Layers must be inside the GCS's roots, as the host's are.
+	layer := testutil.BusyboxRootfsAt(t, filepath.Join("/run/layers", id))
+	t.Cleanup(func() { os.RemoveAll(layer) })
 	rootfs := filepath.Join(bundle(id), "rootfs")
 	layers := &prot.ModificationRequest{
 		ResourceType: prot.ResourceTypeCombinedLayers,
