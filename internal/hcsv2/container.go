@@ -104,6 +104,16 @@ func (c *Container) process(pid uint32) (*process, error) {
 	return p, nil
 }
 
+// addExec records a started exec under its pid (see putProcess).
+func (c *Container) addExec(p *process) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !putProcess(c.execs, p) {
+		return prot.Errorf(prot.HrFail, "container %s: process %d is already tracked and running", c.id, p.pid)
+	}
+	return nil
+}
+
 // releaseExec drops an exec after its exit was delivered.
 func (c *Container) releaseExec(p *process) {
 	c.mu.Lock()
