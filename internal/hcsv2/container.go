@@ -39,6 +39,10 @@ type Container struct {
 	initTTY    *stdio.ConsoleSocket
 	initMaster console.Console
 	init       *process
+	// stdioCtx ends when the container is torn down or deleted: the
+	// init's output connections stop re-dialing then.
+	stdioCtx  context.Context
+	stopStdio context.CancelFunc
 
 	mu       sync.Mutex
 	created  bool
@@ -55,7 +59,10 @@ type Container struct {
 }
 
 func newContainer(h *Host, id, activityID string) *Container {
+	stdioCtx, stopStdio := context.WithCancel(context.Background())
 	return &Container{
+		stdioCtx:   stdioCtx,
+		stopStdio:  stopStdio,
 		host:       h,
 		log:        h.log.WithField("cid", id),
 		id:         id,
@@ -78,6 +85,7 @@ func (c *Container) markDeleted() {
 	c.mu.Lock()
 	c.deleted = true
 	c.mu.Unlock()
+	c.stopStdio()
 	select {
 	case c.waitEvents <- struct{}{}:
 	default:

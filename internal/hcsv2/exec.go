@@ -53,6 +53,10 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 	if err != nil {
 		return 0, err
 	}
+	// The init's output outlives a dropped host end (live migration):
+	// its connections re-dial their ports until the container goes.
+	_, outPort, errPort := stdioPorts(p, s)
+	conns = stdio.RedialOutputs(c.stdioCtx, conns, c.host.opts.Relay, outPort, errPort, c.log)
 	if c.initMaster != nil {
 		r := stdio.NewTTYRelay(c.initMaster, conns, c.log.WithField("pid", c.init.pid))
 		c.init.setRelay(r, r)
