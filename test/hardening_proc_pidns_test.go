@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/testutil"
 	"github.com/linux-gcs/gcs/internal/transport"
@@ -89,7 +90,8 @@ func procNewHostEnvInPidNS(t testing.TB, runtime string) *hostEnv {
 
 // procReuseRuntime is an OCI runtime wrapper: it runs the real runtime and,
 // after an `exec` whose process the daemon has already reaped, gives that
-// pid to a new process (a `sleep 3`) through ns_last_pid before returning,
+// pid to a new process (a shell that lives 3 s and logs a SIGTERM) through
+// ns_last_pid before returning,
 // so the pid in the pid file names a stranger by the time the daemon reads
 // it. If the daemon keeps the exited process unreaped (a zombie keeps its
 // pid) the pid cannot be reused and the wrapper says so. Each decision is
@@ -112,9 +114,9 @@ i=0
 while [ -e /proc/$pid ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i+1)); done
 if [ -e /proc/$pid ]; then echo "held $pid" >>%q; exit 0; fi
 echo $((pid-1)) >/proc/sys/kernel/ns_last_pid
-sleep 3 </dev/null >/dev/null 2>&1 &
+sh -c 'trap "echo stranger signalled >>%s; exit 0" TERM; sleep 3 & wait' </dev/null >/dev/null 2>&1 &
 echo "reused $pid by $!" >>%q
-`, real, logPath, logPath)
+`, real, logPath, logPath, logPath)
 	// The wrapper keeps the real runtime's name: errors name it.
 	runtime = filepath.Join(dir, filepath.Base(real))
 	if err := os.WriteFile(runtime, []byte(script), 0o755); err != nil {
@@ -143,6 +145,10 @@ func TestProcExecExitSurvivesPidReuse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("exec %d: %v", i, err)
 			}
+			// A signal for the exec reaches the exec or nothing.
+			if err := h.c.SignalProcess(testCtx(t), id, pid, int32(syscall.SIGTERM)); err != nil && client.HResult(err) != prot.HrElementNotFound {
+				t.Fatalf("exec %d: signal: %v", i, err)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			code, err := h.c.WaitForProcess(ctx, id, pid, 15*time.Second)
 			cancel()
@@ -153,6 +159,9 @@ func TestProcExecExitSurvivesPidReuse(t *testing.T) {
 		}
 		log, _ := os.ReadFile(reuseLog)
 		t.Logf("runtime wrapper: %q", log)
+		if strings.Contains(string(log), "stranger signalled") {
+			t.Errorf("a signal for an exec reached another process with its pid: %q", log)
+		}
 		if !strings.Contains(string(log), "held") && !strings.Contains(string(log), "reused") {
 			t.Fatalf("the runtime wrapper never ran after an exec: %q", log)
 		}
