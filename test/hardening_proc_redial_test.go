@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -189,48 +190,71 @@ func procAwaitRedialing(t testing.TB, c *client.Client) {
 	}
 }
 
+// procDeleteWithin deletes id after a forced shutdown, within d.
+func procDeleteWithin(t *testing.T, h *hostEnv, id string, d time.Duration) {
+	t.Helper()
+	if err := h.c.ShutdownForced(testCtx(t), id); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		err := h.c.DeleteContainerState(ctx, id)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("delete while the init's stdout was re-dialing: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Delete returns after the init's relay finished, so a re-dial loop
+	// still running now would run on with nothing to stop it.
+	if s := procStacks(t, h.c); strings.Contains(s, procRedialFrame) {
+		t.Fatalf("re-dialing still runs after the container was deleted:\n%s", s)
+	}
+}
+
 // TestProcInitRedialStopsOnTeardown leaves the init's stdout peer gone for
-// good, so the GCS keeps re-dialing, then tears the container down: no
-// re-dial loop may be left running.
+// good, so the GCS keeps re-dialing, then tears the container down, or
+// stops the daemon: no re-dial loop may be left running, nor hold either
+// up. A loop nobody stops would still end at the relay's drain bound
+// (stdio.DefaultDrainMax, 30 s after the init died), and the teardown
+// would wait for it: the teardown must stop it, well within that bound.
 func TestProcInitRedialStopsOnTeardown(t *testing.T) {
+	bound := stdio.DefaultDrainMax / 2
+	tests := []struct {
+		name     string
+		teardown func(t *testing.T, h *hostEnv, id string)
+	}{
+		{"delete", func(t *testing.T, h *hostEnv, id string) { procDeleteWithin(t, h, id, bound) }},
+		{"daemon exit", func(t *testing.T, h *hostEnv, _ string) {
+			h.g.cmd.Process.Signal(syscall.SIGTERM)
+			if err := h.g.wait(t, bound); err != nil {
+				t.Fatalf("gcs exit: %v", err)
+			}
+		}},
+	}
 	forEachRuntime(t, func(t *testing.T, rt string) {
-		h := newHostEnv(t, rt)
-		id := h.id("redial-stop")
-		if err := h.create(id, specFor("sh", "-c", "echo first; read x; echo second; exec sleep 1000")); err != nil {
-			t.Fatal(err)
-		}
-		out := procListenRedial(h, 4000000002)
-		in := procStartInitRedial(h, id, out)
-		first := out.accept(t, "stdout connection")
-		procReadUntil(t, first, "first\n")
-		// The host is gone for good: nothing listens on the port.
-		out.ln.Close()
-		os.Remove(out.path)
-		first.Close()
-		in.Write([]byte("go\n"))
-		procAwaitRedialing(t, h.c)
-		if err := h.c.ShutdownForced(testCtx(t), id); err != nil {
-			t.Fatal(err)
-		}
-		// A loop nobody stops would still end at the relay's drain bound
-		// (stdio.DefaultDrainMax, 30 s after the init died) and the delete
-		// would wait for it: the teardown must stop it, well within that.
-		ctx, cancel := context.WithTimeout(context.Background(), stdio.DefaultDrainMax/2)
-		defer cancel()
-		for {
-			err := h.c.DeleteContainerState(ctx, id)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("delete while the init's stdout was re-dialing: %v", err)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		// Delete returns after the init's relay finished, so a re-dial
-		// loop still running now would run on with nothing to stop it.
-		if s := procStacks(t, h.c); strings.Contains(s, procRedialFrame) {
-			t.Fatalf("re-dialing still runs after the container was deleted:\n%s", s)
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				h := newHostEnv(t, rt)
+				id := h.id("redial-stop")
+				if err := h.create(id, specFor("sh", "-c", "echo first; read x; echo second; exec sleep 1000")); err != nil {
+					t.Fatal(err)
+				}
+				out := procListenRedial(h, 4000000010+uint32(i))
+				in := procStartInitRedial(h, id, out)
+				first := out.accept(t, "stdout connection")
+				procReadUntil(t, first, "first\n")
+				// The host is gone for good: nothing listens on the port.
+				out.ln.Close()
+				os.Remove(out.path)
+				first.Close()
+				in.Write([]byte("go\n"))
+				procAwaitRedialing(t, h.c)
+				tt.teardown(t, h, id)
+			})
 		}
 	})
 }
