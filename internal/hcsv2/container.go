@@ -38,6 +38,10 @@ type Container struct {
 	initTTY    *stdio.ConsoleSocket
 	initMaster console.Console
 	init       *process
+	// stdioCtx ends when the container is torn down or deleted: the
+	// init's output connections stop re-dialing then.
+	stdioCtx  context.Context
+	stopStdio context.CancelFunc
 
 	mu       sync.Mutex
 	created  bool
@@ -54,7 +58,10 @@ type Container struct {
 }
 
 func newContainer(h *Host, id, activityID string) *Container {
+	stdioCtx, stopStdio := context.WithCancel(context.Background())
 	return &Container{
+		stdioCtx:   stdioCtx,
+		stopStdio:  stopStdio,
 		host:       h,
 		log:        h.log.WithField("cid", id),
 		id:         id,
@@ -77,6 +84,7 @@ func (c *Container) markDeleted() {
 	c.mu.Lock()
 	c.deleted = true
 	c.mu.Unlock()
+	c.stopStdio()
 	select {
 	case c.waitEvents <- struct{}{}:
 	default:
@@ -101,6 +109,16 @@ func (c *Container) process(pid uint32) (*process, error) {
 		return nil, prot.Errorf(prot.HrElementNotFound, "process %d not found in container %s", pid, c.id)
 	}
 	return p, nil
+}
+
+// addExec records a started exec under its pid (see putProcess).
+func (c *Container) addExec(p *process) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !putProcess(c.execs, p) {
+		return prot.Errorf(prot.HrFail, "container %s: process %d is already tracked and running", c.id, p.pid)
+	}
+	return nil
 }
 
 // releaseExec drops an exec after its exit was delivered.

@@ -168,6 +168,9 @@ func (c *Container) createInit(ctx context.Context) error {
 		c.initPipes = pipes
 		opts.IO.Stdin, opts.IO.Stdout, opts.IO.Stderr = pipes.ChildIO()
 	}
+	// Under a hold the init keeps its pid until Track pins it.
+	hold := c.host.opts.Reaper.Hold()
+	defer hold.Release()
 	pid, err := c.host.opts.Runtime.Create(ctx, c.id, c.bundle, opts)
 	if c.initPipes != nil {
 		c.initPipes.CloseChildEnds()
@@ -181,8 +184,13 @@ func (c *Container) createInit(ctx context.Context) error {
 		}
 		return prot.WithHResult(prot.HrFail, err)
 	}
-	exits := c.host.opts.Reaper.Subscribe(pid)
-	c.init = newProcess(pid, false)
+	rp, err := hold.Track(pid)
+	if err != nil {
+		return prot.Errorf(prot.HrFail, "container %s init: %w", c.id, err)
+	}
+	hold.Release()
+	exits := rp.Exit()
+	c.init = newProcess(rp, false)
 	if c.initTTY != nil {
 		rctx, cancel := context.WithTimeout(ctx, consoleTimeout)
 		master, err := c.initTTY.ReceiveMaster(rctx)

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/reaper"
 	"github.com/linux-gcs/gcs/internal/runtime"
 	"github.com/linux-gcs/gcs/internal/stdio"
 )
@@ -51,6 +52,10 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 	if err != nil {
 		return 0, err
 	}
+	// The init's output outlives a dropped host end (live migration):
+	// its connections re-dial their ports until the container goes.
+	_, outPort, errPort := stdioPorts(p, s)
+	conns = stdio.RedialOutputs(c.stdioCtx, conns, c.host.opts.Relay, outPort, errPort, c.log)
 	if c.initMaster != nil {
 		r := stdio.NewTTYRelay(c.initMaster, conns, c.log.WithField("pid", c.init.pid))
 		c.init.setRelay(r, r)
@@ -82,9 +87,8 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 	if err != nil {
 		return 0, err
 	}
-	rt := c.host.opts.Runtime
 	var (
-		pid   int
+		rp    *reaper.Process
 		relay stdio.Relay
 		tty   *stdio.TTYRelay
 	)
@@ -95,20 +99,20 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 			return 0, prot.WithHResult(prot.HrFail, err)
 		}
 		defer sock.Close()
-		pid, err = rt.Exec(ctx, c.id, spec, runtime.ExecOpts{ConsoleSocket: sock.Path()})
+		rp, err = c.runtimeExec(ctx, spec, runtime.ExecOpts{ConsoleSocket: sock.Path()})
 		if err != nil {
 			conns.Close()
-			return 0, execError(c.id, err)
+			return 0, err
 		}
 		rctx, cancel := context.WithTimeout(ctx, consoleTimeout)
 		master, err := sock.ReceiveMaster(rctx)
 		cancel()
 		if err != nil {
 			conns.Close()
-			c.abandonExec(pid)
-			return 0, prot.Errorf(prot.HrFail, "receive console of exec %d: %w", pid, err)
+			abandonExec(rp)
+			return 0, prot.Errorf(prot.HrFail, "receive console of exec %d: %w", rp.Pid(), err)
 		}
-		tty = stdio.NewTTYRelay(master, conns, c.log.WithField("pid", pid))
+		tty = stdio.NewTTYRelay(master, conns, c.log.WithField("pid", rp.Pid()))
 		relay = tty
 	} else {
 		pipes, err := stdio.NewPipeRelay(conns, stdio.PipeOptions{NullUnrequested: true}, c.log)
@@ -118,35 +122,52 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 		}
 		var io runtime.IO
 		io.Stdin, io.Stdout, io.Stderr = pipes.ChildIO()
-		pid, err = rt.Exec(ctx, c.id, spec, runtime.ExecOpts{IO: io})
+		rp, err = c.runtimeExec(ctx, spec, runtime.ExecOpts{IO: io})
 		pipes.CloseChildEnds()
 		if err != nil {
 			pipes.Close()
-			return 0, execError(c.id, err)
+			return 0, err
 		}
 		relay = pipes
 	}
-	exits := c.host.opts.Reaper.Subscribe(pid)
-	proc := newProcess(pid, false)
+	proc := newProcess(rp, false)
 	proc.setRelay(relay, tty)
-	c.mu.Lock()
-	c.execs[proc.pid] = proc
-	c.mu.Unlock()
+	if err := c.addExec(proc); err != nil {
+		relay.Close()
+		abandonExec(rp)
+		return 0, err
+	}
 	if tty != nil {
 		tty.Start()
 	} else {
 		relay.(*stdio.PipeRelay).Start()
 	}
-	go proc.watch(exits, nil)
+	go proc.watch(rp.Exit(), nil)
 	return proc.pid, nil
 }
 
-// abandonExec kills an exec that started but cannot be handed to the host,
-// and reaps it, so that nothing runs unseen.
-func (c *Container) abandonExec(pid int) {
-	exits := c.host.opts.Reaper.Subscribe(pid)
-	unix.Kill(pid, unix.SIGKILL)
-	go func() { <-exits }()
+// runtimeExec runs the runtime's exec under a reaper hold and pins the
+// process it started before the hold ends, so that the pid the runtime
+// wrote names that process even if it exited at once and its pid was
+// taken again.
+func (c *Container) runtimeExec(ctx context.Context, spec *oci.Process, opts runtime.ExecOpts) (*reaper.Process, error) {
+	hold := c.host.opts.Reaper.Hold()
+	defer hold.Release()
+	pid, err := c.host.opts.Runtime.Exec(ctx, c.id, spec, opts)
+	if err != nil {
+		return nil, execError(c.id, err)
+	}
+	rp, err := hold.Track(pid)
+	if err != nil {
+		return nil, prot.Errorf(prot.HrFail, "exec in container %s: %w", c.id, err)
+	}
+	return rp, nil
+}
+
+// abandonExec kills an exec that started but cannot be handed to the host;
+// the reaper collects it, so nothing runs unseen.
+func abandonExec(rp *reaper.Process) {
+	_ = rp.Signal(unix.SIGKILL)
 }
 
 func execError(id string, err error) error {

@@ -2,6 +2,8 @@ package hcsv2
 
 import (
 	"context"
+	"errors"
+	"os"
 	"sync"
 	"time"
 
@@ -20,6 +22,8 @@ const drainBound = 60 * time.Second
 // in a container, or a process of the utility VM.
 type process struct {
 	pid uint32
+	// rp identifies the process beyond its pid, for signals.
+	rp *reaper.Process
 	// uvm processes report a signal death as -1; container ones as 128+N.
 	uvm bool
 
@@ -33,8 +37,20 @@ type process struct {
 	exitCode uint32
 }
 
-func newProcess(pid int, uvm bool) *process {
-	return &process{pid: uint32(pid), uvm: uvm, done: make(chan struct{})}
+func newProcess(rp *reaper.Process, uvm bool) *process {
+	return &process{pid: uint32(rp.Pid()), rp: rp, uvm: uvm, done: make(chan struct{})}
+}
+
+// putProcess records p in a pid-keyed table unless a live process holds
+// the entry: an entry whose process was reaped gives way (its pid was free
+// to be reused), a live one never does, since two live processes cannot
+// share a pid. The table's lock must be held.
+func putProcess(table map[uint32]*process, p *process) bool {
+	if old, ok := table[p.pid]; ok && !old.rp.Reaped() {
+		return false
+	}
+	table[p.pid] = p
+	return true
 }
 
 // setRelay attaches the stdio relay whose drain the exit waits for.
@@ -104,15 +120,15 @@ func (p *process) wait(ctx context.Context, timeoutMs uint32) (uint32, error) {
 	}
 }
 
-// signal delivers sig to the process unless it already exited (its pid may
-// belong to someone else by now).
+// signal delivers sig to the process itself, never to another process
+// that has its pid since.
 func (p *process) signal(sig unix.Signal) error {
 	if p.hasExited() {
 		return prot.Errorf(prot.HrElementNotFound, "process %d has already exited", p.pid)
 	}
-	if err := unix.Kill(int(p.pid), sig); err != nil {
-		if err == unix.ESRCH {
-			return prot.Errorf(prot.HrElementNotFound, "process %d not found", p.pid)
+	if err := p.rp.Signal(sig); err != nil {
+		if errors.Is(err, os.ErrProcessDone) {
+			return prot.Errorf(prot.HrElementNotFound, "process %d has already exited", p.pid)
 		}
 		return prot.Errorf(prot.HrFail, "signal process %d: %w", p.pid, err)
 	}
@@ -121,9 +137,7 @@ func (p *process) signal(sig unix.Signal) error {
 
 // kill is a best-effort SIGKILL used when tearing down.
 func (p *process) kill() {
-	if !p.hasExited() {
-		unix.Kill(int(p.pid), unix.SIGKILL)
-	}
+	_ = p.rp.Signal(unix.SIGKILL)
 }
 
 // resize sets the terminal size of a tty process.

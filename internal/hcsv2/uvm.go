@@ -76,13 +76,13 @@ func (h *Host) startUVMProcess(ctx context.Context, p *prot.ProcessParameters, s
 		relay = pipes
 		release = pipes.CloseChildEnds
 	}
-	var exits <-chan reaper.Exit
+	var rp *reaper.Process
 	start := func() (int, error) {
 		var err error
-		if exits, err = h.opts.Reaper.Start(cmd); err != nil {
+		if rp, err = h.opts.Reaper.StartProcess(cmd); err != nil {
 			return 0, err
 		}
-		return cmd.Process.Pid, nil
+		return rp.Pid(), nil
 	}
 	if h.opts.Spawn != nil {
 		err = h.opts.Spawn(cmd, start)
@@ -94,24 +94,37 @@ func (h *Host) startUVMProcess(ctx context.Context, p *prot.ProcessParameters, s
 		relay.Close()
 		return 0, prot.Errorf(prot.HrFail, "start %s: %w", strings.Join(argv, " "), err)
 	}
-	proc := newProcess(cmd.Process.Pid, true)
+	proc := newProcess(rp, true)
 	proc.setRelay(relay, tty)
-	h.mu.Lock()
-	h.uvmProcs[proc.pid] = proc
-	h.mu.Unlock()
+	// Wait through the reaper so os/exec releases what it holds.
+	reaped := make(chan reaper.Exit, 1)
+	go func() {
+		e, _ := h.opts.Reaper.Wait(cmd, rp.Exit())
+		reaped <- e
+	}()
+	if err := h.addUVMProcess(proc); err != nil {
+		relay.Close()
+		proc.kill()
+		return 0, err
+	}
 	if tty != nil {
 		tty.Start()
 	} else {
 		pipes.Start()
 	}
-	// Wait through the reaper so os/exec releases what it holds.
-	reaped := make(chan reaper.Exit, 1)
-	go func() {
-		e, _ := h.opts.Reaper.Wait(cmd, exits)
-		reaped <- e
-	}()
 	go proc.watch(reaped, nil)
 	return proc.pid, nil
+}
+
+// addUVMProcess records a started utility-VM process under its pid (see
+// putProcess).
+func (h *Host) addUVMProcess(p *process) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !putProcess(h.uvmProcs, p) {
+		return prot.Errorf(prot.HrFail, "utility VM process %d is already tracked and running", p.pid)
+	}
+	return nil
 }
 
 // uvmProcess looks up a utility-VM process by pid.

@@ -15,6 +15,21 @@ import (
 // respect to the reap loop, so even a command that exits at once is never
 // lost. The returned channel receives the command's exit; pass it to Wait.
 func (r *Reaper) Start(cmd *exec.Cmd) (<-chan Exit, error) {
+	p, err := r.start(cmd, false)
+	if err != nil {
+		return nil, err
+	}
+	return p.exit, nil
+}
+
+// StartProcess is Start for a command that will be signalled: the returned
+// Process also holds a pidfd, and its Exit channel is the one to pass to
+// Wait.
+func (r *Reaper) StartProcess(cmd *exec.Cmd) (*Process, error) {
+	return r.start(cmd, true)
+}
+
+func (r *Reaper) start(cmd *exec.Cmd, pidfd bool) (*Process, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -23,7 +38,19 @@ func (r *Reaper) Start(cmd *exec.Cmd) (<-chan Exit, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("reaper: starting %s: %w", cmd.Path, err)
 	}
-	return r.subscribeStartedLocked(cmd.Process.Pid), nil
+	pid := cmd.Process.Pid
+	fd := -1
+	if pidfd {
+		// The child cannot have been reaped: r.mu is held.
+		var err error
+		if fd, err = openPidfd(pid); err != nil {
+			r.log.WithError(err).WithField("pid", pid).Warn("open pidfd of a child just started")
+			fd = -1
+		}
+	}
+	p := newProcess(r, pid, fd)
+	r.subs[pid] = append(r.subs[pid], p)
+	return p, nil
 }
 
 // Wait waits for the exit of cmd, started with Start, on ch. Only then does

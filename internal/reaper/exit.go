@@ -15,6 +15,10 @@ type Exit struct {
 	Status unix.WaitStatus
 	// Time is when the process was reaped.
 	Time time.Time
+
+	// seq numbers the reaps of one Reaper in order (1, 2, ...), so the
+	// exits of processes that had the same pid are told apart in time.
+	seq uint64
 }
 
 // Code returns the exit status of a process that exited, or 128 plus the

@@ -18,17 +18,23 @@ import (
 var ErrClosed = errors.New("reaper closed")
 
 // Reaper reaps every child of this process on SIGCHLD (wait4(-1, WNOHANG)
-// in a loop) and hands each exit to whoever subscribed to that pid.
+// in a loop) and hands each exit to whoever subscribed to that pid. While a
+// Hold is in force it reaps only subscribed processes, so a process whose
+// pid is still being learned keeps that pid (as a zombie at worst).
 type Reaper struct {
 	log          *logrus.Entry
 	wasSubreaper bool
+	holdMax      time.Duration
 
 	mu        sync.Mutex
 	closed    bool
-	subs      map[int][]chan Exit
+	seq       uint64 // reaps so far
+	subs      map[int][]*Process
 	unclaimed *store
+	holds     map[*Hold]struct{}
 
 	sigc    chan os.Signal
+	kick    chan struct{} // a hold ended: sweep what it kept
 	done    chan struct{}
 	stopped chan struct{}
 }
@@ -54,9 +60,12 @@ func newReaper(log *logrus.Entry, maxUnclaimed int, ttl time.Duration) (*Reaper,
 	r := &Reaper{
 		log:          log,
 		wasSubreaper: was,
-		subs:         make(map[int][]chan Exit),
+		holdMax:      DefaultHoldMax,
+		subs:         make(map[int][]*Process),
 		unclaimed:    newStore(maxUnclaimed, ttl),
+		holds:        make(map[*Hold]struct{}),
 		sigc:         make(chan os.Signal, 1),
+		kick:         make(chan struct{}, 1),
 		done:         make(chan struct{}),
 		stopped:      make(chan struct{}),
 	}
@@ -85,6 +94,7 @@ func (r *Reaper) Close() error {
 		return nil
 	}
 	r.closed = true
+	clear(r.holds)
 	r.mu.Unlock()
 
 	signal.Stop(r.sigc)
@@ -94,9 +104,9 @@ func (r *Reaper) Close() error {
 
 	r.mu.Lock()
 	pending := 0
-	for pid, chans := range r.subs {
-		for _, c := range chans {
-			close(c)
+	for pid, procs := range r.subs {
+		for _, p := range procs {
+			p.abandonLocked()
 		}
 		pending++
 		delete(r.subs, pid)
@@ -116,59 +126,69 @@ func (r *Reaper) Close() error {
 
 // Subscribe returns a channel that receives the exit of pid, a process that
 // is not necessarily our direct child yet (one read from a pid file, say):
-// if pid already exited unclaimed, the stored exit is delivered at once.
+// if pid already exited unclaimed, the newest stored exit of that pid is
+// delivered at once. A bare pid cannot tell processes that had the same
+// pid apart: to learn the pid of a process being started, and be sure the
+// exit is that process's, use Hold and Hold.Track instead.
+//
 // The channel is buffered and receives exactly one Exit; it is closed
 // without one if the Reaper is closed first. An exit goes to every
 // subscriber registered when it is reaped; a later Subscribe only finds an
-// exit nobody had claimed. A pid that neither runs nor
-// has a stored exit (it ended more than DefaultUnclaimedTTL ago, or is not
-// our descendant) never delivers; that is logged.
+// exit nobody had claimed. A pid that neither runs nor has a stored exit
+// (it ended more than DefaultUnclaimedTTL ago, or is not our descendant)
+// never delivers; that is logged.
 func (r *Reaper) Subscribe(pid int) <-chan Exit {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c := make(chan Exit, 1)
+	p := newProcess(r, pid, -1)
 	if r.closed {
-		close(c)
-		return c
+		p.abandonLocked()
+		return p.exit
 	}
 	// kill(0) and kill(-n) address process groups: never probe those.
+	// A pid that runs (or is an unreaped zombie) now is not the owner of
+	// any stored exit; those stay for whoever can tell them apart.
 	alive := pid > 0 && unix.Kill(pid, 0) != unix.ESRCH
-	if alive {
-		// The pid runs (or is an unreaped zombie) now, so any stored exit
-		// belongs to an earlier process that had the same pid.
-		r.unclaimed.drop(pid)
-	} else if e, ok := r.unclaimed.take(pid, time.Now()); ok {
-		c <- e
-		return c
-	} else {
+	if !alive {
+		if e, ok := r.unclaimed.take(pid, time.Now()); ok {
+			p.deliverLocked(e)
+			return p.exit
+		}
 		r.log.WithField("pid", pid).Warn("subscribed to a pid that is not running and has no stored exit")
 	}
-	r.subs[pid] = append(r.subs[pid], c)
-	return c
-}
-
-// subscribeStartedLocked registers a subscription for a child we just
-// started. r.mu must be held since before the child was forked.
-func (r *Reaper) subscribeStartedLocked(pid int) chan Exit {
-	r.unclaimed.drop(pid)
-	c := make(chan Exit, 1)
-	r.subs[pid] = append(r.subs[pid], c)
-	return c
+	r.subs[pid] = append(r.subs[pid], p)
+	return p.exit
 }
 
 func (r *Reaper) loop() {
 	defer close(r.stopped)
 	for {
 		r.reap()
+		var lapse <-chan time.Time
+		var timer *time.Timer
+		if d, ok := r.nextLapse(time.Now()); ok {
+			timer = time.NewTimer(d)
+			lapse = timer.C
+		}
 		select {
 		case <-r.sigc:
+		case <-r.kick:
+		case <-lapse:
+		case <-r.done:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		select {
 		case <-r.done:
 			return
+		default:
 		}
 	}
 }
 
-// reap collects every child that has exited, without blocking.
+// reap collects every child that has exited and may be reaped now, without
+// blocking.
 func (r *Reaper) reap() {
 	for {
 		r.mu.Lock()
@@ -181,38 +201,55 @@ func (r *Reaper) reap() {
 }
 
 // reapOneLocked reaps one exited child and delivers or stores its exit.
-// It reports false when no child is left to reap right now.
+// It reports false when no child is left to reap right now. While a hold
+// is in force only subscribed pids are reaped.
 func (r *Reaper) reapOneLocked() bool {
+	if r.holdingLocked(time.Now()) {
+		for pid := range r.subs {
+			if r.wait4Locked(pid) {
+				return true
+			}
+		}
+		return false
+	}
+	return r.wait4Locked(-1)
+}
+
+// wait4Locked reaps pid (-1: any child) if it has exited, dispatching its
+// exit, and reports whether it did.
+func (r *Reaper) wait4Locked(which int) bool {
 	var ws unix.WaitStatus
 	var pid int
 	var err error
 	for {
-		pid, err = unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
+		pid, err = unix.Wait4(which, &ws, unix.WNOHANG|unix.WALL, nil)
 		if err != unix.EINTR {
 			break
 		}
 	}
 	if err != nil {
+		// ECHILD for one pid: a subscribed process that is not our child
+		// (yet); it is reaped once it is.
 		if err != unix.ECHILD {
-			r.log.WithError(err).Error("wait4 failed")
+			r.log.WithError(err).WithField("which", which).Error("wait4 failed")
 		}
 		return false
 	}
 	if pid <= 0 {
 		return false
 	}
-	e := Exit{Pid: pid, Status: ws, Time: time.Now()}
-	r.dispatchLocked(e)
+	r.seq++
+	r.dispatchLocked(Exit{Pid: pid, Status: ws, Time: time.Now(), seq: r.seq})
 	return true
 }
 
 func (r *Reaper) dispatchLocked(e Exit) {
 	log := r.log.WithFields(logrus.Fields{"pid": e.Pid, "code": e.Code()})
-	chans, ok := r.subs[e.Pid]
+	procs, ok := r.subs[e.Pid]
 	if ok {
 		delete(r.subs, e.Pid)
-		for _, c := range chans {
-			c <- e
+		for _, p := range procs {
+			p.deliverLocked(e)
 		}
 		log.Debug("reaped subscribed process")
 		return

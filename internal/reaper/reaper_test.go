@@ -251,7 +251,7 @@ func TestUnclaimedBounded(t *testing.T) {
 	}
 }
 
-func TestSubscribeDropsExitOfReusedPid(t *testing.T) {
+func TestSubscribeIgnoresExitOfReusedPid(t *testing.T) {
 	r := newTestReaper(t, DefaultMaxUnclaimed, DefaultUnclaimedTTL)
 	cmd := exec.Command("/bin/sleep", "30")
 	ch, err := r.Start(cmd)

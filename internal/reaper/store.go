@@ -13,26 +13,26 @@ const (
 	DefaultUnclaimedTTL = 60 * time.Second
 )
 
-// store keeps unclaimed exits by pid, oldest first, bounded in number and
-// age. It is not safe for concurrent use; the Reaper guards it.
+// store keeps unclaimed exits, oldest first, bounded in number and age.
+// A pid can be reused, so several exits may share one: each is kept
+// separately (nothing is ever replaced) and every exit carries the reap
+// sequence number that tells the processes of one pid apart in time. It is
+// not safe for concurrent use; the Reaper guards it.
 type store struct {
 	max   int
 	ttl   time.Duration
-	order *list.List // of Exit, oldest first
-	byPid map[int]*list.Element
+	order *list.List              // of Exit, oldest (lowest seq) first
+	byPid map[int][]*list.Element // each pid's exits, oldest first
 }
 
 func newStore(max int, ttl time.Duration) *store {
-	return &store{max: max, ttl: ttl, order: list.New(), byPid: make(map[int]*list.Element)}
+	return &store{max: max, ttl: ttl, order: list.New(), byPid: make(map[int][]*list.Element)}
 }
 
-// put stores e, replacing an older exit of the same pid, and returns how
-// many exits were dropped to stay within bounds.
+// put stores e and returns how many exits were dropped to stay within
+// bounds.
 func (s *store) put(e Exit) int {
-	if old, ok := s.byPid[e.Pid]; ok {
-		s.order.Remove(old)
-	}
-	s.byPid[e.Pid] = s.order.PushBack(e)
+	s.byPid[e.Pid] = append(s.byPid[e.Pid], s.order.PushBack(e))
 	dropped := s.expire(e.Time)
 	for s.order.Len() > s.max {
 		s.remove(s.order.Front())
@@ -41,22 +41,31 @@ func (s *store) put(e Exit) int {
 	return dropped
 }
 
-// take removes and returns the stored exit of pid, if any is still fresh.
+// take removes and returns the newest fresh exit of pid, if any: the one a
+// subscriber that knows nothing but the pid most likely means.
 func (s *store) take(pid int, now time.Time) (Exit, bool) {
 	s.expire(now)
-	el, ok := s.byPid[pid]
-	if !ok {
+	els := s.byPid[pid]
+	if len(els) == 0 {
 		return Exit{}, false
 	}
+	el := els[len(els)-1]
 	s.remove(el)
 	return el.Value.(Exit), true
 }
 
-// drop forgets the stored exit of pid, if any.
-func (s *store) drop(pid int) {
-	if el, ok := s.byPid[pid]; ok {
-		s.remove(el)
+// takeAfter removes and returns the oldest fresh exit of pid reaped after
+// reap sequence number seq: the first process to end with that pid since
+// then.
+func (s *store) takeAfter(pid int, seq uint64, now time.Time) (Exit, bool) {
+	s.expire(now)
+	for _, el := range s.byPid[pid] {
+		if e := el.Value.(Exit); e.seq > seq {
+			s.remove(el)
+			return e, true
+		}
 	}
+	return Exit{}, false
 }
 
 // expire drops exits older than the ttl at now and returns how many.
@@ -73,7 +82,19 @@ func (s *store) expire(now time.Time) int {
 }
 
 func (s *store) remove(el *list.Element) {
-	delete(s.byPid, el.Value.(Exit).Pid)
+	pid := el.Value.(Exit).Pid
+	els := s.byPid[pid]
+	for i, x := range els {
+		if x == el {
+			els = append(els[:i:i], els[i+1:]...)
+			break
+		}
+	}
+	if len(els) == 0 {
+		delete(s.byPid, pid)
+	} else {
+		s.byPid[pid] = els
+	}
 	s.order.Remove(el)
 }
 

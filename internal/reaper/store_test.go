@@ -1,6 +1,7 @@
 package reaper
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -88,16 +89,53 @@ func TestStore(t *testing.T) {
 	}
 }
 
-func TestStoreReusedPidTakesNewest(t *testing.T) {
-	s := newStore(10, time.Minute)
+func TestStoreReusedPid(t *testing.T) {
 	t0 := time.Unix(1000, 0)
-	s.put(Exit{Pid: 7, Status: 1 << 8, Time: t0})
-	s.put(Exit{Pid: 7, Status: 2 << 8, Time: t0.Add(time.Second)})
-	e, ok := s.take(7, t0.Add(2*time.Second))
-	if !ok || e.Code() != 2 {
-		t.Fatalf("take(7) = %+v, %v; want code 2", e, ok)
+	// Three processes had pid 7 in turn; pid 8 ended in between.
+	exits := []Exit{
+		{Pid: 7, Status: 1 << 8, Time: t0, seq: 1},
+		{Pid: 8, Status: 5 << 8, Time: t0, seq: 2},
+		{Pid: 7, Status: 2 << 8, Time: t0.Add(time.Second), seq: 3},
+		{Pid: 7, Status: 3 << 8, Time: t0.Add(2 * time.Second), seq: 4},
 	}
-	if s.len() != 0 {
-		t.Fatalf("len() = %d, want 0", s.len())
+	tests := []struct {
+		name  string
+		after uint64 // takeAfter's bound; 0 with newest means take
+		take  bool
+		want  []int // codes taken one after the other
+	}{
+		{"take finds newest first", 0, true, []int{3, 2, 1}},
+		{"takeAfter finds the first since", 2, false, []int{2, 3}},
+		{"takeAfter ignores what came before", 3, false, []int{3}},
+		{"takeAfter of the future finds nothing", 4, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(10, time.Minute)
+			for _, e := range exits {
+				s.put(e)
+			}
+			now := t0.Add(3 * time.Second)
+			var got []int
+			for {
+				var e Exit
+				var ok bool
+				if tt.take {
+					e, ok = s.take(7, now)
+				} else {
+					e, ok = s.takeAfter(7, tt.after, now)
+				}
+				if !ok {
+					break
+				}
+				got = append(got, e.Code())
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("took codes %v, want %v", got, tt.want)
+			}
+			if e, ok := s.take(8, now); !ok || e.Code() != 5 {
+				t.Errorf("exit of pid 8 = %+v, %v; want code 5 untouched", e, ok)
+			}
+		})
 	}
 }

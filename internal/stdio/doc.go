@@ -17,4 +17,9 @@
 // remaining output within the bounds of Timeouts (a grandchild that keeps a
 // stream open cannot hold it forever) and closes every connection, so all
 // output precedes the exit code sent to the host.
+//
+// A container init's stdout and stderr connections are RedialConns
+// (RedialOutputs): when the host end drops, as in a live migration, they
+// re-dial the same port on a fixed cadence and replay the most recent
+// output, until teardown.
 package stdio

@@ -1,0 +1,114 @@
+package reaper
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultHoldMax is how long a Hold keeps unsubscribed children unreaped
+// at most; a hold still open then lapses (and is logged), so a stuck
+// caller cannot stop the reaping of orphans for good.
+const DefaultHoldMax = 30 * time.Second
+
+// Hold keeps the Reaper from reaping any child nobody subscribed to, from
+// Hold until Release: a process started meanwhile by someone else (runc
+// exec, runc create) keeps its pid, as a zombie at worst, until Track has
+// pinned it. Without that, a process that exits before its pid is known
+// could be reaped, its pid reused, and the pid read from a pid file would
+// name a stranger.
+type Hold struct {
+	r        *Reaper
+	seq      uint64 // reaps before the hold began
+	deadline time.Time
+	once     sync.Once
+}
+
+// Hold begins a hold. Release it as soon as the processes it covers are
+// tracked; it lapses by itself after DefaultHoldMax.
+func (r *Reaper) Hold() *Hold {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := &Hold{r: r, seq: r.seq, deadline: time.Now().Add(r.holdMax)}
+	if !r.closed {
+		r.holds[h] = struct{}{}
+	}
+	return h
+}
+
+// Release ends the hold; children it kept unreaped are reaped now. It is
+// idempotent.
+func (h *Hold) Release() {
+	h.once.Do(func() {
+		h.r.mu.Lock()
+		delete(h.r.holds, h)
+		h.r.mu.Unlock()
+		select {
+		case h.r.kick <- struct{}{}:
+		default:
+		}
+	})
+}
+
+// Track pins pid, a process started after the hold began (its pid read
+// from a pid file), and returns it. The exit Track's Process receives is
+// that process's, even if the pid is reused later. If the process is
+// already gone (the hold lapsed and it was reaped), its exit is the first
+// exit of pid reaped since the hold began.
+func (h *Hold) Track(pid int) (*Process, error) {
+	r := h.r
+	if pid <= 0 {
+		return nil, fmt.Errorf("reaper: track pid %d: not a process id", pid)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, fmt.Errorf("reaper: track pid %d: %w", pid, ErrClosed)
+	}
+	if e, ok := r.unclaimed.takeAfter(pid, h.seq, time.Now()); ok {
+		p := newProcess(r, pid, -1)
+		p.deliverLocked(e)
+		return p, nil
+	}
+	fd, err := openPidfd(pid)
+	if err != nil {
+		if err == unix.ESRCH {
+			return nil, fmt.Errorf("reaper: track pid %d: gone, and its exit was not kept", pid)
+		}
+		return nil, fmt.Errorf("reaper: track pid %d: open pidfd: %w", pid, err)
+	}
+	p := newProcess(r, pid, fd)
+	r.subs[pid] = append(r.subs[pid], p)
+	return p, nil
+}
+
+// holdingLocked reports whether a hold is in force at now, dropping (and
+// logging) those that lapsed. r.mu must be held.
+func (r *Reaper) holdingLocked(now time.Time) bool {
+	for h := range r.holds {
+		if now.Before(h.deadline) {
+			continue
+		}
+		delete(r.holds, h)
+		r.log.WithField("after", r.holdMax).Warn("reaper hold lapsed before it was released")
+	}
+	return len(r.holds) > 0
+}
+
+// nextLapse returns how long until the earliest hold lapses.
+func (r *Reaper) nextLapse(now time.Time) (time.Duration, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var first time.Time
+	for h := range r.holds {
+		if first.IsZero() || h.deadline.Before(first) {
+			first = h.deadline
+		}
+	}
+	if first.IsZero() {
+		return 0, false
+	}
+	return max(first.Sub(now), 0), true
+}
