@@ -149,7 +149,7 @@ func TestEncryptedScratchDisk(t *testing.T) {
 		removed = true
 		checkUnmounted(t, target)
 		crypttest.AssertNoneLeft(t, name, "")
-		if bytes.Contains(crypttest.ReadDevice(t, dev), []byte(content)) {
+		if crypttest.DeviceContains(t, dev, []byte(content)) {
 			t.Errorf("round %d: the container's file reached the disk in plain text", round)
 		}
 	}

@@ -7,6 +7,7 @@
 package crypttest
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"os/exec"
@@ -21,24 +22,58 @@ import (
 	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 )
 
-// ReadDevice returns the content of the block device dev as it is on the
-// device: its page cache is dropped first, since device-mapper writes
-// bypass it.
-func ReadDevice(t testing.TB, dev string) []byte {
+// openDevice opens the block device dev with its page cache dropped, so
+// that reads see the device itself: device-mapper writes bypass that cache.
+func openDevice(t testing.TB, dev string) *os.File {
 	t.Helper()
 	f, err := os.Open(dev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	if err := unix.IoctlSetInt(int(f.Fd()), unix.BLKFLSBUF, 0); err != nil {
+		f.Close()
 		t.Fatalf("flush the page cache of %s: %v", dev, err)
 	}
+	return f
+}
+
+// ReadDevice returns the content of the (small) block device dev as it is
+// on the device.
+func ReadDevice(t testing.TB, dev string) []byte {
+	t.Helper()
+	f := openDevice(t, dev)
+	defer f.Close()
 	b, err := io.ReadAll(f)
 	if err != nil {
 		t.Fatalf("read %s: %v", dev, err)
 	}
 	return b
+}
+
+// DeviceContains reports whether the block device dev holds needle, read
+// as it is on the device a chunk at a time (the test VM's memory is small).
+func DeviceContains(t testing.TB, dev string, needle []byte) bool {
+	t.Helper()
+	f := openDevice(t, dev)
+	defer f.Close()
+	const chunk = 1 << 20
+	buf := make([]byte, 0, chunk+len(needle))
+	for {
+		n, err := io.ReadFull(f, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if bytes.Contains(buf, needle) {
+			return true
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return false
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", dev, err)
+		}
+		// Keep the tail, in case needle straddles two chunks.
+		keep := min(len(needle)-1, len(buf))
+		buf = append(buf[:0], buf[len(buf)-keep:]...)
+	}
 }
 
 // run runs a command and returns its output, failing t if it fails.
