@@ -7,7 +7,7 @@ VM_CACHE ?= $(CURDIR)/$(VM_DIR)/.cache
 # are added by modprobe --show-depends). NAME? marks an optional one.
 VM_MODULES ?= vsock vmw_vsock_virtio_transport_common vsock_loopback \
 	virtio_pci virtio_scsi sd_mod ext4 xfs overlay 9pnet 9pnet_fd? 9p \
-	nfit libnvdimm nd_pmem nd_btt dm_mod dm_verity dm_crypt \
+	nfit libnvdimm nd_pmem nd_btt dm_mod dm_verity dm_crypt dm_integrity authenc hmac sha256_generic \
 	veth virtio_net loop xts ecb essiv xfrm_user nfnetlink
 # Packages whose test binaries also run in the VM (go test -c each), for
 # what this machine's kernel lacks (dm, 9p, ...). Patterns that match no

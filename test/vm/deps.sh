@@ -19,7 +19,7 @@ pkgs=(
 	e2fsprogs       # mkfs.ext4: disk images on the host, and in the guest
 	xfsprogs        # mkfs.xfs in the guest
 	dmsetup         # dm-verity / dm-crypt targets in the guest
-	cryptsetup-bin  # veritysetup in the guest (the verity tests compare with it)
+	cryptsetup-bin  # cryptsetup (encrypted scratch) and veritysetup in the guest
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -201,7 +201,8 @@ ln -sfn "../go/$srchash/vmrun" "$cache/bin/vmrun"
 
 # --- 4. host binaries for the guest ----------------------------------------------
 # Copied with the shared libraries ldd names. Required: busybox (static),
-# runc. Optional: crun, mkfs.ext4, mkfs.xfs, dmsetup, veritysetup.
+# runc. Optional: crun, mkfs.ext4, mkfs.xfs, dmsetup, veritysetup,
+# cryptsetup (encrypted scratch disks).
 busybox=""
 for b in /bin/busybox /usr/bin/busybox; do
 	if [[ -x $b ]] && ! ldd "$b" >/dev/null 2>&1; then
@@ -213,7 +214,7 @@ done
 runc=$(command -v runc) || die "runc not found (make vm-deps)"
 hostbins=("$runc")
 ((VM_CRUN)) && command -v crun >/dev/null && hostbins+=("$(command -v crun)")
-for b in mkfs.ext4 mkfs.xfs dmsetup veritysetup; do
+for b in mkfs.ext4 mkfs.xfs dmsetup veritysetup cryptsetup; do
 	p=$(PATH=/usr/sbin:/sbin:$PATH command -v "$b") && hostbins+=("$p") || say "$b not found; not in the image"
 done
 hostfiles=("$busybox" "${hostbins[@]}")

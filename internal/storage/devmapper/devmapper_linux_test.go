@@ -3,7 +3,6 @@ package devmapper
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -194,61 +193,6 @@ func TestVerity(t *testing.T) {
 			}
 			if b, err := os.ReadFile(filepath.Join(target, "hello.txt")); err != nil || string(b) != "verified" {
 				t.Fatalf("read through verity: %q, %v", b, err)
-			}
-		})
-	}
-}
-
-func TestCrypt(t *testing.T) {
-	mounttest.RequireDeviceMapper(t)
-	const size = 4 << 20
-	dev := mounttest.Loop(t, mounttest.SparseFile(t, size), mounttest.LoopOptions{})
-	key := make([]byte, 64)
-	rand.Read(key)
-	plain := make([]byte, 1<<20)
-	rand.Read(plain)
-	table := func(k []byte) Table {
-		tg, err := Crypt{Device: dev, Length: size, Key: k}.Target()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return Table{Targets: []Target{tg}}
-	}
-	name := testName(t, "crypt")
-	p := create(t, name, table(key))
-	f, err := os.OpenFile(p, os.O_WRONLY|unix.O_DIRECT|unix.O_SYNC, 0)
-	if err != nil {
-		// O_DIRECT needs an aligned buffer; fall back to a synced write.
-		f, err = os.OpenFile(p, os.O_WRONLY|unix.O_SYNC, 0)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteAt(plain, 4096); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	f.Close()
-	if got := readAt(t, p, 4096, len(plain)); !bytes.Equal(got, plain) {
-		t.Fatal("crypt device does not read back what was written")
-	}
-	if raw := readAt(t, dev, 4096, len(plain)); bytes.Equal(raw, plain) {
-		t.Fatal("data reached the backing device unencrypted")
-	}
-	if err := Remove(t.Context(), name); err != nil {
-		t.Fatal(err)
-	}
-	assertGone(t, name)
-
-	for _, tc := range []struct {
-		name string
-		key  []byte
-		same bool
-	}{{"same key", key, true}, {"other key", bytes.Repeat([]byte{7}, 64), false}} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := create(t, testName(t, "crypt2"), table(tc.key))
-			if got := readAt(t, p, 4096, len(plain)); bytes.Equal(got, plain) != tc.same {
-				t.Fatalf("reading with %s: equal=%v", tc.name, !tc.same)
 			}
 		})
 	}

@@ -118,42 +118,6 @@ func (v Verity) Target() (Target, error) {
 	}, nil
 }
 
-// Crypt encrypts Length bytes of Device from byte Offset with dm-crypt in
-// plain mode: Cipher (aes-xts-plain64 when empty) keyed with Key, no
-// on-disk header.
-type Crypt struct {
-	Device string
-	Offset uint64 // bytes
-	Length uint64 // bytes
-	Cipher string
-	Key    []byte // 64 bytes for aes-xts-plain64 (AES-256)
-}
-
-// Target returns c as the only target of a table.
-func (c Crypt) Target() (Target, error) {
-	if err := checkDevice(c.Device); err != nil {
-		return Target{}, fmt.Errorf("crypt target: %w", err)
-	}
-	if c.Offset%SectorSize != 0 || c.Length%SectorSize != 0 || c.Length == 0 {
-		return Target{}, fmt.Errorf("crypt target: offset %d and length %d must be non-zero multiples of %d", c.Offset, c.Length, SectorSize)
-	}
-	cipher := c.Cipher
-	if cipher == "" {
-		cipher = "aes-xts-plain64"
-	}
-	if !isToken(cipher) {
-		return Target{}, fmt.Errorf("crypt cipher %q is not valid", cipher)
-	}
-	if len(c.Key) == 0 {
-		return Target{}, errors.New("crypt target: no key")
-	}
-	return Target{
-		Length: c.Length / SectorSize,
-		Type:   "crypt",
-		Params: fmt.Sprintf("%s %s 0 %s %d", cipher, hex.EncodeToString(c.Key), c.Device, c.Offset/SectorSize),
-	}, nil
-}
-
 // checkName returns an error unless name can name a device-mapper device
 // and a node under /dev/mapper.
 func checkName(name string) error {

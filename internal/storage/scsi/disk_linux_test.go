@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ type testDisk struct {
 	controller uint8
 	loop       string        // /dev/loopN
 	root       string        // the Mounter's only allowed root
-	mkfsRuns   *atomic.Int32 // mkfs commands the Mounter ran
+	mkfsRuns   *atomic.Int32 // mkfs commands the Mounter ran (not cryptsetup)
 	m          *Mounter
 }
 
@@ -68,7 +69,9 @@ func newDisk(t *testing.T, o diskOptions) *testDisk {
 		AllowedRoots: []string{d.root},
 		Log:          testutil.Logger(t),
 		Run: func(cmd *exec.Cmd) ([]byte, error) {
-			d.mkfsRuns.Add(1)
+			if strings.HasPrefix(filepath.Base(cmd.Path), "mkfs") {
+				d.mkfsRuns.Add(1)
+			}
 			return cmd.CombinedOutput()
 		},
 	}

@@ -20,8 +20,11 @@
 // forces the mount type, and without it the superblock decides, else ext4
 // then xfs are tried; Options may only be propagation flags, applied by a
 // remount; BlockDev links the target to the device instead of mounting;
-// Encrypted puts dm-crypt (plain mode, aes-xts-plain64, a random key that is
-// never stored) over the device and formats it: an encrypted disk is
-// scratch, its content lost when it is unmounted. Mounter.Unmount undoes
-// whichever was done. Targets may be confined to AllowedRoots.
+// Encrypted formats the device with LUKS2 and authenticated encryption
+// (aes-xts-plain64 with hmac-sha256 integrity, 4096-byte sectors) under a
+// random key that never reaches a disk, opens it with cryptsetup (package
+// crypt, run through Mounter.Run like mkfs) and formats the mapping: an
+// encrypted disk is scratch, its content lost when it is unmounted.
+// Mounter.Unmount undoes whichever was done, closing an encrypted mapping
+// with cryptsetup. Targets may be confined to AllowedRoots.
 package scsi

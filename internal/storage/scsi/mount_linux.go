@@ -3,7 +3,6 @@ package scsi
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,13 +13,14 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
+	"github.com/linux-gcs/gcs/internal/storage/crypt"
 	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
 // Mount mounts the block device device (from Lookup.Device) at target as
-// o says, creating target. On failure it leaves nothing mounted and no
-// dm-crypt device behind.
+// o says, creating target. On failure it leaves nothing mounted, no
+// encrypted mapping and no key file behind.
 func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptions) (err error) {
 	log := m.log().WithFields(logrus.Fields{"device": device, "target": target})
 	if err := mount.CheckPath(device); err != nil {
@@ -40,13 +40,14 @@ func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptio
 	}
 	source := device
 	if o.Encrypted {
-		if source, err = m.encrypt(ctx, log, device, target); err != nil {
-			return err
+		name := CryptName(target)
+		if source, err = m.scratch(log).Open(ctx, device, name); err != nil {
+			return fmt.Errorf("mount SCSI disk %s: %w", device, err)
 		}
 		defer func() {
 			if err != nil {
-				if rerr := devmapper.Remove(context.WithoutCancel(ctx), CryptName(target)); rerr != nil {
-					log.WithError(rerr).Warn("remove dm-crypt device after a failed mount")
+				if cerr := m.scratch(log).Close(context.WithoutCancel(ctx), name, false); cerr != nil {
+					log.WithError(cerr).Warn("close encrypted scratch after a failed mount")
 				}
 			}
 		}()
@@ -132,30 +133,13 @@ func (m *Mounter) format(ctx context.Context, log *logrus.Entry, device, fs stri
 	return nil
 }
 
-// encrypt puts a plain dm-crypt device with a fresh random key over device
-// and returns its path. The key lives only in the kernel.
-func (m *Mounter) encrypt(ctx context.Context, log *logrus.Entry, device, target string) (string, error) {
-	size, err := mount.DeviceSize(device)
-	if err != nil {
-		return "", fmt.Errorf("encrypt SCSI disk: %w", err)
+// scratch returns the encrypted scratch maker of m, whose cryptsetup runs
+// through m.Run like mkfs.
+func (m *Mounter) scratch(log *logrus.Entry) *crypt.Scratch {
+	return &crypt.Scratch{
+		Cryptsetup: crypt.Cryptsetup{Command: m.Cryptsetup, Run: m.Run, Log: log},
+		KeyDir:     m.KeyDir,
 	}
-	size &^= devmapper.SectorSize - 1
-	key := make([]byte, 64) // aes-xts-plain64 with AES-256
-	if _, err := rand.Read(key); err != nil {
-		return "", fmt.Errorf("encrypt SCSI disk %s: generate key: %w", device, err)
-	}
-	tg, err := devmapper.Crypt{Device: device, Length: size, Key: key}.Target()
-	clear(key)
-	if err != nil {
-		return "", fmt.Errorf("encrypt SCSI disk %s: %w", device, err)
-	}
-	name := CryptName(target)
-	p, err := devmapper.Create(ctx, name, devmapper.Table{Targets: []devmapper.Target{tg}})
-	if err != nil {
-		return "", fmt.Errorf("encrypt SCSI disk %s: %w", device, err)
-	}
-	log.WithField("crypt", name).Info("created dm-crypt device with a throw-away key")
-	return p, nil
 }
 
 // link makes target a symbolic link to device (BlockDev).
@@ -174,9 +158,9 @@ func (m *Mounter) link(log *logrus.Entry, device, target string) error {
 }
 
 // Unmount undoes Mount at target: unmounts the disk (never following a
-// link there: a BlockDev link has nothing mounted) and removes its
-// dm-crypt device if it was Encrypted. The mount point or link stays: only
-// its maker knows whether it made it (see hcsv2). Nothing there is not an
+// link there: a BlockDev link has nothing mounted) and closes its encrypted
+// mapping if it was Encrypted. The mount point or link stays: only its
+// maker knows whether it made it (see hcsv2). Nothing there is not an
 // error, so a repeated Remove succeeds.
 func (m *Mounter) Unmount(ctx context.Context, target string) error {
 	log := m.log().WithField("target", target)
@@ -203,14 +187,10 @@ func (m *Mounter) Unmount(ctx context.Context, target string) error {
 	if ok, err := devmapper.Exists(ctx, name); err != nil {
 		return fmt.Errorf("unmount SCSI disk at %s: %w", target, err)
 	} else if ok {
-		remove := devmapper.Remove
-		if detached {
-			remove = devmapper.RemoveDeferred
-		}
-		if err := remove(ctx, name); err != nil {
+		if err := m.scratch(log).Close(ctx, name, detached); err != nil {
 			return fmt.Errorf("unmount SCSI disk at %s: %w", target, err)
 		}
-		log.WithField("crypt", name).Info("removed dm-crypt device")
+		log.WithFields(logrus.Fields{"crypt": name, "deferred": detached}).Info("closed encrypted scratch")
 	}
 	return nil
 }

@@ -22,12 +22,19 @@ type Mounter struct {
 	// passes the directories the host mounts disks under, e.g. /run/mounts
 	// and its container state root /run/gcs/c.
 	AllowedRoots []string
-	// Run runs a formatting command (mkfs.ext4, mkfs.xfs) and returns its
-	// combined output. Nil runs it with os/exec; a process that is a
-	// child subreaper passes its reaper's CombinedOutput, so that the
+	// Run runs a utility command (mkfs.ext4, mkfs.xfs, cryptsetup) and
+	// returns its combined output. Nil runs it with os/exec; a process that
+	// is a child subreaper passes its reaper's CombinedOutput, so that the
 	// reaper does not take the command's exit status from os/exec.
 	Run func(cmd *exec.Cmd) ([]byte, error)
-	Log *logrus.Entry
+	// Cryptsetup is the cryptsetup binary Encrypted mounts use;
+	// "cryptsetup" from PATH when empty.
+	Cryptsetup string
+	// KeyDir is the memory-backed directory where the throw-away key of an
+	// Encrypted mount is written for cryptsetup and removed right after;
+	// crypt.DefaultKeyDir (/run) when empty.
+	KeyDir string
+	Log    *logrus.Entry
 }
 
 // MountOptions are the MappedVirtualDisk settings that shape a mount.
@@ -48,9 +55,10 @@ type MountOptions struct {
 	// BlockDev makes the target a symbolic link to the device instead of
 	// a mount; ReadOnly, Filesystem and Options do not apply to it.
 	BlockDev bool
-	// Encrypted puts dm-crypt with a random, never stored key over the
-	// device and formats it with Filesystem (ext4 when empty): scratch
-	// space whose content does not outlive the mount.
+	// Encrypted formats the device with LUKS2 and authenticated encryption
+	// under a random, never stored key (see package crypt), opens it and
+	// formats that with Filesystem (ext4 when empty): scratch space whose
+	// content does not outlive the mount.
 	Encrypted bool
 }
 

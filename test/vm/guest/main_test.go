@@ -190,6 +190,13 @@ func bundle(id string) string { return filepath.Join(gcsRoot, "c", id) }
 // Cleanup kills and deletes the container and unmounts its root.
 func (h *host) create(t testing.TB, id string, spec *oci.Spec) {
 	t.Helper()
+	h.createWithScratch(t, id, spec, filepath.Join(bundle(id), "scratch"))
+}
+
+// createWithScratch is create with the overlay's upper and work
+// directories in scratch, e.g. on a scratch disk as hcsshim places them.
+func (h *host) createWithScratch(t testing.TB, id string, spec *oci.Spec, scratch string) {
+	t.Helper()
 	c := h.client(t)
 	// Layers must be inside the GCS's roots, as the host's are.
 	layer := testutil.BusyboxRootfsAt(t, filepath.Join("/run/layers", id))
@@ -201,7 +208,7 @@ func (h *host) create(t testing.TB, id string, spec *oci.Spec) {
 		Settings: &prot.LCOWCombinedLayers{
 			ContainerRootPath: rootfs,
 			Layers:            []prot.Layer{{Path: layer}},
-			ScratchPath:       filepath.Join(bundle(id), "scratch"),
+			ScratchPath:       scratch,
 		},
 	}
 	if err := c.ModifySettings(testCtx(t), prot.NullContainerID, layers); err != nil {
@@ -218,7 +225,7 @@ func (h *host) create(t testing.TB, id string, spec *oci.Spec) {
 		SchemaVersion:    prot.SchemaVersion{Major: 2, Minor: 1},
 		OCIBundlePath:    bundle(id),
 		OCISpecification: spec,
-		ScratchDirPath:   filepath.Join(bundle(id), "scratch"),
+		ScratchDirPath:   scratch,
 	})
 	if err != nil {
 		t.Fatalf("create %s: %v", id, err)
