@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
@@ -112,7 +113,7 @@ func (d *Daemon) buildHost() error {
 			SCSI: &scsi.Mounter{
 				Lookup:       scsi.Lookup{SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, Timeout: d.cfg.DeviceTimeout},
 				AllowedRoots: roots,
-				Run:          rp.CombinedOutput,
+				Run:          utilityRunner(rp, cg),
 				Log:          d.log.WithField("component", "scsi"),
 			},
 			AllowedRoots: roots,
@@ -259,4 +260,12 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// utilityRunner runs the utility commands storage needs (mkfs, cryptsetup)
+// through the reaper, born in the runtime cgroup like runtime invocations,
+// so that neither their memory nor a hang of theirs is charged to the
+// daemon's own cgroup.
+func utilityRunner(rp *reaper.Reaper, cg *cgroup.Manager) func(*exec.Cmd) ([]byte, error) {
+	return rp.CombinedOutputVia(cg.SpawnInRuntimeCgroup)
 }

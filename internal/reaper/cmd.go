@@ -133,6 +133,21 @@ func (r *Reaper) Output(cmd *exec.Cmd) ([]byte, error) {
 // error interleaved, like exec.Cmd.CombinedOutput. A non-zero exit returns
 // an *ExitError without Stderr.
 func (r *Reaper) CombinedOutput(cmd *exec.Cmd) ([]byte, error) {
+	return r.combinedOutput(cmd, nil)
+}
+
+// Spawner wraps the start of a command: it must call start exactly once
+// and may run code around it (the daemon has utility commands born in a
+// cgroup other than its own, as runtime invocations are).
+type Spawner func(cmd *exec.Cmd, start func() (pid int, err error)) error
+
+// CombinedOutputVia returns a CombinedOutput whose commands are started
+// inside spawn.
+func (r *Reaper) CombinedOutputVia(spawn Spawner) func(*exec.Cmd) ([]byte, error) {
+	return func(cmd *exec.Cmd) ([]byte, error) { return r.combinedOutput(cmd, spawn) }
+}
+
+func (r *Reaper) combinedOutput(cmd *exec.Cmd, spawn Spawner) ([]byte, error) {
 	if cmd.Stdout != nil {
 		return nil, errors.New("reaper: Stdout already set")
 	}
@@ -142,7 +157,24 @@ func (r *Reaper) CombinedOutput(cmd *exec.Cmd) ([]byte, error) {
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
-	e, err := r.Run(cmd)
+	var ch <-chan Exit
+	start := func() (int, error) {
+		var err error
+		if ch, err = r.Start(cmd); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	}
+	var err error
+	if spawn != nil {
+		err = spawn(cmd, start)
+	} else {
+		_, err = start()
+	}
+	if err != nil {
+		return out.Bytes(), err
+	}
+	e, err := r.Wait(cmd, ch)
 	if err != nil {
 		return out.Bytes(), err
 	}
