@@ -14,6 +14,11 @@ import (
 // record), stays within one bridge message.
 const maxErrorText = 4096
 
+// maxPendingBytes bounds the replies and notifications queued for the
+// connection beyond the batch being written; a writer that does not fit
+// waits for the batch under way to leave.
+const maxPendingBytes = 256 << 10
+
 // msgWriter is the single writer of a connection. Messages are appended to
 // a pending buffer under the lock and never interleave. Writes are grouped:
 // the first writer to find no write under way becomes the flusher and
@@ -23,6 +28,10 @@ const maxErrorText = 4096
 // failed), and with many replies ready at once they share system calls.
 // After the first write error every write fails fast and the connection is
 // closed so the reader stops too.
+//
+// Memory is bounded: a writer whose message would take pending beyond
+// maxPendingBytes waits until the batch under way has left, so at most two
+// buffers of that size exist (the batch being written and the next).
 type msgWriter struct {
 	mu       sync.Mutex
 	cond     sync.Cond
@@ -51,6 +60,9 @@ func (mw *msgWriter) write(typ prot.MessageIdentifier, id prot.SequenceID, body 
 	}
 	mw.mu.Lock()
 	defer mw.mu.Unlock()
+	for mw.err == nil && len(mw.pending) > 0 && len(mw.pending)+size > maxPendingBytes {
+		mw.cond.Wait()
+	}
 	if mw.err != nil {
 		return mw.err
 	}
@@ -74,14 +86,15 @@ func (mw *msgWriter) write(typ prot.MessageIdentifier, id prot.SequenceID, body 
 func (mw *msgWriter) flush() {
 	mw.flushing = true
 	for len(mw.pending) > 0 && mw.err == nil {
+		// The batch leaves pending and the spare becomes pending: from here
+		// until the write returns, buf belongs to the write alone.
 		buf, upto := mw.pending, mw.appended
-		mw.pending = mw.spare[:0]
+		mw.pending, mw.spare = mw.spare[:0], nil
+		mw.cond.Broadcast() // room for writers waiting on the bound
 		mw.mu.Unlock()
 		_, err := mw.w.Write(buf)
 		mw.mu.Lock()
-		if cap(buf) <= 4*prot.MaxOutboundMessageSize {
-			mw.spare = buf[:0]
-		}
+		mw.spare = buf[:0] // at most maxPendingBytes, so always worth keeping
 		if err != nil {
 			mw.err = fmt.Errorf("write to the host: %w", err)
 			mw.closer.Close()
