@@ -175,3 +175,59 @@ func bridgeCheckReply(t *testing.T, i int, h prot.MessageHeader, b []byte, actSi
 		t.Fatalf("reply %d: result %d, keys %d: %.200q", i, r.Result, len(m), b)
 	}
 }
+
+// Bodies that fail to decode, each holding an environment value, must be
+// refused with the invalid-JSON HRESULT and never quoted: not in the reply,
+// not in the daemon's log even at trace level.
+func TestBridgeUndecodableBodiesNeverEchoSecrets(t *testing.T) {
+	const secret = "hunter2-S3CRET-value"
+	inner := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	spec := `{"OciSpecification":{"process":{"env":["PASSWORD=` + secret + `"]}}}`
+	params := `{"Environment":{"PASSWORD":"` + secret + `"}}`
+	cases := []struct {
+		name string
+		typ  prot.MessageIdentifier
+		body string
+	}{
+		{"create truncated", prot.ComputeSystemCreateV1, `{"ContainerId":"c1","ContainerConfig":` + inner(spec) + `,`},
+		{"create config not a string", prot.ComputeSystemCreateV1, `{"ContainerId":"c1","ContainerConfig":` + spec + `}`},
+		{"create config truncated", prot.ComputeSystemCreateV1, `{"ContainerId":"c1","ContainerConfig":` + inner(spec[:len(spec)-2]+`,`) + `}`},
+		{"create env of the wrong type", prot.ComputeSystemCreateV1, `{"ContainerId":"c1","ContainerConfig":` + inner(`{"OciSpecification":{"process":{"env":"PASSWORD=`+secret+`"}}}`) + `}`},
+		{"create env number overflows", prot.ComputeSystemCreateV1, `{"ContainerId":"c1","ContainerConfig":` + inner(`{"OciSpecification":{"process":{"user":{"uid":9`+strings.Repeat("9", 30)+`}}}}`) + `}`},
+		{"exec truncated", prot.ComputeSystemExecuteProcessV1, `{"ContainerId":"c1","Settings":{"ProcessParameters":` + inner(params) + `}`},
+		{"exec params truncated", prot.ComputeSystemExecuteProcessV1, `{"ContainerId":"c1","Settings":{"ProcessParameters":` + inner(params[:len(params)-1]+`,`) + `}}`},
+		{"exec environment of the wrong type", prot.ComputeSystemExecuteProcessV1, `{"ContainerId":"c1","Settings":{"ProcessParameters":` + inner(`{"Environment":["PASSWORD=`+secret+`"]}`) + `}}`},
+	}
+	g, addr := listenGCS(t, "-loglevel", "trace")
+	c := dialGCS(t, addr)
+	if _, err := c.Negotiate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		_, b, err := c.Raw(testCtx(t), tc.typ, []byte(tc.body+"\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var base prot.MessageResponseBase
+		if err := json.Unmarshal(b, &base); err != nil {
+			t.Fatalf("%s: reply %q: %v", tc.name, b, err)
+		}
+		if got := prot.HResult(base.Result); got != prot.HrVmcomputeInvalidJSON {
+			t.Errorf("%s: Result %s (%q), want %s", tc.name, got, base.ErrorMessage, prot.HrVmcomputeInvalidJSON)
+		}
+		if strings.Contains(string(b), secret) || strings.Contains(string(b), strings.Repeat("9", 30)) {
+			t.Errorf("%s: the reply quotes the request: %s", tc.name, b)
+		}
+		if !strings.Contains(base.ErrorMessage, "offset") {
+			t.Errorf("%s: the error does not say where decoding failed: %q", tc.name, base.ErrorMessage)
+		}
+	}
+	// A round trip after the last failure: its log lines are written.
+	if _, err := c.DumpStacks(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if log := g.log(); strings.Contains(log, secret) {
+		i := strings.Index(log, secret)
+		t.Errorf("the daemon's log quotes a request body: ...%s...", log[max(0, i-200):i])
+	}
+}
