@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,15 +59,29 @@ func (mw *msgWriter) write(typ prot.MessageIdentifier, id prot.SequenceID, body 
 	if size > prot.MaxOutboundMessageSize {
 		return fmt.Errorf("%s message of %d bytes exceeds the %d-byte limit", typ, size, prot.MaxOutboundMessageSize)
 	}
+	return mw.send(size, func(dst []byte) []byte { return prot.AppendMessage(dst, typ, id, body) })
+}
+
+// writeResponse sends a reply, encoding it straight into the pending
+// buffer once there is room, so that a reply waiting for its turn holds no
+// encoded copy. A success that would not fit one bridge message becomes an
+// error reply, as with encodeResponse.
+func (mw *msgWriter) writeResponse(typ prot.MessageIdentifier, id prot.SequenceID, resp prot.Response) error {
+	return mw.send(prot.MaxOutboundMessageSize, func(dst []byte) []byte { return appendResponse(dst, typ, id, resp) })
+}
+
+// send appends one message with appendMsg, which adds at most room bytes,
+// and returns once it was written (or the connection failed).
+func (mw *msgWriter) send(room int, appendMsg func([]byte) []byte) error {
 	mw.mu.Lock()
 	defer mw.mu.Unlock()
-	for mw.err == nil && len(mw.pending) > 0 && len(mw.pending)+size > maxPendingBytes {
+	for mw.err == nil && len(mw.pending) > 0 && len(mw.pending)+room > maxPendingBytes {
 		mw.cond.Wait()
 	}
 	if mw.err != nil {
 		return mw.err
 	}
-	mw.pending = prot.AppendMessage(mw.pending, typ, id, body)
+	mw.pending = appendMsg(mw.pending)
 	mw.appended++
 	mine := mw.appended
 	for mw.flushing && mw.done < mine {
@@ -125,6 +140,21 @@ func encodeResponse(resp prot.Response) []byte {
 	}
 	b, _ = json.Marshal(errorBody(resp.Base().ActivityID, prot.WithHResult(prot.HrFail, err)))
 	return b
+}
+
+// appendResponse appends the reply message for resp to dst, encoded as
+// encodeResponse does.
+func appendResponse(dst []byte, typ prot.MessageIdentifier, id prot.SequenceID, resp prot.Response) []byte {
+	start := len(dst)
+	buf := bytes.NewBuffer(append(dst, make([]byte, prot.MessageHeaderSize)...))
+	err := json.NewEncoder(buf).Encode(resp) // as json.Marshal, plus a newline
+	dst = buf.Bytes()
+	if err != nil || len(dst)-1-start > prot.MaxOutboundMessageSize {
+		return prot.AppendMessage(dst[:start], typ, id, encodeResponse(resp))
+	}
+	dst = dst[:len(dst)-1]
+	prot.MessageHeader{Type: typ, Size: uint32(len(dst) - start), ID: id}.Encode(dst[start:])
+	return dst
 }
 
 // errorBody builds a bounded base-only failure reply.
