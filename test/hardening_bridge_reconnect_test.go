@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -69,42 +68,40 @@ func TestBridgeWaitSurvivesReconnect(t *testing.T) {
 	for _, mode := range []string{"listen", "dial"} {
 		for _, exitWhile := range []string{"reconnected", "disconnected"} {
 			t.Run(mode+"/exit while "+exitWhile, func(t *testing.T) {
-				var h *hostEnv
-				var connect func() net.Conn
-				if mode == "dial" {
-					h, connect = bridgeDialHostEnv(t, rt)
-				} else {
-					h = newHostEnv(t, rt)
-					addr := "unix://" + filepath.Join(h.dir, "bridge.sock")
-					connect = func() net.Conn {
-						conn, err := net.Dial("unix", strings.TrimPrefix(addr, "unix://"))
-						if err != nil {
-							t.Fatal(err)
-						}
-						return conn
-					}
-				}
+				h, connect := bridgeHostIn(t, mode, rt)
 				bridgeWaitAcrossReconnect(t, h, connect, exitWhile == "disconnected")
 			})
 		}
+		t.Run(mode+"/client resumes", func(t *testing.T) {
+			h, connect := bridgeHostIn(t, mode, rt)
+			bridgeClientWaitAcrossResume(t, h, connect)
+		})
 	}
 }
 
-func bridgeWaitAcrossReconnect(t *testing.T, h *hostEnv, dial func() net.Conn, exitWhileAway bool) {
-	const waitID = 1000
-	// Connections close after the container's clean-up, which uses the last.
+// bridgeTrackConns returns dial wrapped so that every connection it makes
+// is closed after the test's container clean-up (registered later, run
+// earlier), which goes through the last of them.
+func bridgeTrackConns(t *testing.T, dial func() net.Conn) func() net.Conn {
 	var conns []net.Conn
 	t.Cleanup(func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	})
-	connect := func() net.Conn {
+	return func() net.Conn {
 		c := dial()
 		conns = append(conns, c)
 		return c
 	}
-	id := h.id("migrate")
+}
+
+// bridgeBlockedInit creates a container whose init runs until the file /go
+// appears in its rootfs and then exits with 7, starts it, and closes the
+// host's first connection.
+func bridgeBlockedInit(t *testing.T, h *hostEnv, prefix string) (string, uint32) {
+	t.Helper()
+	id := h.id(prefix)
 	if err := h.create(id, specFor("sh", "-c", "while [ ! -e /go ]; do sleep 0.05; done; exit 7")); err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +110,105 @@ func bridgeWaitAcrossReconnect(t *testing.T, h *hostEnv, dial func() net.Conn, e
 		t.Fatal(err)
 	}
 	h.c.Close()
+	return id, pid
+}
+
+// bridgeTapConn reports the type of every message the client writes.
+type bridgeTapConn struct {
+	net.Conn
+	wrote chan prot.MessageIdentifier
+}
+
+func (c *bridgeTapConn) Write(b []byte) (int, error) {
+	if h, err := prot.DecodeHeader(b); err == nil {
+		select {
+		case c.wrote <- h.Type:
+		default:
+		}
+	}
+	return c.Conn.Write(b)
+}
+
+// bridgeClientWaitAcrossResume is the host as hcsshim's: its Process.Wait
+// (a client WaitForProcess) is in flight when the bridge drops inside a
+// migration window; the client resumes on a new connection and the wait
+// returns the init's exit code, then the exit notification arrives.
+func bridgeClientWaitAcrossResume(t *testing.T, h *hostEnv, dial func() net.Conn) {
+	connect := bridgeTrackConns(t, dial)
+	id, pid := bridgeBlockedInit(t, h, "resume")
+	tap := &bridgeTapConn{Conn: connect(), wrote: make(chan prot.MessageIdentifier, 64)}
+	c := client.New(tap)
+	h.c = c // the clean-up goes through it
+	if _, err := c.Negotiate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	c.SetMigrating(true)
+	type result struct {
+		code uint32
+		err  error
+	}
+	waited := make(chan result, 1)
+	go func() {
+		code, err := c.WaitForProcess(testCtx(t), id, pid, -1)
+		waited <- result{code, err}
+	}()
+	for typ := range tap.wrote {
+		if typ == prot.ComputeSystemWaitForProcessV1 {
+			break
+		}
+	}
+	// A round trip behind it: the daemon has read the wait.
+	if _, err := c.DumpStacks(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	tap.Conn.Close()
+	next := connect()
+	if _, err := c.Resume(testCtx(t), next); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	c.SetMigrating(false)
+	if err := os.WriteFile(filepath.Join(h.bundle(id), "rootfs", "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-waited:
+		if r.err != nil || r.code != 7 {
+			t.Fatalf("Process.Wait across the resume: %d %v", r.code, r.err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("Process.Wait never returned")
+	}
+	select {
+	case n := <-c.Notifications():
+		if n.ContainerID != id || n.Type != prot.NtUnexpectedExit {
+			t.Fatalf("notification %+v", n)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit notification")
+	}
+}
+
+// bridgeHostIn returns a host whose daemon listens ("listen") or dials
+// ("dial"), and a function that makes the next bridge connection to it.
+func bridgeHostIn(t *testing.T, mode, runtime string) (*hostEnv, func() net.Conn) {
+	if mode == "dial" {
+		return bridgeDialHostEnv(t, runtime)
+	}
+	h := newHostEnv(t, runtime)
+	path := filepath.Join(h.dir, "bridge.sock")
+	return h, func() net.Conn {
+		conn, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+}
+
+func bridgeWaitAcrossReconnect(t *testing.T, h *hostEnv, dial func() net.Conn, exitWhileAway bool) {
+	const waitID = 1000
+	connect := bridgeTrackConns(t, dial)
+	id, pid := bridgeBlockedInit(t, h, "migrate")
 
 	// The wait goes out on a connection of its own, which the host drops.
 	w := &bridgeWire{t: t, conn: connect()}
