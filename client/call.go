@@ -114,13 +114,15 @@ func (c *Client) write(ctx context.Context, typ prot.MessageIdentifier, id prot.
 		return err
 	}
 	msg := prot.AppendMessage(make([]byte, 0, prot.MessageHeaderSize+len(body)), typ, id, body)
-	n, err := c.conn.Write(msg)
+	n, err := c.transport().Write(msg)
 	if err == nil && n != len(msg) {
 		err = fmt.Errorf("short write of %d of %d bytes", n, len(msg))
 	}
 	if err != nil {
 		err = fmt.Errorf("write request %d: %w", id, err)
-		c.fail(fmt.Errorf("gcs: %w", err))
+		if !c.migrating.Load() {
+			c.fail(fmt.Errorf("gcs: %w", err))
+		}
 		return err
 	}
 	return nil

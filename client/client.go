@@ -14,8 +14,14 @@ import (
 // Client is one bridge connection to a GCS, seen from the host. It is safe
 // for concurrent use by multiple goroutines.
 type Client struct {
-	conn    io.ReadWriteCloser
+	connMu  sync.Mutex
+	conn    io.ReadWriteCloser // swapped by Resume
 	maxSize uint32
+
+	// migrating tolerates the connection dropping (SetMigrating); the
+	// reader then waits on resume for the next connection.
+	migrating atomic.Bool
+	resume    chan io.ReadWriteCloser
 
 	nextID atomic.Uint64
 	// wsem is the single-writer lock: a token in a 1-slot channel, so that
@@ -62,6 +68,7 @@ func New(conn io.ReadWriteCloser, opts ...Option) *Client {
 		closed:     make(chan struct{}),
 		readerDone: make(chan struct{}),
 		notes:      newNotificationQueue(),
+		resume:     make(chan io.ReadWriteCloser),
 	}
 	go c.readLoop()
 	go c.notes.run(c.readerDone, c.closed)
@@ -79,9 +86,16 @@ func (c *Client) Close() error {
 		if !c.setErr(ErrClosed) {
 			return // already failed, which closed the connection
 		}
-		err = c.conn.Close()
+		err = c.transport().Close()
 	})
 	return err
+}
+
+// transport returns the current connection.
+func (c *Client) transport() io.ReadWriteCloser {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	return c.conn
 }
 
 // Done returns a channel that is closed when the client has ended, either
@@ -119,15 +133,26 @@ func (c *Client) setErr(err error) bool {
 // fail ends the client because of err and closes the connection.
 func (c *Client) fail(err error) {
 	if c.setErr(err) {
-		_ = c.conn.Close()
+		_ = c.transport().Close()
 	}
 }
 
 // readLoop reads every message from the GCS until the client ends.
 func (c *Client) readLoop() {
 	defer close(c.readerDone)
+	conn := c.transport()
 	for {
-		h, body, err := prot.ReadMessage(c.conn, c.maxSize)
+		h, body, err := prot.ReadMessage(conn, c.maxSize)
+		if err != nil && c.migrating.Load() {
+			// The connection dropped during a migration window: wait for
+			// the next one; calls in flight keep waiting.
+			select {
+			case conn = <-c.resume:
+				continue
+			case <-c.closed:
+				return
+			}
+		}
 		if err != nil {
 			c.fail(readError(err))
 			return

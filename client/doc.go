@@ -25,4 +25,12 @@
 // that cannot come from a well-behaved GCS (a response nobody is waiting
 // for, a bad size, an unknown notification) ends the client. Done is then
 // closed and Err says why.
+//
+// A live migration drops the bridge under requests in flight; the GCS keeps
+// handling them and answers on the next connection. Open a window with
+// SetMigrating(true) before the drop and move the client onto the new
+// connection with Resume: calls in flight keep waiting and get their
+// responses there, as with hcsshim's ResumeOnConn. A fresh Client on a new
+// connection knows nothing of the earlier requests, so a late response to
+// one of them ends it.
 package client

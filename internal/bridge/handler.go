@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"sync"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -10,7 +11,8 @@ import (
 type Request struct {
 	// Header is the message header as received.
 	Header prot.MessageHeader
-	// Body is the JSON payload. Handlers must not keep it past ServeMsg.
+	// Body is the JSON payload. Handlers must not keep it past ServeMsg or
+	// Release.
 	Body []byte
 	// Version is the protocol version the connection had negotiated when the
 	// request arrived (prot.PvInvalid before negotiation).
@@ -19,6 +21,24 @@ type Request struct {
 	// before dispatch; both are empty when the body is not a JSON object.
 	ContainerID string
 	ActivityID  string
+
+	releaseOnce sync.Once
+	budget      *byteBudget // where the body's bytes go back on Release
+	held        int
+}
+
+// Release tells the server the handler is done with Body, which becomes nil:
+// its bytes stop counting against the bound on request bodies in flight. A
+// handler that blocks for long after decoding its request (WaitForProcess)
+// calls it, so that a waiting request keeps only what it decoded. The
+// server releases every request when its handler returns.
+func (r *Request) Release() {
+	r.releaseOnce.Do(func() {
+		r.Body = nil
+		if r.budget != nil {
+			r.budget.release(r.held)
+		}
+	})
 }
 
 // ResponseWriter sends the single reply to a request. Only the first call to

@@ -6,68 +6,106 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
-// notifyQueue holds notifications until a connection has written them. A
-// notification leaves the queue only once its write succeeded, so one
-// produced while disconnected, or whose write failed with the connection,
-// is sent on the next connection. Order is kept.
-type notifyQueue struct {
-	mu      sync.Mutex
-	pending [][]byte
-	wake    chan struct{}
+// DefaultMaxQueuedReplyBytes bounds the replies held for the next
+// connection (those whose own connection was gone when they were ready).
+const DefaultMaxQueuedReplyBytes = 4 << 20
+
+// outMsg is one message waiting for a connection.
+type outMsg struct {
+	typ   prot.MessageIdentifier
+	id    prot.SequenceID
+	body  []byte
+	reply bool
 }
 
-func newNotifyQueue() *notifyQueue {
-	return &notifyQueue{wake: make(chan struct{}, 1)}
+// outbox holds what the host must still receive on whichever connection
+// comes next: every notification, and the replies whose connection was gone
+// when they were ready. A message leaves only once its write succeeded, so
+// one produced while disconnected, or whose write failed with the
+// connection, is sent on the next connection. Order is kept, so a
+// notification queued after a reply is written after it.
+//
+// Notifications are never dropped (there is at most one per container).
+// Replies are bounded in bytes; one beyond the bound is refused.
+type outbox struct {
+	mu         sync.Mutex
+	pending    []outMsg
+	replyBytes int
+	maxReplies int
+	wake       chan struct{}
 }
 
-func (q *notifyQueue) push(body []byte) {
+func newOutbox(maxReplyBytes int) *outbox {
+	return &outbox{wake: make(chan struct{}, 1), maxReplies: maxReplyBytes}
+}
+
+// push queues m; it reports false, queuing nothing, for a reply that would
+// take the queued replies beyond their bound.
+func (q *outbox) push(m outMsg) bool {
 	q.mu.Lock()
-	q.pending = append(q.pending, body)
+	if m.reply {
+		if q.replyBytes+len(m.body) > q.maxReplies {
+			q.mu.Unlock()
+			return false
+		}
+		q.replyBytes += len(m.body)
+	}
+	q.pending = append(q.pending, m)
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
+	return true
 }
 
-// peek returns the oldest notification without removing it.
-func (q *notifyQueue) peek() ([]byte, bool) {
+// peek returns the oldest message without removing it.
+func (q *outbox) peek() (outMsg, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.pending) == 0 {
-		return nil, false
+		return outMsg{}, false
 	}
 	return q.pending[0], true
 }
 
-// pop removes the oldest notification after it was written.
-func (q *notifyQueue) pop() {
+// pop removes the oldest message after it was written.
+func (q *outbox) pop() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.pending[0] = nil
+	if q.pending[0].reply {
+		q.replyBytes -= len(q.pending[0].body)
+	}
+	q.pending[0] = outMsg{}
 	q.pending = q.pending[1:]
 	if len(q.pending) == 0 {
 		q.pending = nil
 	}
 }
 
-// len reports how many notifications wait to be sent.
-func (q *notifyQueue) len() int {
+// count reports how many messages of the given kind wait to be sent.
+func (q *outbox) count(replies bool) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.pending)
+	n := 0
+	for _, m := range q.pending {
+		if m.reply == replies {
+			n++
+		}
+	}
+	return n
 }
 
-// drain writes queued notifications through w until the queue is empty,
-// then waits for more, until done is closed or a write fails.
-func (q *notifyQueue) drain(w *msgWriter, done <-chan struct{}) {
+// drain writes queued messages through w until the queue is empty, then
+// waits for more, until done is closed or a write fails.
+func (q *outbox) drain(w *msgWriter, done <-chan struct{}) {
 	for {
 		for {
-			body, ok := q.peek()
+			m, ok := q.peek()
 			if !ok {
 				break
 			}
-			if err := w.write(prot.ComputeSystemNotificationV1, 0, body); err != nil {
+			if err := w.write(m.typ, m.id, m.body); err != nil {
 				return
 			}
 			q.pop()

@@ -17,12 +17,14 @@ import (
 // included.
 const DefaultMaxMessageSize = 4 << 20
 
-// Default concurrency bounds: requests being handled at once (the reader
-// waits for a free slot), and WaitForProcess requests outstanding at once
-// (beyond it a wait is refused, since waits may never finish).
+// Default bounds: requests being handled at once (the reader waits for a
+// free slot), WaitForProcess requests outstanding at once (beyond it a wait
+// is refused, since waits may never finish), and bytes of request bodies
+// held at once (the reader waits for them to be released).
 const (
-	DefaultMaxInFlight = 512
-	DefaultMaxWaits    = 16384
+	DefaultMaxInFlight      = 512
+	DefaultMaxWaits         = 16384
+	DefaultMaxInFlightBytes = 8 << 20
 )
 
 // ErrServing is returned by ServeConn while another connection is served.
@@ -40,18 +42,30 @@ type Options struct {
 	// MaxInFlight and MaxWaits bound concurrency; 0 means the defaults.
 	MaxInFlight int
 	MaxWaits    int
+	// MaxInFlightBytes bounds the request bodies held at once, and
+	// MaxQueuedReplyBytes the replies held for the next connection; 0 means
+	// the defaults.
+	MaxInFlightBytes    int
+	MaxQueuedReplyBytes int
 	// Log receives the server's logs; nil means the standard logger.
 	Log *logrus.Entry
 }
 
-// Server serves the bridge protocol on one connection at a time and keeps
-// notifications across connections.
+// Server serves the bridge protocol on one connection at a time. Handlers
+// and notifications outlive connections: a handler still running when its
+// connection ends goes on, and its reply is sent on the next connection
+// under its original ID, as hcsshim's host expects after it re-adopts its
+// outstanding requests on a new connection (live migration).
 type Server struct {
 	opts    Options
 	log     *logrus.Entry
-	notes   *notifyQueue
+	out     *outbox
+	budget  *byteBudget
+	slots   chan struct{} // one per worker alive, on any connection
+	waits   chan struct{} // one per WaitForProcess outstanding
 	mu      sync.Mutex
 	serving bool
+	w       *msgWriter // the current connection's writer; nil between connections
 	wg      sync.WaitGroup
 }
 
@@ -69,11 +83,24 @@ func NewServer(opts Options) *Server {
 	if opts.MaxWaits <= 0 {
 		opts.MaxWaits = DefaultMaxWaits
 	}
+	if opts.MaxInFlightBytes <= 0 {
+		opts.MaxInFlightBytes = DefaultMaxInFlightBytes
+	}
+	if opts.MaxQueuedReplyBytes <= 0 {
+		opts.MaxQueuedReplyBytes = DefaultMaxQueuedReplyBytes
+	}
 	log := opts.Log
 	if log == nil {
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
-	return &Server{opts: opts, log: log, notes: newNotifyQueue()}
+	return &Server{
+		opts:   opts,
+		log:    log,
+		out:    newOutbox(opts.MaxQueuedReplyBytes),
+		budget: newByteBudget(opts.MaxInFlightBytes),
+		slots:  make(chan struct{}, opts.MaxInFlight),
+		waits:  make(chan struct{}, opts.MaxWaits),
+	}
 }
 
 // Notify queues n for the host. It is sent on the current connection after
@@ -87,12 +114,49 @@ func (s *Server) Notify(n *prot.ContainerNotification) error {
 	if len(body)+prot.MessageHeaderSize > prot.MaxOutboundMessageSize {
 		return fmt.Errorf("notification for %q of %d bytes exceeds the bridge message limit", n.ContainerID, len(body))
 	}
-	s.notes.push(body)
+	s.out.push(outMsg{typ: prot.ComputeSystemNotificationV1, body: body})
 	return nil
 }
 
 // PendingNotifications reports how many notifications wait for a host.
-func (s *Server) PendingNotifications() int { return s.notes.len() }
+func (s *Server) PendingNotifications() int { return s.out.count(false) }
+
+// PendingReplies reports how many replies wait for the next connection.
+func (s *Server) PendingReplies() int { return s.out.count(true) }
+
+// deliver sends a reply on the current connection or, when there is none or
+// the write fails with it, queues it for the next one. Either way, when it
+// returns, anything queued afterwards (a notification) reaches the host
+// after the reply.
+func (s *Server) deliver(typ prot.MessageIdentifier, id prot.SequenceID, body []byte) {
+	s.mu.Lock()
+	w := s.w
+	s.mu.Unlock()
+	if w != nil && w.write(typ, id, body) == nil {
+		return
+	}
+	s.hold(typ, id, body)
+}
+
+// deliverResponse is deliver for a reply not yet encoded: on the current
+// connection it is encoded only once the writer has room for it.
+func (s *Server) deliverResponse(typ prot.MessageIdentifier, id prot.SequenceID, resp prot.Response) {
+	s.mu.Lock()
+	w := s.w
+	s.mu.Unlock()
+	if w != nil && w.writeResponse(typ, id, resp) == nil {
+		return
+	}
+	s.hold(typ, id, encodeResponse(resp))
+}
+
+// hold queues a reply for the next connection.
+func (s *Server) hold(typ prot.MessageIdentifier, id prot.SequenceID, body []byte) {
+	if !s.out.push(outMsg{typ: typ, id: id, body: body, reply: true}) {
+		s.log.WithFields(logrus.Fields{"type": typ, "id": id, "bytes": len(body)}).
+			Error("bridge: reply dropped: the replies held for the next connection are at their bound")
+	}
+}
 
 // Wait blocks until every handler started by any connection has returned.
 func (s *Server) Wait() { s.wg.Wait() }
@@ -100,8 +164,12 @@ func (s *Server) Wait() { s.wg.Wait() }
 // ServeConn serves conn until it fails, the peer closes it or ctx ends, and
 // returns why: io.EOF for a clean close by the peer, a *prot.FramingError for
 // a malformed header, ctx.Err() on cancellation. Each connection starts
-// un-negotiated. conn is closed on return; handlers still running see their
-// context cancelled and their replies are discarded.
+// un-negotiated and first receives what the outbox holds. conn is closed on
+// return.
+//
+// Handlers run under ctx, not under the connection: one still running when
+// the connection ends goes on until it is done or ctx ends, and its reply
+// goes to the next connection with its original ID.
 func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	s.mu.Lock()
 	if s.serving {
@@ -116,31 +184,37 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 		s.mu.Unlock()
 	}()
 
+	handlerCtx := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := &serverConn{
-		srv:    s,
-		conn:   conn,
-		w:      newMsgWriter(conn, conn),
-		jobs:   make(chan job),
-		waits:  make(chan struct{}, s.opts.MaxWaits),
-		log:    s.log,
-		cancel: cancel,
+		srv:  s,
+		conn: conn,
+		w:    newMsgWriter(conn, conn),
+		jobs: make(chan job),
+		log:  s.log,
+		hctx: handlerCtx,
 	}
+	s.mu.Lock()
+	s.w = c.w
+	s.mu.Unlock()
 	done := make(chan struct{})
-	notesDone := make(chan struct{})
+	outDone := make(chan struct{})
 	go func() {
-		defer close(notesDone)
-		s.notes.drain(c.w, done)
+		defer close(outDone)
+		s.out.drain(c.w, done)
 	}()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
 	err := c.readLoop(ctx)
+	s.mu.Lock()
+	s.w = nil // replies from now on wait for the next connection
+	s.mu.Unlock()
 	close(c.jobs)
 	close(done)
 	conn.Close()
-	<-notesDone
+	<-outDone
 	if ctx.Err() != nil && !errors.Is(err, io.EOF) {
 		err = ctx.Err()
 	}

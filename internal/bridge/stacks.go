@@ -4,36 +4,72 @@ import (
 	"context"
 	"encoding/json"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
-// maxStackDump bounds the raw goroutine dump taken before trimming.
-const maxStackDump = 4 << 20
-
 // truncatedMarker ends a trimmed stack dump.
 const truncatedMarker = "\n...[truncated to fit the bridge message limit]\n"
 
+// typicalActivityID is as long as the GUID a host sends: the shared dump is
+// trimmed to fit a reply carrying one.
+const typicalActivityID = prot.NullContainerID
+
 // DumpStacks returns the DumpStacks handler. It ignores the body, as the
 // reference does, and trims the dump so the reply fits one bridge message.
+//
+// Dumps are taken one at a time into one buffer, and a request that arrives
+// while a dump is being taken gets the next one, shared with every other
+// request waiting for it: a burst of requests costs a few dumps, not one
+// buffer each.
 func DumpStacks() Handler {
+	d := &stackDumper{}
 	return Func(func(_ context.Context, r *Request) (prot.Response, error) {
-		return &prot.DumpStacksResponse{
-			GuestStacks: fitText(goroutineStacks(), r.ActivityID),
-		}, nil
+		text := d.stacks()
+		if encodedLen(r.ActivityID) > encodedLen(typicalActivityID) {
+			text = fitText(text, r.ActivityID)
+		}
+		return &prot.DumpStacksResponse{GuestStacks: text}, nil
 	})
 }
 
-func goroutineStacks() string {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) || len(buf) >= maxStackDump {
-			return string(buf[:n])
-		}
-		buf = make([]byte, 2*len(buf))
+// encodedLen is the length of s as a JSON string.
+func encodedLen(s string) int {
+	b, _ := json.Marshal(s)
+	return len(b)
+}
+
+// stackDumper takes goroutine dumps one at a time and shares each among the
+// requests that waited for it.
+type stackDumper struct {
+	mu    sync.Mutex
+	taken atomic.Uint64 // dumps finished so far
+	buf   []byte        // the raw dump; no byte past one message can be sent
+	text  string        // the latest dump, trimmed for a typical reply
+}
+
+// stacks returns a dump, taken after the call began or under way when it
+// began, trimmed to fit a reply whose ActivityId is no longer than a GUID.
+func (d *stackDumper) stacks() string {
+	seen := d.taken.Load()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.taken.Load() > seen {
+		return d.text // finished while this request waited for it
 	}
+	if d.buf == nil {
+		// Every raw byte costs at least one encoded byte, so bytes beyond
+		// one message could never be sent: a full buffer is trimmed and
+		// marked by fitText.
+		d.buf = make([]byte, prot.MaxOutboundMessageSize)
+	}
+	n := runtime.Stack(d.buf, true)
+	d.text = fitText(string(d.buf[:n]), typicalActivityID)
+	d.taken.Add(1)
+	return d.text
 }
 
 // fitText returns s, or the longest prefix of s followed by

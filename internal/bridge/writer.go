@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,11 @@ import (
 // record), stays within one bridge message.
 const maxErrorText = 4096
 
+// maxPendingBytes bounds the replies and notifications queued for the
+// connection beyond the batch being written; a writer that does not fit
+// waits for the batch under way to leave.
+const maxPendingBytes = 256 << 10
+
 // msgWriter is the single writer of a connection. Messages are appended to
 // a pending buffer under the lock and never interleave. Writes are grouped:
 // the first writer to find no write under way becomes the flusher and
@@ -23,6 +29,10 @@ const maxErrorText = 4096
 // failed), and with many replies ready at once they share system calls.
 // After the first write error every write fails fast and the connection is
 // closed so the reader stops too.
+//
+// Memory is bounded: a writer whose message would take pending beyond
+// maxPendingBytes waits until the batch under way has left, so at most two
+// buffers of that size exist (the batch being written and the next).
 type msgWriter struct {
 	mu       sync.Mutex
 	cond     sync.Cond
@@ -49,12 +59,29 @@ func (mw *msgWriter) write(typ prot.MessageIdentifier, id prot.SequenceID, body 
 	if size > prot.MaxOutboundMessageSize {
 		return fmt.Errorf("%s message of %d bytes exceeds the %d-byte limit", typ, size, prot.MaxOutboundMessageSize)
 	}
+	return mw.send(size, func(dst []byte) []byte { return prot.AppendMessage(dst, typ, id, body) })
+}
+
+// writeResponse sends a reply, encoding it straight into the pending
+// buffer once there is room, so that a reply waiting for its turn holds no
+// encoded copy. A success that would not fit one bridge message becomes an
+// error reply, as with encodeResponse.
+func (mw *msgWriter) writeResponse(typ prot.MessageIdentifier, id prot.SequenceID, resp prot.Response) error {
+	return mw.send(prot.MaxOutboundMessageSize, func(dst []byte) []byte { return appendResponse(dst, typ, id, resp) })
+}
+
+// send appends one message with appendMsg, which adds at most room bytes,
+// and returns once it was written (or the connection failed).
+func (mw *msgWriter) send(room int, appendMsg func([]byte) []byte) error {
 	mw.mu.Lock()
 	defer mw.mu.Unlock()
+	for mw.err == nil && len(mw.pending) > 0 && len(mw.pending)+room > maxPendingBytes {
+		mw.cond.Wait()
+	}
 	if mw.err != nil {
 		return mw.err
 	}
-	mw.pending = prot.AppendMessage(mw.pending, typ, id, body)
+	mw.pending = appendMsg(mw.pending)
 	mw.appended++
 	mine := mw.appended
 	for mw.flushing && mw.done < mine {
@@ -74,14 +101,15 @@ func (mw *msgWriter) write(typ prot.MessageIdentifier, id prot.SequenceID, body 
 func (mw *msgWriter) flush() {
 	mw.flushing = true
 	for len(mw.pending) > 0 && mw.err == nil {
+		// The batch leaves pending and the spare becomes pending: from here
+		// until the write returns, buf belongs to the write alone.
 		buf, upto := mw.pending, mw.appended
-		mw.pending = mw.spare[:0]
+		mw.pending, mw.spare = mw.spare[:0], nil
+		mw.cond.Broadcast() // room for writers waiting on the bound
 		mw.mu.Unlock()
 		_, err := mw.w.Write(buf)
 		mw.mu.Lock()
-		if cap(buf) <= 4*prot.MaxOutboundMessageSize {
-			mw.spare = buf[:0]
-		}
+		mw.spare = buf[:0] // at most maxPendingBytes, so always worth keeping
 		if err != nil {
 			mw.err = fmt.Errorf("write to the host: %w", err)
 			mw.closer.Close()
@@ -112,6 +140,21 @@ func encodeResponse(resp prot.Response) []byte {
 	}
 	b, _ = json.Marshal(errorBody(resp.Base().ActivityID, prot.WithHResult(prot.HrFail, err)))
 	return b
+}
+
+// appendResponse appends the reply message for resp to dst, encoded as
+// encodeResponse does.
+func appendResponse(dst []byte, typ prot.MessageIdentifier, id prot.SequenceID, resp prot.Response) []byte {
+	start := len(dst)
+	buf := bytes.NewBuffer(append(dst, make([]byte, prot.MessageHeaderSize)...))
+	err := json.NewEncoder(buf).Encode(resp) // as json.Marshal, plus a newline
+	dst = buf.Bytes()
+	if err != nil || len(dst)-1-start > prot.MaxOutboundMessageSize {
+		return prot.AppendMessage(dst[:start], typ, id, encodeResponse(resp))
+	}
+	dst = dst[:len(dst)-1]
+	prot.MessageHeader{Type: typ, Size: uint32(len(dst) - start), ID: id}.Encode(dst[start:])
+	return dst
 }
 
 // errorBody builds a bounded base-only failure reply.

@@ -228,8 +228,8 @@ func (c *Container) abortCreate() {
 // decodeContainerConfig decodes the double-encoded container configuration.
 func decodeContainerConfig(s string) (*prot.VMHostedContainerSettingsV2, error) {
 	var cfg prot.VMHostedContainerSettingsV2
-	if err := prot.UnmarshalJSON([]byte(s), &cfg); err != nil {
-		return nil, fmt.Errorf("failed to unmarshal JSON for ContainerConfig %.200q: %w", s, err)
+	if err := decodeJSON([]byte(s), &cfg, "ContainerConfig"); err != nil {
+		return nil, fmt.Errorf("create: %w", err)
 	}
 	return &cfg, nil
 }

@@ -2,7 +2,10 @@ package hcsv2
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -10,10 +13,39 @@ import (
 
 // decode unmarshals a request body with the invalid-JSON HRESULT on failure.
 func decode(r *bridge.Request, v any) error {
-	if err := prot.UnmarshalJSON(r.Body, v); err != nil {
-		return fmt.Errorf("failed to unmarshal JSON in message %.200q: %w", r.Body, err)
+	return decodeJSON(r.Body, v, "message")
+}
+
+// decodeJSON unmarshals b into v. On failure the error says what failed to
+// decode, where and why, but never quotes b: bodies carry environment
+// values, and the error goes into the reply and the log.
+func decodeJSON(b []byte, v any, what string) error {
+	err := json.Unmarshal(b, v)
+	if err == nil {
+		return nil
 	}
-	return nil
+	return prot.Errorf(prot.HrVmcomputeInvalidJSON, "failed to unmarshal JSON in %s (%T): %s", what, v, describeJSONError(err))
+}
+
+// describeJSONError explains a decoding failure from its position and the
+// types involved only. A type error's Value names the literal of an
+// out-of-range number, so only its kind is kept.
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("malformed JSON at byte offset %d", syn.Offset)
+	case errors.As(err, &typ):
+		kind, _, _ := strings.Cut(typ.Value, " ")
+		into := "a value"
+		if typ.Field != "" {
+			into = "field " + typ.Struct + "." + typ.Field
+		}
+		return fmt.Sprintf("a JSON %s at byte offset %d cannot be stored in %s of type %s", kind, typ.Offset, into, typ.Type)
+	default:
+		return fmt.Sprintf("a value was rejected (%T)", err)
+	}
 }
 
 func (h *Host) handleCreate(ctx context.Context, r *bridge.Request) (prot.Response, error) {
@@ -47,8 +79,8 @@ func (h *Host) handleExecuteProcess(ctx context.Context, r *bridge.Request) (pro
 		return nil, err
 	}
 	var params prot.ProcessParameters
-	if err := prot.UnmarshalJSON([]byte(req.Settings.ProcessParameters), &params); err != nil {
-		return nil, fmt.Errorf("failed to unmarshal JSON for ProcessParameters %.200q: %w", req.Settings.ProcessParameters, err)
+	if err := decodeJSON([]byte(req.Settings.ProcessParameters), &params, "ProcessParameters"); err != nil {
+		return nil, err
 	}
 	relay := req.Settings.VsockStdioRelaySettings
 	var pid uint32

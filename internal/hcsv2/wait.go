@@ -9,10 +9,14 @@ import (
 
 // handleWaitForProcess replies once the process has exited and its output
 // has been relayed. It writes its own reply so that a wait on an init is
-// counted as answered only after the reply is on the wire.
+// counted as answered only after the reply is on the wire (or held for the
+// next connection). A wait may last as long as the process: it keeps what it
+// decoded and releases the body at once.
 func (h *Host) handleWaitForProcess(ctx context.Context, w bridge.ResponseWriter, r *bridge.Request) {
 	var req prot.ContainerWaitForProcess
-	if err := decode(r, &req); err != nil {
+	err := decode(r, &req)
+	r.Release()
+	if err != nil {
 		w.Error(err)
 		return
 	}

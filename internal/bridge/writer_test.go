@@ -1,0 +1,129 @@
+package bridge
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// slowSink is a connection whose kernel takes its time: every Write waits a
+// little before it copies the bytes out, as a socket under pressure does, so
+// a buffer that is changed while a write is under way shows up corrupted.
+type slowSink struct {
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func (s *slowSink) Write(b []byte) (int, error) {
+	time.Sleep(2 * time.Millisecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.Write(b)
+}
+
+func (s *slowSink) Close() error { return nil }
+
+// replyBody is a large body that names its id in every byte, so a body
+// carried under another id, or shifted, is seen.
+func replyBody(id int, size int) []byte {
+	tag := fmt.Sprintf("%08d", id)
+	return bytes.Repeat([]byte(tag), size/len(tag))
+}
+
+func TestWriterKeepsLargeConcurrentRepliesIntact(t *testing.T) {
+	const writers, each, size = 32, 8, 60 << 10
+	sink := &slowSink{}
+	mw := newMsgWriter(sink, sink)
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				id := w*each + i + 1
+				if err := mw.write(prot.ComputeSystemResponseDumpStacksV1, prot.SequenceID(id), replyBody(id, size)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	seen := make(map[prot.SequenceID]bool)
+	r := bytes.NewReader(sink.out.Bytes())
+	for {
+		h, body, err := prot.ReadMessage(r, prot.MaxOutboundMessageSize)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d good messages: %v", len(seen), err)
+		}
+		if h.Type != prot.ComputeSystemResponseDumpStacksV1 || seen[h.ID] {
+			t.Fatalf("message %d: header %+v (duplicate %v)", len(seen), h, seen[h.ID])
+		}
+		if want := replyBody(int(h.ID), size); !bytes.Equal(body, want) {
+			t.Fatalf("reply %d carries another body (starts %q)", h.ID, body[:min(len(body), 16)])
+		}
+		seen[h.ID] = true
+	}
+	if len(seen) != writers*each {
+		t.Fatalf("%d replies on the wire, want %d", len(seen), writers*each)
+	}
+}
+
+func TestWriterBoundsPendingBytes(t *testing.T) {
+	// A sink that never finishes its first write: everything else piles up.
+	block := make(chan struct{})
+	sink := &blockingSink{block: block}
+	mw := newMsgWriter(sink, sink)
+	const writers = 64
+	var wg sync.WaitGroup
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mw.write(prot.ComputeSystemResponseDumpStacksV1, prot.SequenceID(i), make([]byte, 60<<10))
+		}()
+	}
+	// Watch the pending buffer for a while as the writers pile up behind
+	// the stuck write: a bounded writer parks those that do not fit.
+	for start := time.Now(); time.Since(start) < 500*time.Millisecond; time.Sleep(time.Millisecond) {
+		mw.mu.Lock()
+		n := len(mw.pending)
+		mw.mu.Unlock()
+		if n > maxPendingBytes {
+			close(block)
+			wg.Wait()
+			t.Fatalf("%d bytes pending, bound %d", n, maxPendingBytes)
+		}
+	}
+	close(block)
+	wg.Wait()
+	if got := binary.LittleEndian.Uint32(sink.first[4:8]); got != prot.MessageHeaderSize+60<<10 {
+		t.Fatalf("first message size %d", got)
+	}
+}
+
+// blockingSink holds its first Write until block is closed.
+type blockingSink struct {
+	block chan struct{}
+	once  sync.Once
+	first []byte
+}
+
+func (s *blockingSink) Write(b []byte) (int, error) {
+	s.once.Do(func() {
+		s.first = append([]byte(nil), b[:prot.MessageHeaderSize]...)
+		<-s.block
+	})
+	return len(b), nil
+}
+
+func (s *blockingSink) Close() error { return nil }
