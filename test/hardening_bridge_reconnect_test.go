@@ -14,7 +14,6 @@ import (
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/testutil"
-	"github.com/linux-gcs/gcs/internal/transport"
 )
 
 // bridgeDialHostEnv is newHostEnv with the daemon dialing the host (the
@@ -22,15 +21,9 @@ import (
 // makes is accepted by the returned function (closing it is the caller's).
 func bridgeDialHostEnv(t *testing.T, runtime string) (*hostEnv, func() net.Conn) {
 	t.Helper()
-	dir := t.TempDir()
-	h := &hostEnv{t: t, dir: dir, root: filepath.Join(dir, "root"), runtime: runtime}
+	h, relayPrefix := hostBase(t, runtime)
+	dir := h.dir
 	testutil.NoLeaks(t, h.root, filepath.Join(h.root, "runtime"))
-	relayPrefix := "unix://" + filepath.Join(dir, "relay")
-	rl, err := transport.ParseRelayListener(relayPrefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.relay, h.layer = rl, testutil.BusyboxRootfs(t)
 	hostSock := filepath.Join(dir, "host.sock")
 	ln, err := net.Listen("unix", hostSock)
 	if err != nil {

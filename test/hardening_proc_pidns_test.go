@@ -13,8 +13,6 @@ import (
 
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
-	"github.com/linux-gcs/gcs/internal/testutil"
-	"github.com/linux-gcs/gcs/internal/transport"
 )
 
 // procStartGCSInPidNS starts the gcs binary as pid 1 of a pid namespace of
@@ -62,16 +60,8 @@ func procStartGCSInPidNS(t testing.TB, args ...string) *gcsProc {
 // of its own (procStartGCSInPidNS).
 func procNewHostEnvInPidNS(t testing.TB, runtime string) *hostEnv {
 	t.Helper()
-	dir := t.TempDir()
-	h := &hostEnv{t: t, dir: dir, root: filepath.Join(dir, "root"), runtime: runtime}
-	relayPrefix := "unix://" + filepath.Join(dir, "relay")
-	rl, err := transport.ParseRelayListener(relayPrefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.relay = rl
-	h.layer = testutil.BusyboxRootfs(t)
-	addr := "unix://" + filepath.Join(dir, "bridge.sock")
+	h, relayPrefix := hostBase(t, runtime)
+	addr := "unix://" + filepath.Join(h.dir, "bridge.sock")
 	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
 		"-relay", relayPrefix, "-root", h.root, "-runtime", runtime, "-shutdown-action", "exit"}, isolation(t)...)
 	h.g = procStartGCSInPidNS(t, args...)

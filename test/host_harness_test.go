@@ -43,19 +43,10 @@ type hostEnv struct {
 // daemon's own processes.
 func newHostEnv(t testing.TB, runtime string, extra ...string) *hostEnv {
 	t.Helper()
-	dir := t.TempDir()
-	h := &hostEnv{t: t, dir: dir, root: filepath.Join(dir, "root"), runtime: runtime}
+	h, relayPrefix := hostBase(t, runtime)
 	testutil.NoLeaks(t, h.root, filepath.Join(h.root, "runtime"))
 	cg := testutil.CgroupParent(t)
-	relayPrefix := "unix://" + filepath.Join(dir, "relay")
-	rl, err := transport.ParseRelayListener(relayPrefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.relay = rl
-	// Layers must be inside the daemon's roots, as the host's are.
-	h.layer = testutil.BusyboxRootfsAt(t, filepath.Join(h.root, "layers", "busybox"))
-	addr := "unix://" + filepath.Join(dir, "bridge.sock")
+	addr := "unix://" + filepath.Join(h.dir, "bridge.sock")
 	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
 		"-relay", relayPrefix, "-root", h.root, "-runtime", runtime,
 		"-cgroup-parent", cg, "-shutdown-action", "exit"}, extra...)
@@ -75,6 +66,23 @@ func newHostEnv(t testing.TB, runtime string, extra ...string) *hostEnv {
 	}()
 	t.Cleanup(func() { h.checkNoStrays() })
 	return h
+}
+
+// hostBase lays out one test's host without a daemon: its directory, the
+// state root, the relay listener (returned with its prefix for -relay) and
+// a busybox layer inside the daemon's roots, as a host's layers are.
+func hostBase(t testing.TB, runtime string) (*hostEnv, string) {
+	t.Helper()
+	dir := t.TempDir()
+	h := &hostEnv{t: t, dir: dir, root: filepath.Join(dir, "root"), runtime: runtime}
+	relayPrefix := "unix://" + filepath.Join(dir, "relay")
+	rl, err := transport.ParseRelayListener(relayPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.relay = rl
+	h.layer = testutil.BusyboxRootfsAt(t, filepath.Join(h.root, "layers", "busybox"))
+	return h, relayPrefix
 }
 
 // checkNoStrays fails the test if the daemon still has child processes
