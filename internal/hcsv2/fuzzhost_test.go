@@ -76,7 +76,7 @@ type fuzzHost struct {
 // newFuzzHost builds the harness and registers its teardown.
 func newFuzzHost(tb testing.TB) *fuzzHost {
 	tb.Helper()
-	root, err := os.MkdirTemp("", "gcs-hcsv2-fuzz-")
+	root, err := os.MkdirTemp("", filepath.Base(fuzzRootPrefix()))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -153,6 +153,9 @@ func newFuzzHost(tb testing.TB) *fuzzHost {
 	fh.connect(tb, true)
 	return fh
 }
+
+// fuzzRootPrefix begins the path of every harness root.
+func fuzzRootPrefix() string { return filepath.Join(os.TempDir(), "gcs-hcsv2-fuzz-") }
 
 // harmlessUVMProcess replaces whatever a utility-VM process would run
 // with /bin/true before it starts.
