@@ -18,14 +18,14 @@ import (
 
 // soakFigures is what the daemon holds at one moment.
 type soakFigures struct {
-	FDs, Goroutines, RSSKiB, Mounts, Cgroups, RuntimeState int
+	FDs, Goroutines, RSSKiB, Mounts, Cgroups, RuntimeState, Children int
 	// stacks counts goroutines by the function they are in.
 	stacks map[string]int
 }
 
 func (f soakFigures) String() string {
-	return fmt.Sprintf("fds %d, goroutines %d, RSS %d KiB, mounts %d, cgroups %d, runtime state %d",
-		f.FDs, f.Goroutines, f.RSSKiB, f.Mounts, f.Cgroups, f.RuntimeState)
+	return fmt.Sprintf("fds %d, goroutines %d, RSS %d KiB, mounts %d, cgroups %d, runtime state %d, child processes %d",
+		f.FDs, f.Goroutines, f.RSSKiB, f.Mounts, f.Cgroups, f.RuntimeState, f.Children)
 }
 
 // soakStackDiff lists the functions with more goroutines after than before.
@@ -77,6 +77,11 @@ func (e *soakEnv) snapshot(t *testing.T) soakFigures {
 	f.Cgroups = soakCgroupsUnder(t, e.cgParent)
 	if ents, err := os.ReadDir(filepath.Join(e.root, "runtime")); err == nil {
 		f.RuntimeState = len(ents)
+	}
+	// Orphans of killed runtimes are reparented to the daemon (the
+	// subreaper), so its children are every process it still holds.
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)); err == nil {
+		f.Children = len(strings.Fields(string(b)))
 	}
 	return f
 }

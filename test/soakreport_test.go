@@ -17,18 +17,18 @@ func soakLost(r *soakResult) int {
 // soakTable renders the summary, one row per runtime.
 func soakTable(results []*soakResult) string {
 	var b strings.Builder
-	b.WriteString("| runtime | cycles | created | create failed: killed / disk full / dropped / other | waits | exit code ok | lost exit codes | other wait errors | notifications: one / none / several | bridge drops | Δ fds | Δ goroutines | Δ RSS KiB | Δ mounts | Δ cgroups | Δ runtime state | time |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| runtime | cycles | created | create failed: killed / disk full / dropped / other | waits | exit code ok | lost exit codes | other wait errors | notifications: one / none / several | bridge drops | Δ fds | Δ goroutines | Δ RSS KiB | Δ mounts | Δ cgroups | Δ runtime state | Δ child processes | time |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		createOther := r.get("create") + r.get("layers") + r.get("layers.disk-full") + r.get("layers.dropped")
-		fmt.Fprintf(&b, "| %s | %d | %d | %d / %d / %d / %d | %d | %d | %d | %d | %d / %d / %d | %d | %+d | %+d | %+d | %+d | %+d | %+d | %s |\n",
+		fmt.Fprintf(&b, "| %s | %d | %d | %d / %d / %d / %d | %d | %d | %d | %d | %d / %d / %d | %d | %+d | %+d | %+d | %+d | %+d | %+d | %+d | %s |\n",
 			r.runtime, r.get("cycles"), r.get("create.ok"),
 			r.get("create.runtime-killed"), r.get("create.disk-full"), r.get("create.dropped"), createOther,
 			r.get("wait.exec")+r.get("wait.init"), r.get("wait.ok"), soakLost(r), r.get("wait.error"),
 			r.get("notify.one"), r.get("notify.none"), r.get("notify.several"), r.drops,
 			r.after.FDs-r.before.FDs, r.after.Goroutines-r.before.Goroutines, r.after.RSSKiB-r.before.RSSKiB,
 			r.after.Mounts-r.before.Mounts, r.after.Cgroups-r.before.Cgroups, r.after.RuntimeState-r.before.RuntimeState,
-			r.duration.Round(time.Second))
+			r.after.Children-r.before.Children, r.duration.Round(time.Second))
 	}
 	return b.String()
 }
@@ -127,7 +127,10 @@ notification. The deltas compare the daemon after the run (and after its
 goroutines settle) with the daemon before the first cycle: open descriptors
 (/proc/PID/fd), goroutines (DumpStacks), resident memory, mounts under its
 roots (/proc/PID/mountinfo), cgroups under its -cgroup-parent, and containers
-in the runtime's state directory.
+in the runtime's state directory, and the daemon's child processes (orphans
+of killed runtimes are reparented to it). Goroutines parked in
+bridge.(*serverConn).work are the live connection's idle request workers
+(at most its in-flight bound); they go with the connection.
 
 Run a smaller soak with, for example:
 
