@@ -19,9 +19,9 @@ type Client struct {
 	maxSize uint32
 
 	// migrating tolerates the connection dropping (SetMigrating); the
-	// reader then waits on resume for the next connection.
+	// reader then waits for Resume to install the next connection.
 	migrating atomic.Bool
-	resume    chan io.ReadWriteCloser
+	resumed   chan struct{}
 
 	nextID atomic.Uint64
 	// wsem is the single-writer lock: a token in a 1-slot channel, so that
@@ -68,7 +68,7 @@ func New(conn io.ReadWriteCloser, opts ...Option) *Client {
 		closed:     make(chan struct{}),
 		readerDone: make(chan struct{}),
 		notes:      newNotificationQueue(),
-		resume:     make(chan io.ReadWriteCloser),
+		resumed:    make(chan struct{}, 1),
 	}
 	go c.readLoop()
 	go c.notes.run(c.readerDone, c.closed)
@@ -144,10 +144,16 @@ func (c *Client) readLoop() {
 	for {
 		h, body, err := prot.ReadMessage(conn, c.maxSize)
 		if err != nil && c.migrating.Load() {
-			// The connection dropped during a migration window: wait for
-			// the next one; calls in flight keep waiting.
+			// The connection dropped during a migration window: read the
+			// next one (Resume may already have installed it); calls in
+			// flight keep waiting.
+			if next := c.transport(); next != conn {
+				conn = next
+				continue
+			}
 			select {
-			case conn = <-c.resume:
+			case <-c.resumed:
+				conn = c.transport()
 				continue
 			case <-c.closed:
 				return

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -30,16 +29,19 @@ func (c *Client) Resume(ctx context.Context, conn io.ReadWriteCloser) (*prot.Neg
 	old := c.conn
 	c.conn = conn
 	c.connMu.Unlock()
-	// Forces the reader off the stale connection if it has not noticed yet.
+	// Forces the reader off the stale connection if it has not noticed yet;
+	// it then reads conn. The signal never blocks: a reader that started
+	// after the swap already reads conn.
 	old.Close()
 	select {
-	case c.resume <- conn:
+	case c.resumed <- struct{}{}:
+	default:
+	}
+	select {
 	case <-c.done:
 		conn.Close()
 		return nil, c.Err()
-	case <-ctx.Done():
-		conn.Close()
-		return nil, fmt.Errorf("gcs: resume: %w", ctx.Err())
+	default:
 	}
 	return c.Negotiate(ctx)
 }
