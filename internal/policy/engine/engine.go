@@ -1,0 +1,257 @@
+// Package engine evaluates Rego policies for the guest: it compiles a policy
+// with the framework once, prepares one query per rule, evaluates it against
+// an input document, and keeps the metadata that decisions record between
+// requests, with snapshots to undo a decision whose operation failed.
+//
+// It knows nothing of enforcement points: the policy package gives the
+// queries their meaning.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// Module is a Rego module compiled beside the policy.
+type Module struct {
+	// Name identifies the module (a file name, or issuer>feed for a fragment).
+	Name string
+	// Code is its Rego source.
+	Code string
+}
+
+// Result is the object a rule evaluated to, without its "metadata" list.
+type Result map[string]any
+
+// Engine is a compiled policy, its data and its metadata. Its methods are
+// safe for concurrent use; Begin serialises decisions.
+type Engine struct {
+	txn sync.Mutex // held from Begin until Commit or Rollback
+
+	mu       sync.Mutex // guards everything below
+	policy   string
+	base     []Module
+	extra    map[string]Module // fragments, by name
+	compiler *ast.Compiler
+	store    storage.Store
+	prepared map[string]rego.PreparedEvalQuery
+	meta     Metadata
+}
+
+// MetadataRoot is the data path of the metadata (data.metadata).
+const MetadataRoot = "metadata"
+
+// New compiles policy (package policy) with the base modules, over data.
+// data must not hold "metadata": that is the engine's.
+func New(ctx context.Context, policy string, base []Module, data map[string]any) (*Engine, error) {
+	if _, ok := data[MetadataRoot]; ok {
+		return nil, errors.New("initial data must not define metadata")
+	}
+	static := maps.Clone(data)
+	if static == nil {
+		static = map[string]any{}
+	}
+	static[MetadataRoot] = map[string]any{}
+	e := &Engine{
+		policy:   policy,
+		base:     base,
+		extra:    map[string]Module{},
+		store:    inmem.NewFromObjectWithOpts(static, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true)),
+		prepared: map[string]rego.PreparedEvalQuery{},
+		meta:     Metadata{},
+	}
+	if err := e.compile(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) compile() error {
+	modules := make(map[string]string, len(e.base)+len(e.extra)+1)
+	for _, m := range e.base {
+		modules[m.Name] = m.Code
+	}
+	names := make([]string, 0, len(e.extra))
+	for name := range e.extra {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		modules["fragment:"+name] = e.extra[name].Code
+	}
+	modules["policy.rego"] = e.policy
+	compiler, err := ast.CompileModulesWithOpt(modules, ast.CompileOpts{})
+	if err != nil {
+		return fmt.Errorf("compile policy: %w", err)
+	}
+	e.compiler = compiler
+	clear(e.prepared)
+	return nil
+}
+
+// query returns the prepared query for a data path such as data.policy.x.
+func (e *Engine) query(ctx context.Context, path string) (rego.PreparedEvalQuery, error) {
+	if pq, ok := e.prepared[path]; ok {
+		return pq, nil
+	}
+	pq, err := rego.New(
+		rego.Query(path),
+		rego.Compiler(e.compiler),
+		rego.Store(e.store),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare %s: %w", path, err)
+	}
+	e.prepared[path] = pq
+	return pq, nil
+}
+
+// Query evaluates path with input and returns the object it evaluated to
+// (empty when the rule is undefined) and the metadata operations it asked
+// for. The operations are not applied: see Apply.
+func (e *Engine) Query(ctx context.Context, path string, input map[string]any) (Result, []Op, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pq, err := e.query(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	value, err := ast.InterfaceToValue(input)
+	if err != nil {
+		return nil, nil, fmt.Errorf("convert input for %s: %w", path, err)
+	}
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value))
+	if err != nil {
+		return nil, nil, fmt.Errorf("evaluate %s: %w", path, err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return Result{}, nil, nil
+	}
+	obj, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s is %T, not an object", path, rs[0].Expressions[0].Value)
+	}
+	result := make(Result, len(obj))
+	var ops []Op
+	for k, v := range obj {
+		if k == MetadataRoot {
+			if ops, err = parseOps(v); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", path, err)
+			}
+			continue
+		}
+		result[k] = v
+	}
+	return result, ops, nil
+}
+
+// Apply applies metadata operations; on error nothing changes.
+func (e *Engine) Apply(ctx context.Context, ops []Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	next, touched, err := e.meta.Apply(ops)
+	if err != nil {
+		return err
+	}
+	if err := e.write(ctx, next, touched); err != nil {
+		return err
+	}
+	e.meta = next
+	return nil
+}
+
+// write puts the named metadata entries of m into the store.
+func (e *Engine) write(ctx context.Context, m Metadata, names []string) error {
+	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return fmt.Errorf("open metadata transaction: %w", err)
+	}
+	for _, name := range names {
+		path := storage.Path{MetadataRoot, name}
+		value, present := m[name]
+		if !present {
+			err = e.store.Write(ctx, txn, storage.RemoveOp, path, nil)
+			if storage.IsNotFound(err) {
+				err = nil
+			}
+		} else {
+			err = e.store.Write(ctx, txn, storage.AddOp, path, value)
+		}
+		if err != nil {
+			e.store.Abort(ctx, txn)
+			return fmt.Errorf("write metadata %s: %w", name, err)
+		}
+	}
+	if err := e.store.Commit(ctx, txn); err != nil {
+		return fmt.Errorf("commit metadata: %w", err)
+	}
+	return nil
+}
+
+// Metadata returns the current metadata. The caller must not change it.
+func (e *Engine) Metadata() Metadata {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.meta
+}
+
+// AddModule compiles a module (a fragment) beside the policy, replacing one
+// of the same name.
+func (e *Engine) AddModule(m Module) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old, had := e.extra[m.Name]
+	e.extra[m.Name] = m
+	if err := e.compile(); err != nil {
+		if had {
+			e.extra[m.Name] = old
+		} else {
+			delete(e.extra, m.Name)
+		}
+		return errors.Join(err, e.compile())
+	}
+	return nil
+}
+
+// RemoveModule removes a module AddModule added; removing none is no error.
+func (e *Engine) RemoveModule(name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.extra[name]; !ok {
+		return nil
+	}
+	delete(e.extra, name)
+	return e.compile()
+}
+
+// HasModule reports whether a module of that name is loaded.
+func (e *Engine) HasModule(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.extra[name]
+	return ok
+}
+
+// ModuleNames returns the names of the modules AddModule added, sorted.
+func (e *Engine) ModuleNames() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	names := make([]string, 0, len(e.extra))
+	for name := range e.extra {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
