@@ -1,0 +1,216 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/linux-gcs/gcs/internal/policy/engine"
+	"github.com/linux-gcs/gcs/internal/policy/framework"
+	"github.com/sirupsen/logrus"
+)
+
+// Options configure a Rego enforcer.
+type Options struct {
+	// Data replaces DefaultData() as the policy's data when not nil.
+	Data map[string]any
+	// MaxErrorLength bounds a denial's message: 0 is DefaultMaxErrorLength,
+	// negative is no bound.
+	MaxErrorLength int
+	// OSType is the guest's operating system as the policy sees it
+	// (data.metadata.operatingsystem.ostype): "linux" unless set.
+	OSType string
+}
+
+// Rego enforces a Rego policy (package policy) compiled with the framework.
+type Rego struct {
+	engine   *engine.Engine
+	maxError int
+	osType   string
+
+	mu    sync.Mutex
+	stdio map[string]bool // allow_stdio_access of each created container
+}
+
+// NewRego compiles policy. It fails when the policy does not compile.
+func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
+	data := opts.Data
+	if data == nil {
+		data = DefaultData()
+	}
+	base := make([]engine.Module, 0, 16)
+	for _, m := range framework.Modules() {
+		base = append(base, engine.Module{Name: m.Name, Code: m.Code})
+	}
+	e, err := engine.New(ctx, policy, base, data)
+	if err != nil {
+		return nil, fmt.Errorf("install policy: %w", err)
+	}
+	osType := opts.OSType
+	if osType == "" {
+		osType = "linux"
+	}
+	os := engine.Op{Action: engine.OpAdd, Type: engine.OpMap, Name: "operatingsystem", Key: "ostype", Value: osType}
+	if err := e.Apply(ctx, []engine.Op{os}); err != nil {
+		return nil, fmt.Errorf("record operating system: %w", err)
+	}
+	return &Rego{engine: e, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}}, nil
+}
+
+// Metadata returns what the decisions so far recorded (data.metadata).
+func (p *Rego) Metadata() engine.Metadata { return p.engine.Metadata() }
+
+// Loaded reports whether a fragment's module (by issuer and feed) is loaded.
+func (p *Rego) Loaded(issuer, feed string) bool { return p.engine.HasModule(moduleID(issuer, feed)) }
+
+// Decide evaluates rule with a raw input document, as the simulator does.
+// The typed enforcement methods go through it too.
+func (p *Rego) Decide(ctx context.Context, rule string, input map[string]any) (*Decision, error) {
+	txn := p.engine.Begin()
+	result, err := p.enforce(ctx, rule, input)
+	if err != nil {
+		if rbErr := txn.Rollback(ctx); rbErr != nil {
+			return nil, errors.Join(err, rbErr)
+		}
+		return nil, err
+	}
+	return p.decision(rule, result, txn), nil
+}
+
+func (p *Rego) decision(rule string, result engine.Result, txn *engine.Txn) *Decision {
+	return &Decision{Rule: rule, Result: result, commit: txn.Commit, rollback: txn.Rollback}
+}
+
+// enforce asks the policy, applies the API's defaults for the rule, records
+// the metadata of an allowed answer, and turns a refusal into a denial.
+func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (engine.Result, error) {
+	result, ops, err := p.engine.Query(ctx, "data.policy."+rule, input)
+	if err == nil {
+		result, ops, err = p.withDefaults(ctx, rule, input, result, ops)
+	}
+	var allowed bool
+	if err == nil {
+		allowed, err = allowedOf(result)
+	}
+	if err == nil && allowed {
+		err = p.engine.Apply(ctx, ops)
+	}
+	if err != nil {
+		logrus.WithFields(logrus.Fields{"rule": rule, "error": err}).Warn("policy could not decide")
+		return nil, denial(rule, input, nil, err, p.maxError)
+	}
+	if !allowed {
+		return nil, p.refuse(ctx, rule, input)
+	}
+	return result, nil
+}
+
+func allowedOf(result engine.Result) (bool, error) {
+	v, ok := result["allowed"]
+	if !ok {
+		return false, errors.New("unable to find value for key 'allowed'")
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, errors.New("value for 'allowed' is not a boolean")
+	}
+	return b, nil
+}
+
+// refuse builds the denial with the policy's reason for it.
+func (p *Rego) refuse(ctx context.Context, rule string, input map[string]any) error {
+	asked := make(map[string]any, len(input)+1)
+	for k, v := range input {
+		asked[k] = v
+	}
+	asked["rule"] = rule
+	reason, _, err := p.engine.Query(ctx, "data.policy.reason", asked)
+	if err != nil {
+		logrus.WithFields(logrus.Fields{"rule": rule, "error": err}).Warn("policy gave no reason for denial")
+		reason = nil
+	}
+	d := denial(rule, asked, reason, nil, p.maxError)
+	logrus.WithFields(logrus.Fields{"rule": rule, "reasons": d.Reasons()}).Info("policy denied request")
+	return d
+}
+
+// withDefaults applies what the API says about a rule the policy left
+// undefined: an error if its API version promises the rule, the framework's
+// answer for rules that fall back to it, else the rule's default results
+// under whatever the policy returned.
+func (p *Rego) withDefaults(ctx context.Context, rule string, input map[string]any, result engine.Result, ops []engine.Op) (engine.Result, []engine.Op, error) {
+	info, err := p.pointInfo(ctx, rule)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(result) == 0 && info.available {
+		return nil, nil, fmt.Errorf("rule for %s is missing from policy", rule)
+	}
+	if len(result) == 0 && info.useFramework {
+		return p.engine.Query(ctx, "data.framework."+rule, input)
+	}
+	merged := make(engine.Result, len(info.defaults)+len(result))
+	for k, v := range info.defaults {
+		merged[k] = v
+	}
+	for k, v := range result {
+		merged[k] = v
+	}
+	return merged, ops, nil
+}
+
+type pointInfo struct {
+	available    bool
+	useFramework bool
+	defaults     map[string]any
+}
+
+func (p *Rego) pointInfo(ctx context.Context, rule string) (pointInfo, error) {
+	info, _, err := p.engine.Query(ctx, "data.framework.enforcement_point_info", map[string]any{"name": rule, "rule": rule})
+	if err != nil {
+		return pointInfo{}, fmt.Errorf("error querying enforcement point information: %w", err)
+	}
+	flag := func(key string) (bool, error) {
+		b, ok := info[key].(bool)
+		if !ok {
+			return false, fmt.Errorf("enforcement point %s result missing %s", rule, key)
+		}
+		return b, nil
+	}
+	var out pointInfo
+	for _, check := range []struct {
+		key string
+		msg string
+	}{
+		{"unknown", "enforcement point rule %s does not exist"},
+		{"invalid", "enforcement point rule %s is invalid"},
+		{"version_missing", "policy does not define api_version"},
+	} {
+		set, err := flag(check.key)
+		if err != nil {
+			return out, err
+		}
+		if set {
+			if strings.Contains(check.msg, "%s") {
+				return out, fmt.Errorf(check.msg, rule)
+			}
+			return out, errors.New(check.msg)
+		}
+	}
+	var ok bool
+	if out.defaults, ok = info["default_results"].(map[string]any); !ok {
+		return out, fmt.Errorf("enforcement point %s result missing defaults", rule)
+	}
+	if out.available, err = flag("available"); err != nil {
+		return out, err
+	}
+	if out.useFramework, err = flag("use_framework"); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// Fragments returns the loaded fragment modules, as "issuer>feed", sorted.
+func (p *Rego) Fragments() []string { return p.engine.ModuleNames() }
