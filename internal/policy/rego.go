@@ -19,6 +19,9 @@ type Options struct {
 	// MaxErrorLength bounds a denial's message: 0 is DefaultMaxErrorLength,
 	// negative is no bound.
 	MaxErrorLength int
+	// Log receives the decision log (denials, evaluation failures); the
+	// standard logrus logger unless set.
+	Log logrus.FieldLogger
 	// OSType is the guest's operating system as the policy sees it
 	// (data.metadata.operatingsystem.ostype): "linux" unless set.
 	OSType string
@@ -27,6 +30,7 @@ type Options struct {
 // Rego enforces a Rego policy (package policy) compiled with the framework.
 type Rego struct {
 	engine   *engine.Engine
+	log      logrus.FieldLogger
 	maxError int
 	osType   string
 
@@ -56,7 +60,11 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if err := e.Apply(ctx, []engine.Op{os}); err != nil {
 		return nil, fmt.Errorf("record operating system: %w", err)
 	}
-	return &Rego{engine: e, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}}, nil
+	log := opts.Log
+	if log == nil {
+		log = logrus.StandardLogger()
+	}
+	return &Rego{engine: e, log: log, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}}, nil
 }
 
 // Metadata returns what the decisions so far recorded (data.metadata).
@@ -98,7 +106,7 @@ func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (
 		err = p.engine.Apply(ctx, ops)
 	}
 	if err != nil {
-		logrus.WithFields(logrus.Fields{"rule": rule, "error": err}).Warn("policy could not decide")
+		p.log.WithFields(logrus.Fields{"rule": rule, "error": err}).Warn("policy could not decide")
 		return nil, denial(rule, input, nil, err, p.maxError)
 	}
 	if !allowed {
@@ -128,11 +136,11 @@ func (p *Rego) refuse(ctx context.Context, rule string, input map[string]any) er
 	asked["rule"] = rule
 	reason, _, err := p.engine.Query(ctx, "data.policy.reason", asked)
 	if err != nil {
-		logrus.WithFields(logrus.Fields{"rule": rule, "error": err}).Warn("policy gave no reason for denial")
+		p.log.WithFields(logrus.Fields{"rule": rule, "error": err}).Warn("policy gave no reason for denial")
 		reason = nil
 	}
 	d := denial(rule, asked, reason, nil, p.maxError)
-	logrus.WithFields(logrus.Fields{"rule": rule, "reasons": d.Reasons()}).Info("policy denied request")
+	p.log.WithFields(logrus.Fields{"rule": rule, "reasons": d.Reasons()}).Info("policy denied request")
 	return d
 }
 

@@ -213,7 +213,9 @@ func (r ExecExternal) input() map[string]any {
 // ShutdownContainer asks to shut a container down.
 type ShutdownContainer struct{ ContainerID string }
 
-func (r ShutdownContainer) input() map[string]any { return map[string]any{"containerID": r.ContainerID} }
+func (r ShutdownContainer) input() map[string]any {
+	return map[string]any{"containerID": r.ContainerID}
+}
 
 // SignalContainerProcess asks to signal a container's process.
 type SignalContainerProcess struct {

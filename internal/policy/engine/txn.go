@@ -68,4 +68,3 @@ func (e *Engine) restore(ctx context.Context, meta Metadata, modules map[string]
 	}
 	return nil
 }
-

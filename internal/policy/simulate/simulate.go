@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/policy/engine"
+	"github.com/sirupsen/logrus"
 )
 
 // Command is one request: an enforcement point and its input document.
@@ -44,23 +46,43 @@ type Outcome struct {
 // Keys of a decision a printed line carries when the decision has them.
 var printedKeys = []string{"env_list", "caps_list", "allow_stdio_access"}
 
-// Line is the outcome as printed: name, allowed, the decision's env_list,
-// caps_list and allow_stdio_access, and errors (the reasons of a denial) or
-// error (why there is no decision).
-func (o Outcome) Line() map[string]any {
-	line := map[string]any{"name": o.Name, "allowed": o.Allowed}
+// Line is the outcome as printed, one JSON object: name, allowed, the
+// decision's env_list, caps_list and allow_stdio_access, then errors (the
+// reasons of a denial) or error (why there is no decision), in that order.
+func (o Outcome) Line() ([]byte, error) {
+	type field struct {
+		key   string
+		value any
+	}
+	fields := []field{{"name", o.Name}, {"allowed", o.Allowed}}
 	for _, k := range printedKeys {
 		if v, ok := o.Result[k]; ok {
-			line[k] = v
+			fields = append(fields, field{k, v})
 		}
 	}
 	if len(o.Reasons) > 0 {
-		line["errors"] = o.Reasons
+		fields = append(fields, field{"errors", o.Reasons})
 	}
 	if o.Err != nil {
-		line["error"] = o.Err.Error()
+		fields = append(fields, field{"error", o.Err.Error()})
 	}
-	return line
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(f.key)
+		value, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s of %s: %w", f.key, o.Name, err)
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(value)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // ReadCommands reads a commands file: a JSON list of commands. Numbers
@@ -98,7 +120,7 @@ func ReadData(path string) (map[string]any, error) {
 // the commands in order; dir is where local_path names are resolved. Each
 // command's metadata is kept when it is allowed and undone when not.
 func Run(ctx context.Context, code string, data map[string]any, cmds []Command, dir string) ([]Outcome, error) {
-	p, err := policy.NewRego(ctx, code, policy.Options{Data: data, MaxErrorLength: -1})
+	p, err := policy.NewRego(ctx, code, policy.Options{Data: data, MaxErrorLength: -1, Log: quiet()})
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +147,13 @@ func Run(ctx context.Context, code string, data map[string]any, cmds []Command, 
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// quiet is a logger that drops everything: the outcomes say it all.
+func quiet() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
 }
 
 // explain splits a refusal into the policy's reasons, or the error that
