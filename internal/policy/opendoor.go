@@ -148,7 +148,7 @@ func (OpenDoor) HostNetwork(context.Context) (*Decision, error) { return allow(R
 
 // LoadFragment implements Enforcer: the fragment is accepted and ignored.
 func (OpenDoor) LoadFragment(context.Context, LoadFragment) (*Decision, error) {
-	return allow(RuleLoadFragment, nil)
+	return allow(RuleLoadFragment, map[string]any{"add_module": false})
 }
 
 // LoadTransparencyTrustList implements Enforcer: every ledger is allowed.

@@ -35,7 +35,8 @@ type Rego struct {
 	osType   string
 
 	mu    sync.Mutex
-	stdio map[string]bool // allow_stdio_access of each created container
+	stdio map[string]bool      // allow_stdio_access of each created container
+	info  map[string]pointInfo // per rule: fixed once the policy is compiled
 }
 
 // NewRego compiles policy. It fails when the policy does not compile.
@@ -64,7 +65,7 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if log == nil {
 		log = logrus.StandardLogger()
 	}
-	return &Rego{engine: e, log: log, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}}, nil
+	return &Rego{engine: e, log: log, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}, info: map[string]pointInfo{}}, nil
 }
 
 // Metadata returns what the decisions so far recorded (data.metadata).
@@ -175,7 +176,26 @@ type pointInfo struct {
 	defaults     map[string]any
 }
 
+// pointInfo asks the framework what the API says about rule. The answer
+// depends only on the policy's api_version and the api package, which no
+// decision or fragment changes, so it is asked once per rule.
 func (p *Rego) pointInfo(ctx context.Context, rule string) (pointInfo, error) {
+	p.mu.Lock()
+	cached, ok := p.info[rule]
+	p.mu.Unlock()
+	if ok {
+		return cached, nil
+	}
+	info, err := p.askPointInfo(ctx, rule)
+	if err == nil {
+		p.mu.Lock()
+		p.info[rule] = info
+		p.mu.Unlock()
+	}
+	return info, err
+}
+
+func (p *Rego) askPointInfo(ctx context.Context, rule string) (pointInfo, error) {
 	info, _, err := p.engine.Query(ctx, "data.framework.enforcement_point_info", map[string]any{"name": rule, "rule": rule})
 	if err != nil {
 		return pointInfo{}, fmt.Errorf("error querying enforcement point information: %w", err)
