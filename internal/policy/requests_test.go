@@ -37,7 +37,7 @@ func TestInputDocuments(t *testing.T) {
 			[]string{"containerID", "argList", "envList", "workingDir", "sandboxDir", "hugePagesDir", "mounts", "devices",
 				"privileged", "noNewPrivileges", "user", "groups", "umask", "capabilities", "seccompProfileSHA256", "isSandboxContainer"},
 			map[string]any{"sandboxDir": "/run/gcs/c/pod/sandboxMounts", "hugePagesDir": "/run/gcs/c/pod/hugepages",
-				"devices": []any{map[string]any{"path": "/dev/x", "type": "c", "major": 1, "minor": 2, "fileMode": 420, "uid": 7, "gid": nil}},
+				"devices":      []any{map[string]any{"path": "/dev/x", "type": "c", "major": 1, "minor": 2, "fileMode": 420, "uid": 7, "gid": nil}},
 				"capabilities": map[string]any{"bounding": []any{}, "effective": []any{}, "inheritable": []any{}, "permitted": []any{}, "ambient": []any{}}}},
 		{"exec_in_container", ExecInContainer{ContainerID: "c"}.input(),
 			[]string{"containerID", "argList", "envList", "workingDir", "noNewPrivileges", "user", "groups", "umask", "capabilities"}, nil},
