@@ -66,6 +66,25 @@ func BenchmarkInstallPolicy(b *testing.B) {
 	})
 }
 
+// BenchmarkInstallPolicyLoadedFramework measures installing the same
+// policy with the framework parsed beforehand (LoadFramework at startup),
+// as a daemon would.
+func BenchmarkInstallPolicyLoadedFramework(b *testing.B) {
+	code := readTwenty(b)
+	ctx := context.Background()
+	fw, err := LoadFramework()
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := quietOptions()
+	opts.Framework = fw
+	measureCPU(b, func() {
+		if _, err := NewRego(ctx, code, opts); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
 func layerHash(n int) string { return repeat(fmt.Sprintf("%02x", n), 32) }
 
 func repeat(s string, n int) string {

@@ -12,8 +12,31 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// Framework is the framework's Rego, parsed: load it once and share it
+// between the policies installed after (parsing is a good part of
+// installing a policy).
+type Framework struct {
+	base *engine.Base
+}
+
+// LoadFramework parses the framework and api modules.
+func LoadFramework() (*Framework, error) {
+	mods := framework.Modules()
+	base := make([]engine.Module, 0, len(mods))
+	for _, m := range mods {
+		base = append(base, engine.Module{Name: m.Name, Code: m.Code})
+	}
+	b, err := engine.ParseBase(base)
+	if err != nil {
+		return nil, fmt.Errorf("load policy framework: %w", err)
+	}
+	return &Framework{base: b}, nil
+}
+
 // Options configure a Rego enforcer.
 type Options struct {
+	// Framework is the parsed framework; loaded anew when nil.
+	Framework *Framework
 	// Data replaces DefaultData() as the policy's data when not nil.
 	Data map[string]any
 	// MaxErrorLength bounds a denial's message: 0 is DefaultMaxErrorLength,
@@ -45,11 +68,14 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if data == nil {
 		data = DefaultData()
 	}
-	base := make([]engine.Module, 0, 16)
-	for _, m := range framework.Modules() {
-		base = append(base, engine.Module{Name: m.Name, Code: m.Code})
+	fw := opts.Framework
+	if fw == nil {
+		var err error
+		if fw, err = LoadFramework(); err != nil {
+			return nil, err
+		}
 	}
-	e, err := engine.New(ctx, policy, base, data)
+	e, err := engine.New(ctx, policy, fw.base, data)
 	if err != nil {
 		return nil, fmt.Errorf("install policy: %w", err)
 	}

@@ -29,6 +29,26 @@ type Module struct {
 	Code string
 }
 
+// Base is a set of parsed modules compiled beside every policy (the
+// framework). Parsing is a good part of compiling; a Base parsed once
+// serves every policy installed after. It is never changed.
+type Base struct {
+	modules map[string]*ast.Module
+}
+
+// ParseBase parses the modules of a Base.
+func ParseBase(modules []Module) (*Base, error) {
+	b := &Base{modules: make(map[string]*ast.Module, len(modules))}
+	for _, m := range modules {
+		parsed, err := ast.ParseModule(m.Name, m.Code)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", m.Name, err)
+		}
+		b.modules[m.Name] = parsed
+	}
+	return b, nil
+}
+
 // Result is the object a rule evaluated to, without its "metadata" list.
 type Result map[string]any
 
@@ -38,9 +58,10 @@ type Engine struct {
 	txn sync.Mutex // held from Begin until Commit or Rollback
 
 	mu       sync.Mutex // guards everything below
-	policy   string
-	base     []Module
-	extra    map[string]Module // fragments, by name
+	policy   *ast.Module
+	base     *Base
+	extra    map[string]Module      // fragments, by name
+	parsed   map[string]*ast.Module // the fragments parsed, by name
 	compiler *ast.Compiler
 	store    storage.Store
 	prepared map[string]rego.PreparedEvalQuery
@@ -50,11 +71,21 @@ type Engine struct {
 // MetadataRoot is the data path of the metadata (data.metadata).
 const MetadataRoot = "metadata"
 
-// New compiles policy (package policy) with the base modules, over data.
-// data must not hold "metadata": that is the engine's.
-func New(ctx context.Context, policy string, base []Module, data map[string]any) (*Engine, error) {
+// New compiles policy (package policy) with the base modules (nil for
+// none), over data. data must not hold "metadata": that is the engine's.
+func New(ctx context.Context, policy string, base *Base, data map[string]any) (*Engine, error) {
 	if _, ok := data[MetadataRoot]; ok {
 		return nil, errors.New("initial data must not define metadata")
+	}
+	if base == nil {
+		base = &Base{}
+	}
+	parsed, err := ast.ParseModule("policy.rego", policy)
+	if err != nil {
+		return nil, fmt.Errorf("compile policy: %w", err)
+	}
+	if parsed == nil {
+		return nil, errors.New("compile policy: the policy is empty")
 	}
 	static := maps.Clone(data)
 	if static == nil {
@@ -62,9 +93,10 @@ func New(ctx context.Context, policy string, base []Module, data map[string]any)
 	}
 	static[MetadataRoot] = map[string]any{}
 	e := &Engine{
-		policy:   policy,
+		policy:   parsed,
 		base:     base,
 		extra:    map[string]Module{},
+		parsed:   map[string]*ast.Module{},
 		store:    inmem.NewFromObjectWithOpts(static, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true)),
 		prepared: map[string]rego.PreparedEvalQuery{},
 		meta:     Metadata{},
@@ -76,22 +108,18 @@ func New(ctx context.Context, policy string, base []Module, data map[string]any)
 }
 
 func (e *Engine) compile() error {
-	modules := make(map[string]string, len(e.base)+len(e.extra)+1)
-	for _, m := range e.base {
-		modules[m.Name] = m.Code
+	// The compiler rewrites the modules it is given: it gets copies.
+	modules := make(map[string]*ast.Module, len(e.base.modules)+len(e.parsed)+1)
+	for name, m := range e.base.modules {
+		modules[name] = m.Copy()
 	}
-	names := make([]string, 0, len(e.extra))
-	for name := range e.extra {
-		names = append(names, name)
+	for name, m := range e.parsed {
+		modules["fragment:"+name] = m.Copy()
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		modules["fragment:"+name] = e.extra[name].Code
-	}
-	modules["policy.rego"] = e.policy
-	compiler, err := ast.CompileModulesWithOpt(modules, ast.CompileOpts{})
-	if err != nil {
-		return fmt.Errorf("compile policy: %w", err)
+	modules["policy.rego"] = e.policy.Copy()
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		return fmt.Errorf("compile policy: %w", compiler.Errors)
 	}
 	e.compiler = compiler
 	clear(e.prepared)
@@ -210,15 +238,24 @@ func (e *Engine) Metadata() Metadata {
 // AddModule compiles a module (a fragment) beside the policy, replacing one
 // of the same name.
 func (e *Engine) AddModule(m Module) error {
+	parsed, err := ast.ParseModule(m.Name, m.Code)
+	if err != nil {
+		return fmt.Errorf("parse module %s: %w", m.Name, err)
+	}
+	if parsed == nil {
+		return fmt.Errorf("module %s is empty", m.Name)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old, had := e.extra[m.Name]
-	e.extra[m.Name] = m
+	oldParsed := e.parsed[m.Name]
+	e.extra[m.Name], e.parsed[m.Name] = m, parsed
 	if err := e.compile(); err != nil {
 		if had {
-			e.extra[m.Name] = old
+			e.extra[m.Name], e.parsed[m.Name] = old, oldParsed
 		} else {
 			delete(e.extra, m.Name)
+			delete(e.parsed, m.Name)
 		}
 		return errors.Join(err, e.compile())
 	}
@@ -233,6 +270,7 @@ func (e *Engine) RemoveModule(name string) error {
 		return nil
 	}
 	delete(e.extra, name)
+	delete(e.parsed, name)
 	return e.compile()
 }
 

@@ -17,7 +17,11 @@ lib := {"answer": data.lib.answer}
 
 func newCounter(t *testing.T) *Engine {
 	t.Helper()
-	e, err := New(context.Background(), counterPolicy, []Module{{Name: "lib.rego", Code: "package lib\n\nanswer := 42\n"}}, nil)
+	base, err := ParseBase([]Module{{Name: "lib.rego", Code: "package lib\n\nanswer := 42\n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), counterPolicy, base, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

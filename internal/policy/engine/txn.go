@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Txn is one decision in progress: everything the engine records between
@@ -13,6 +15,7 @@ type Txn struct {
 	e       *Engine
 	meta    Metadata
 	modules map[string]Module
+	parsed  map[string]*ast.Module
 	done    bool
 }
 
@@ -21,7 +24,7 @@ func (e *Engine) Begin() *Txn {
 	e.txn.Lock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return &Txn{e: e, meta: e.meta, modules: maps.Clone(e.extra)}
+	return &Txn{e: e, meta: e.meta, modules: maps.Clone(e.extra), parsed: maps.Clone(e.parsed)}
 }
 
 // Commit keeps what the decision recorded. It is a no-op after Commit or
@@ -42,10 +45,10 @@ func (t *Txn) Rollback(ctx context.Context) error {
 	}
 	t.done = true
 	defer t.e.txn.Unlock()
-	return t.e.restore(ctx, t.meta, t.modules)
+	return t.e.restore(ctx, t.meta, t.modules, t.parsed)
 }
 
-func (e *Engine) restore(ctx context.Context, meta Metadata, modules map[string]Module) error {
+func (e *Engine) restore(ctx context.Context, meta Metadata, modules map[string]Module, parsed map[string]*ast.Module) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	// Rollbacks are rare: every name either side knows is rewritten.
@@ -63,7 +66,7 @@ func (e *Engine) restore(ctx context.Context, meta Metadata, modules map[string]
 	}
 	e.meta = meta
 	if !maps.EqualFunc(e.extra, modules, func(a, b Module) bool { return a == b }) {
-		e.extra = modules
+		e.extra, e.parsed = modules, parsed
 		return e.compile()
 	}
 	return nil
