@@ -293,3 +293,4 @@ func (e *Engine) ModuleNames() []string {
 	sort.Strings(names)
 	return names
 }
+

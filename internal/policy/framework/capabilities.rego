@@ -4,14 +4,10 @@ package framework
 
 cap_sets := ["bounding", "effective", "inheritable", "permitted", "ambient"]
 
+# same_members: the same length and the same elements, duplicates or not.
 same_members(allowed, requested) if {
 	count(allowed) == count(requested)
-	every cap in requested {
-		cap in allowed
-	}
-	every cap in allowed {
-		cap in requested
-	}
+	{x | some x in allowed} == {x | some x in requested}
 }
 
 caps_ok(allowed, requested) if {
