@@ -293,4 +293,3 @@ func (e *Engine) ModuleNames() []string {
 	sort.Strings(names)
 	return names
 }
-
