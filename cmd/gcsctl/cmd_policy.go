@@ -26,7 +26,8 @@ the next. Prints one JSON object per command: {"name", "allowed"} and the
 decision's env_list, caps_list and allow_stdio_access where it has them;
 "errors" lists the policy's reasons for a denial, "error" says why the
 policy could not decide. -data replaces the guest's data (default mounts,
-prefixes, default capabilities) with a JSON object.`,
+prefixes, default capabilities) with a JSON object; its "metadata", if any,
+is the state the first command starts from.`,
 		offline: true,
 		setup: func(fs *flag.FlagSet) parseFunc {
 			fs.StringVar(&policyPath, "policy", "", "the policy's Rego `FILE` (package policy)")

@@ -150,3 +150,32 @@ func TestPolicySimulateUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicySimulateStartingMetadata checks -data: a metadata object in it
+// is the state the first command sees, and the metadata carries on from
+// one command to the next.
+func TestPolicySimulateStartingMetadata(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	policyPath := write("policy.rego", "package policy\n\napi_version := \"0.12.0\"\n\nunmount_device := data.framework.unmount_device\n\nreason := data.framework.reason\n")
+	commands := write("commands.json", `[{"name": "unmount_device", "input": {"unmountTarget": "/m0"}},
+		{"name": "unmount_device", "input": {"unmountTarget": "/m0"}}]`)
+	data := write("data.json", `{"metadata": {"devices": {"/m0": "hash"}}}`)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"policy", "simulate", "-policy", policyPath, "-commands", commands, "-data", data},
+		nil, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	want := `{"name":"unmount_device","allowed":true}` + "\n" +
+		`{"name":"unmount_device","allowed":false,"errors":["no device at path to unmount"]}` + "\n"
+	if stdout.String() != want {
+		t.Fatalf("output\n%s\nwant\n%s", stdout.String(), want)
+	}
+}

@@ -83,7 +83,7 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if osType == "" {
 		osType = "linux"
 	}
-	os := engine.Op{Action: engine.OpAdd, Type: engine.OpMap, Name: "operatingsystem", Key: "ostype", Value: osType}
+	os := engine.Op{Action: engine.OpUpdate, Type: engine.OpMap, Name: "operatingsystem", Key: "ostype", Value: osType}
 	if err := e.Apply(ctx, []engine.Op{os}); err != nil {
 		return nil, fmt.Errorf("record operating system: %w", err)
 	}

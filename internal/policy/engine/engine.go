@@ -72,10 +72,12 @@ type Engine struct {
 const MetadataRoot = "metadata"
 
 // New compiles policy (package policy) with the base modules (nil for
-// none), over data. data must not hold "metadata": that is the engine's.
+// none), over data. A "metadata" object in data is the starting state of
+// the metadata: each entry an object (a map) or a list (a set).
 func New(ctx context.Context, policy string, base *Base, data map[string]any) (*Engine, error) {
-	if _, ok := data[MetadataRoot]; ok {
-		return nil, errors.New("initial data must not define metadata")
+	meta, err := initialMetadata(data[MetadataRoot])
+	if err != nil {
+		return nil, err
 	}
 	if base == nil {
 		base = &Base{}
@@ -91,7 +93,7 @@ func New(ctx context.Context, policy string, base *Base, data map[string]any) (*
 	if static == nil {
 		static = map[string]any{}
 	}
-	static[MetadataRoot] = map[string]any{}
+	static[MetadataRoot] = map[string]any(meta)
 	e := &Engine{
 		policy:   parsed,
 		base:     base,
@@ -99,12 +101,32 @@ func New(ctx context.Context, policy string, base *Base, data map[string]any) (*
 		parsed:   map[string]*ast.Module{},
 		store:    inmem.NewFromObjectWithOpts(static, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true)),
 		prepared: map[string]rego.PreparedEvalQuery{},
-		meta:     Metadata{},
+		meta:     meta,
 	}
 	if err := e.compile(); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+func initialMetadata(raw any) (Metadata, error) {
+	if raw == nil {
+		return Metadata{}, nil
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("initial metadata is %T, not an object", raw)
+	}
+	meta := make(Metadata, len(obj))
+	for name, entry := range obj {
+		switch entry.(type) {
+		case map[string]any, []any:
+			meta[name] = entry
+		default:
+			return nil, fmt.Errorf("initial metadata %s is %T, not an object or a list", name, entry)
+		}
+	}
+	return meta, nil
 }
 
 func (e *Engine) compile() error {

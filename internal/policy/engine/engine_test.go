@@ -119,10 +119,20 @@ func TestBadModuleKeepsEngine(t *testing.T) {
 	}
 }
 
-// TestNewRefusesMetadataInData checks that initial data cannot preset the
-// metadata decisions record.
-func TestNewRefusesMetadataInData(t *testing.T) {
-	if _, err := New(context.Background(), counterPolicy, nil, map[string]any{"metadata": map[string]any{}}); err == nil {
-		t.Fatal("initial data with metadata accepted")
+// TestInitialMetadata checks that data may give the metadata a starting
+// state, and that one of the wrong shape is refused.
+func TestInitialMetadata(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(ctx, counterPolicy, nil, map[string]any{"metadata": map[string]any{"seen": map[string]any{"x": true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(seen(t, e)); got != "1" {
+		t.Fatalf("seen %v, want the 1 of the initial metadata", got)
+	}
+	for _, bad := range []any{"x", map[string]any{"seen": 3}} {
+		if _, err := New(ctx, counterPolicy, nil, map[string]any{"metadata": bad}); err == nil {
+			t.Errorf("initial metadata %v accepted", bad)
+		}
 	}
 }
