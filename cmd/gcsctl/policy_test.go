@@ -163,7 +163,7 @@ func TestPolicySimulateStartingMetadata(t *testing.T) {
 		}
 		return path
 	}
-	policyPath := write("policy.rego", "package policy\n\napi_version := \"0.12.0\"\n\nunmount_device := data.framework.unmount_device\n\nreason := data.framework.reason\n")
+	policyPath := write("policy.rego", "package policy\n\napi_version := \"0.12.0\"\nframework_version := \"0.5.0\"\n\nunmount_device := data.framework.unmount_device\n\nreason := data.framework.reason\n")
 	commands := write("commands.json", `[{"name": "unmount_device", "input": {"unmountTarget": "/m0"}},
 		{"name": "unmount_device", "input": {"unmountTarget": "/m0"}}]`)
 	data := write("data.json", `{"metadata": {"devices": {"/m0": "hash"}}}`)
