@@ -227,6 +227,11 @@ func loadFragmentFile(ctx context.Context, p *Rego, dir string, in rawInput) (*D
 		n, _ := svn.Int64()
 		r.HeaderSVN = &n
 	}
+	receipts, _ := in["receipts"].([]any)
+	for _, raw := range receipts {
+		rc := rawInput(raw.(map[string]any))
+		r.Receipts = append(r.Receipts, Receipt{Issuer: rc.str("issuer"), TTLSubjects: rc.strs("ttl_subjects")})
+	}
 	return p.LoadFragment(ctx, r)
 }
 
