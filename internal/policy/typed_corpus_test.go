@@ -50,7 +50,7 @@ func typedCall(ctx context.Context, e Enforcer, name string, in rawInput) (d *De
 		sandbox := strings.TrimSuffix(strings.TrimPrefix(in.str("sandboxDir"), ContainerRoot+"/"), "/sandboxMounts")
 		d, err = e.CreateContainer(ctx, CreateContainer{
 			SandboxID: sandbox, ContainerID: in.str("containerID"), Args: in.strs("argList"), Env: in.strs("envList"),
-			WorkingDir: in.str("workingDir"), Mounts: in.mounts(), Privileged: in.flag("privileged"),
+			WorkingDir: in.str("workingDir"), Mounts: in.mounts(), Devices: in.devices(), Privileged: in.flag("privileged"),
 			NoNewPrivileges: in.flag("noNewPrivileges"), User: in.idName("user"), Groups: in.groups(), Umask: in.str("umask"),
 			Capabilities: in.caps(), SeccompProfileSHA256: in.str("seccompProfileSHA256"), IsSandbox: in.flag("isSandboxContainer"),
 		})
@@ -122,6 +122,19 @@ func (in rawInput) mounts() []specs.Mount {
 	for _, v := range list {
 		m := rawInput(v.(map[string]any))
 		out = append(out, specs.Mount{Destination: m.str("destination"), Source: m.str("source"), Type: m.str("type"), Options: m.strs("options")})
+	}
+	return out
+}
+
+func (in rawInput) devices() []specs.LinuxDevice {
+	list, _ := in["devices"].([]any)
+	var out []specs.LinuxDevice
+	for _, v := range list {
+		d := rawInput(v.(map[string]any))
+		num := func(k string) int64 { n, _ := d[k].(json.Number).Int64(); return n }
+		mode, uid, gid := os.FileMode(num("fileMode")), uint32(num("uid")), uint32(num("gid"))
+		out = append(out, specs.LinuxDevice{Path: d.str("path"), Type: d.str("type"), Major: num("major"), Minor: num("minor"),
+			FileMode: &mode, UID: &uid, GID: &gid})
 	}
 	return out
 }
