@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 
+	"github.com/linux-gcs/gcs/internal/policy/engine"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -27,6 +28,9 @@ type Decision struct {
 	AllowStdioAccess bool
 	// Providers are the log providers kept (log_provider).
 	Providers []string
+	// Recorded are the metadata operations the decision applied (what
+	// Rollback undoes), in order.
+	Recorded []engine.Op
 
 	commit   func()
 	rollback func(context.Context) error

@@ -76,21 +76,22 @@ func (p *Rego) LoadFragment(ctx context.Context, r LoadFragment) (*Decision, err
 		"receipts":        receiptsInput(r.Receipts),
 	}
 	txn := p.engine.Begin()
-	result, err := p.loadFragment(ctx, r, input)
+	result, ops, err := p.loadFragment(ctx, r, input)
 	if err != nil {
 		return nil, errors.Join(err, txn.Rollback(ctx))
 	}
-	return p.decision(RuleLoadFragment, result, txn), nil
+	return p.decision(RuleLoadFragment, result, ops, txn), nil
 }
 
-func (p *Rego) loadFragment(ctx context.Context, r LoadFragment, input map[string]any) (engine.Result, error) {
-	first, err := p.enforce(ctx, RuleLoadFragment, input)
+// loadFragment returns the last answer and the metadata operations of all.
+func (p *Rego) loadFragment(ctx context.Context, r LoadFragment, input map[string]any) (engine.Result, []engine.Op, error) {
+	first, recorded, err := p.enforce(ctx, RuleLoadFragment, input)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sets, err := parameterSets(first)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	input["fragment_loaded"] = true
 	id := moduleID(r.Issuer, r.Feed)
@@ -98,27 +99,28 @@ func (p *Rego) loadFragment(ctx context.Context, r LoadFragment, input map[strin
 	for _, params := range sets {
 		code, err := withParameters(r.Rego, params)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := p.engine.AddModule(engine.Module{Name: id, Code: code}); err != nil {
-			return nil, fmt.Errorf("unable to load fragment: %w", err)
+			return nil, nil, fmt.Errorf("unable to load fragment: %w", err)
 		}
-		result, err := p.enforce(ctx, RuleLoadFragment, input)
+		result, ops, err := p.enforce(ctx, RuleLoadFragment, input)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		recorded = append(recorded, ops...)
 		if keep, _ := result["add_module"].(bool); keep {
 			if len(sets) > 1 {
-				return nil, errors.New("fragment cannot include namespace if multiple possible parameter combinations are defined")
+				return nil, nil, errors.New("fragment cannot include namespace if multiple possible parameter combinations are defined")
 			}
-			return result, nil
+			return result, recorded, nil
 		}
 		if err := p.engine.RemoveModule(id); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		last = result
 	}
-	return last, nil
+	return last, recorded, nil
 }
 
 // parameterSets reads the parameter sets the first answer offers; none

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -103,24 +104,30 @@ func (p *Rego) Loaded(issuer, feed string) bool { return p.engine.HasModule(modu
 // Decide evaluates rule with a raw input document, as the simulator does.
 // The typed enforcement methods go through it too.
 func (p *Rego) Decide(ctx context.Context, rule string, input map[string]any) (*Decision, error) {
+	if !ruleName.MatchString(rule) {
+		return nil, fmt.Errorf("%q is not an enforcement point name", rule)
+	}
 	txn := p.engine.Begin()
-	result, err := p.enforce(ctx, rule, input)
+	result, ops, err := p.enforce(ctx, rule, input)
 	if err != nil {
 		if rbErr := txn.Rollback(ctx); rbErr != nil {
 			return nil, errors.Join(err, rbErr)
 		}
 		return nil, err
 	}
-	return p.decision(rule, result, txn), nil
+	return p.decision(rule, result, ops, txn), nil
 }
 
-func (p *Rego) decision(rule string, result engine.Result, txn *engine.Txn) *Decision {
-	return &Decision{Rule: rule, Result: result, commit: txn.Commit, rollback: txn.Rollback}
+// ruleName is what a rule name may be: it becomes part of a query.
+var ruleName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+func (p *Rego) decision(rule string, result engine.Result, ops []engine.Op, txn *engine.Txn) *Decision {
+	return &Decision{Rule: rule, Result: result, Recorded: ops, commit: txn.Commit, rollback: txn.Rollback}
 }
 
 // enforce asks the policy, applies the API's defaults for the rule, records
 // the metadata of an allowed answer, and turns a refusal into a denial.
-func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (engine.Result, error) {
+func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (engine.Result, []engine.Op, error) {
 	result, ops, err := p.engine.Query(ctx, "data.policy."+rule, input)
 	if err == nil {
 		result, ops, err = p.withDefaults(ctx, rule, input, result, ops)
@@ -134,12 +141,12 @@ func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (
 	}
 	if err != nil {
 		p.log.WithFields(logrus.Fields{"rule": rule, "error": err}).Warn("policy could not decide")
-		return nil, denial(rule, input, nil, err, p.maxError)
+		return nil, nil, denial(rule, input, nil, err, p.maxError)
 	}
 	if !allowed {
-		return nil, p.refuse(ctx, rule, input)
+		return nil, nil, p.refuse(ctx, rule, input)
 	}
-	return result, nil
+	return result, ops, nil
 }
 
 func allowedOf(result engine.Result) (bool, error) {

@@ -59,6 +59,9 @@ func TestRollbackUndoesMetadata(t *testing.T) {
 	if _, ok := p.Metadata()["devices"]; !ok {
 		t.Fatal("allowed mount recorded nothing")
 	}
+	if len(d.Recorded) != 1 || d.Recorded[0].Name != "devices" || d.Recorded[0].Key != req.Target {
+		t.Fatalf("decision says it recorded %+v", d.Recorded)
+	}
 	if err := d.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -253,6 +256,17 @@ func errString(err error) string {
 func TestNewRegoRejectsBadPolicy(t *testing.T) {
 	if _, err := NewRego(context.Background(), "package policy\n\nx := {", Options{}); err == nil {
 		t.Fatal("a policy with a syntax error installed")
+	}
+}
+
+// TestRuleNamesAreChecked checks that a rule name cannot smuggle Rego
+// into the query it becomes.
+func TestRuleNamesAreChecked(t *testing.T) {
+	p := unitPolicy(t, Options{})
+	for _, name := range []string{"", "get_properties; true", "x.y", "Get", "a[0]"} {
+		if _, err := p.Decide(context.Background(), name, map[string]any{}); err == nil || !strings.Contains(err.Error(), "not an enforcement point name") {
+			t.Errorf("rule %q: error %v", name, err)
+		}
 	}
 }
 
