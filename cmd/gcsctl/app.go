@@ -210,6 +210,9 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // execute connects, negotiates if the command wants it, and runs the action.
 func (a *app) execute(ctx context.Context, inv *invocation) error {
+	if inv.cmd.offline {
+		return inv.act(ctx, &session{g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr})
+	}
 	c, err := a.connect(ctx, inv.g)
 	if err != nil {
 		return err

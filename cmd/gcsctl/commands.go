@@ -19,6 +19,9 @@ type command struct {
 	// negotiate makes gcsctl send NegotiateProtocol before the action,
 	// unless --no-negotiate is given.
 	negotiate bool
+	// offline commands need no GCS: gcsctl runs the action without
+	// connecting (the session has no client).
+	offline bool
 	// setup registers the command's own flags, if any, on fs and returns
 	// the function that checks the positional arguments (after flag
 	// parsing) and builds the action. Errors from that function are usage
@@ -58,6 +61,7 @@ func commands() []command {
 		netAddCommand(),
 		netRemoveCommand(),
 		modifyCommand(),
+		policySimulateCommand(),
 	}
 }
 

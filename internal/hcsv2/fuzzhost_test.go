@@ -322,7 +322,7 @@ func (fh *fuzzHost) close() {
 // removeRoot unmounts whatever the inputs left mounted under the root and
 // removes it.
 func (fh *fuzzHost) removeRoot() {
-	if err := unmountUnder(fh.root); err != nil {
+	if err := unmountUsing(fh.root); err != nil {
 		fh.tb.Errorf("unmount under the fuzz root: %v", err)
 	}
 	if err := os.RemoveAll(fh.root); err != nil {

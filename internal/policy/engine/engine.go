@@ -1,0 +1,317 @@
+// Package engine evaluates Rego policies for the guest: it compiles a policy
+// with the framework once, prepares one query per rule, evaluates it against
+// an input document, and keeps the metadata that decisions record between
+// requests, with snapshots to undo a decision whose operation failed.
+//
+// It knows nothing of enforcement points: the policy package gives the
+// queries their meaning.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// Module is a Rego module compiled beside the policy.
+type Module struct {
+	// Name identifies the module (a file name, or issuer>feed for a fragment).
+	Name string
+	// Code is its Rego source.
+	Code string
+}
+
+// Base is a set of parsed modules compiled beside every policy (the
+// framework). Parsing is a good part of compiling; a Base parsed once
+// serves every policy installed after. It is never changed.
+type Base struct {
+	modules map[string]*ast.Module
+}
+
+// ParseBase parses the modules of a Base.
+func ParseBase(modules []Module) (*Base, error) {
+	b := &Base{modules: make(map[string]*ast.Module, len(modules))}
+	for _, m := range modules {
+		parsed, err := ast.ParseModule(m.Name, m.Code)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", m.Name, err)
+		}
+		b.modules[m.Name] = parsed
+	}
+	return b, nil
+}
+
+// Result is the object a rule evaluated to, without its "metadata" list.
+type Result map[string]any
+
+// Engine is a compiled policy, its data and its metadata. Its methods are
+// safe for concurrent use; Begin serialises decisions.
+type Engine struct {
+	txn sync.Mutex // held from Begin until Commit or Rollback
+
+	mu       sync.Mutex // guards everything below
+	policy   *ast.Module
+	base     *Base
+	extra    map[string]Module      // fragments, by name
+	parsed   map[string]*ast.Module // the fragments parsed, by name
+	compiler *ast.Compiler
+	store    storage.Store
+	prepared map[string]rego.PreparedEvalQuery
+	meta     Metadata
+}
+
+// MetadataRoot is the data path of the metadata (data.metadata).
+const MetadataRoot = "metadata"
+
+// New compiles policy (package policy) with the base modules (nil for
+// none), over data. A "metadata" object in data is the starting state of
+// the metadata: each entry an object (a map) or a list (a set).
+func New(ctx context.Context, policy string, base *Base, data map[string]any) (*Engine, error) {
+	meta, err := initialMetadata(data[MetadataRoot])
+	if err != nil {
+		return nil, err
+	}
+	if base == nil {
+		base = &Base{}
+	}
+	parsed, err := ast.ParseModule("policy.rego", policy)
+	if err != nil {
+		return nil, fmt.Errorf("compile policy: %w", err)
+	}
+	if parsed == nil {
+		return nil, errors.New("compile policy: the policy is empty")
+	}
+	static := maps.Clone(data)
+	if static == nil {
+		static = map[string]any{}
+	}
+	static[MetadataRoot] = map[string]any(meta)
+	e := &Engine{
+		policy:   parsed,
+		base:     base,
+		extra:    map[string]Module{},
+		parsed:   map[string]*ast.Module{},
+		store:    inmem.NewFromObjectWithOpts(static, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true)),
+		prepared: map[string]rego.PreparedEvalQuery{},
+		meta:     meta,
+	}
+	if err := e.compile(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func initialMetadata(raw any) (Metadata, error) {
+	if raw == nil {
+		return Metadata{}, nil
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("initial metadata is %T, not an object", raw)
+	}
+	meta := make(Metadata, len(obj))
+	for name, entry := range obj {
+		switch entry.(type) {
+		case map[string]any, []any:
+			meta[name] = entry
+		default:
+			return nil, fmt.Errorf("initial metadata %s is %T, not an object or a list", name, entry)
+		}
+	}
+	return meta, nil
+}
+
+func (e *Engine) compile() error {
+	// The compiler rewrites the modules it is given: it gets copies.
+	modules := make(map[string]*ast.Module, len(e.base.modules)+len(e.parsed)+1)
+	for name, m := range e.base.modules {
+		modules[name] = m.Copy()
+	}
+	for name, m := range e.parsed {
+		modules["fragment:"+name] = m.Copy()
+	}
+	modules["policy.rego"] = e.policy.Copy()
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		return fmt.Errorf("compile policy: %w", compiler.Errors)
+	}
+	e.compiler = compiler
+	clear(e.prepared)
+	return nil
+}
+
+// query returns the prepared query for a data path such as data.policy.x.
+func (e *Engine) query(ctx context.Context, path string) (rego.PreparedEvalQuery, error) {
+	if pq, ok := e.prepared[path]; ok {
+		return pq, nil
+	}
+	pq, err := rego.New(
+		rego.Query(path),
+		rego.Compiler(e.compiler),
+		rego.Store(e.store),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare %s: %w", path, err)
+	}
+	e.prepared[path] = pq
+	return pq, nil
+}
+
+// Query evaluates path with input and returns the object it evaluated to
+// (empty when the rule is undefined) and the metadata operations it asked
+// for. The operations are not applied: see Apply.
+func (e *Engine) Query(ctx context.Context, path string, input map[string]any) (Result, []Op, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pq, err := e.query(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	value, err := ast.InterfaceToValue(input)
+	if err != nil {
+		return nil, nil, fmt.Errorf("convert input for %s: %w", path, err)
+	}
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value))
+	if err != nil {
+		return nil, nil, fmt.Errorf("evaluate %s: %w", path, err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return Result{}, nil, nil
+	}
+	obj, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s is %T, not an object", path, rs[0].Expressions[0].Value)
+	}
+	result := make(Result, len(obj))
+	var ops []Op
+	for k, v := range obj {
+		if k == MetadataRoot {
+			if ops, err = parseOps(v); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", path, err)
+			}
+			continue
+		}
+		result[k] = v
+	}
+	return result, ops, nil
+}
+
+// Apply applies metadata operations; on error nothing changes.
+func (e *Engine) Apply(ctx context.Context, ops []Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	next, touched, err := e.meta.Apply(ops)
+	if err != nil {
+		return err
+	}
+	if err := e.write(ctx, next, touched); err != nil {
+		return err
+	}
+	e.meta = next
+	return nil
+}
+
+// write puts the named metadata entries of m into the store.
+func (e *Engine) write(ctx context.Context, m Metadata, names []string) error {
+	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return fmt.Errorf("open metadata transaction: %w", err)
+	}
+	for _, name := range names {
+		path := storage.Path{MetadataRoot, name}
+		value, present := m[name]
+		if !present {
+			err = e.store.Write(ctx, txn, storage.RemoveOp, path, nil)
+			if storage.IsNotFound(err) {
+				err = nil
+			}
+		} else {
+			err = e.store.Write(ctx, txn, storage.AddOp, path, value)
+		}
+		if err != nil {
+			e.store.Abort(ctx, txn)
+			return fmt.Errorf("write metadata %s: %w", name, err)
+		}
+	}
+	if err := e.store.Commit(ctx, txn); err != nil {
+		return fmt.Errorf("commit metadata: %w", err)
+	}
+	return nil
+}
+
+// Metadata returns the current metadata. The caller must not change it.
+func (e *Engine) Metadata() Metadata {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.meta
+}
+
+// AddModule compiles a module (a fragment) beside the policy, replacing one
+// of the same name.
+func (e *Engine) AddModule(m Module) error {
+	parsed, err := ast.ParseModule(m.Name, m.Code)
+	if err != nil {
+		return fmt.Errorf("parse module %s: %w", m.Name, err)
+	}
+	if parsed == nil {
+		return fmt.Errorf("module %s is empty", m.Name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old, had := e.extra[m.Name]
+	oldParsed := e.parsed[m.Name]
+	e.extra[m.Name], e.parsed[m.Name] = m, parsed
+	if err := e.compile(); err != nil {
+		if had {
+			e.extra[m.Name], e.parsed[m.Name] = old, oldParsed
+		} else {
+			delete(e.extra, m.Name)
+			delete(e.parsed, m.Name)
+		}
+		return errors.Join(err, e.compile())
+	}
+	return nil
+}
+
+// RemoveModule removes a module AddModule added; removing none is no error.
+func (e *Engine) RemoveModule(name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.extra[name]; !ok {
+		return nil
+	}
+	delete(e.extra, name)
+	delete(e.parsed, name)
+	return e.compile()
+}
+
+// HasModule reports whether a module of that name is loaded.
+func (e *Engine) HasModule(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.extra[name]
+	return ok
+}
+
+// ModuleNames returns the names of the modules AddModule added, sorted.
+func (e *Engine) ModuleNames() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	names := make([]string, 0, len(e.extra))
+	for name := range e.extra {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,3 @@
+package frag
+
+x := 1

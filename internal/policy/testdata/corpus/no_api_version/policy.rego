@@ -1,0 +1,3 @@
+package policy
+
+mount_device := {"allowed": true}

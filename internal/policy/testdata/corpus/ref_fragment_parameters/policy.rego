@@ -1,0 +1,45 @@
+package policy
+
+api_version := "0.12.0"
+framework_version := "0.5.0"
+
+fragments := [
+    {"issuer": "did:web:contoso.github.io", "feed": "contoso.azurecr.io/infra", "minimum_svn": "1", "includes": ["containers", "fragments"], "parameters": {"env_param": {"value": "fixed", "value_strategy": "string"}}},
+]
+allow_properties_access := true
+allow_dump_stacks := false
+allow_runtime_logging := false
+allow_host_network := false
+allow_environment_variable_dropping := false
+allow_unencrypted_scratch := false
+allow_capability_dropping := false
+allow_log_provider_dropping := false
+
+
+mount_device := data.framework.mount_device
+rw_mount_device := data.framework.rw_mount_device
+mount_blockdev := data.framework.mount_blockdev
+unmount_device := data.framework.unmount_device
+rw_unmount_device := data.framework.rw_unmount_device
+unmount_blockdev := data.framework.unmount_blockdev
+mount_overlay := data.framework.mount_overlay
+unmount_overlay := data.framework.unmount_overlay
+mount_cims:= data.framework.mount_cims
+registry_changes := data.framework.registry_changes
+create_container := data.framework.create_container
+exec_in_container := data.framework.exec_in_container
+exec_external := data.framework.exec_external
+shutdown_container := data.framework.shutdown_container
+signal_container_process := data.framework.signal_container_process
+plan9_mount := data.framework.plan9_mount
+plan9_unmount := data.framework.plan9_unmount
+get_properties := data.framework.get_properties
+dump_stacks := data.framework.dump_stacks
+runtime_logging := data.framework.runtime_logging
+load_fragment := data.framework.load_fragment
+scratch_mount := data.framework.scratch_mount
+scratch_unmount := data.framework.scratch_unmount
+log_provider := data.framework.log_provider
+load_transparency_trust_list := data.framework.load_transparency_trust_list
+host_network := data.framework.host_network
+reason := data.framework.reason
