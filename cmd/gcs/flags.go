@@ -77,7 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "/", "cgroup under which /gcs, /pods and the containers are made")
 	fs.StringVar(&o.sysRoot, "sys-root", "/sys", "sysfs root where SCSI, VMBus and PCI devices are looked up (a seam for tests)")
 	fs.StringVar(&o.devRoot, "dev-root", "/dev", "directory of the disk and pmemN device nodes (a seam for tests)")
-	fs.DurationVar(&o.deviceTimeout, "device-timeout", 10*time.Second, "how long to wait for an attached SCSI disk to appear")
+	fs.DurationVar(&o.deviceTimeout, "device-timeout", 10*time.Second, "how long to wait for an attached disk to appear (network adapters: at most 5s)")
 	fs.DurationVar(&o.podsMemEvery, "pods-mem-interval", daemon.DefaultPodsMemoryInterval, "how often the /pods memory limit is recomputed from the VM's memory (hot-added memory)")
 
 	fs.Usage = func() {

@@ -108,7 +108,7 @@ func (d *Daemon) buildHost() error {
 		Runtime: rt,
 		Reaper:  rp,
 		Cgroups: cg,
-		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: d.cfg.DeviceTimeout, Log: d.log.WithField("component", "network")}),
+		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: adapterTimeout(d.cfg.DeviceTimeout), Log: d.log.WithField("component", "network")}),
 		Devices: hcsv2.Devices{
 			SCSI: &scsi.Mounter{
 				Lookup:       scsi.Lookup{SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, Timeout: d.cfg.DeviceTimeout},
@@ -268,4 +268,13 @@ func sleep(ctx context.Context, d time.Duration) {
 // daemon's own cgroup.
 func utilityRunner(rp *reaper.Reaper, cg *cgroup.Manager) func(*exec.Cmd) ([]byte, error) {
 	return rp.CombinedOutputVia(cg.SpawnInRuntimeCgroup)
+}
+
+// adapterTimeout is how long Network Add waits for its adapter: the
+// reference's 5 s, or the device timeout when that is shorter.
+func adapterTimeout(device time.Duration) time.Duration {
+	if device > 0 && device < network.DefaultLookupTimeout {
+		return device
+	}
+	return network.DefaultLookupTimeout
 }
