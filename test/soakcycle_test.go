@@ -69,7 +69,10 @@ func (e *soakEnv) cycle(i int, res *soakResult) {
 		ScratchDirPath:   filepath.Join(bundle, "scratch"),
 	})
 	if err != nil {
-		what := e.cause("create", full || strings.Contains(err.Error(), "no space left on device"), interrupted)
+		// The state root's file system full before or after the create
+		// (or the error saying so) is the disk-full fault's doing.
+		full = full || e.isDiskFull() || strings.Contains(err.Error(), "no space left on device")
+		what := e.cause("create", full, interrupted)
 		if e.wasKilled(id) {
 			what = "create.runtime-killed"
 		}

@@ -101,10 +101,11 @@ func soakCommand(name string, args ...string) string {
 
 const soakHowTo = `## How the soak works
 
-Each cycle adds the busybox layer as a container's root file system, creates
-the container (its init waits for /go, then exits 42), starts it, runs an
-exec that creates /go and exits with the cycle's own code (1 to 200), waits
-for both, waits for the container's notification, deletes it and removes the
+Each cycle adds the busybox layer (inside the daemon's -root, as layers must
+be) as a container's root file system, creates the container (its init runs
+until SIGTERM, then exits 42), starts it, runs an exec that exits with the
+cycle's own code (1 to 200) and waits for it, sends the init SIGTERM and waits
+for it, waits for the container's notification, deletes it and removes the
 layers. SOAK_PARALLEL cycles run at once against one real gcs binary
 (-listen on a unix socket), driven through the project's client.
 
@@ -112,9 +113,18 @@ Faults (SOAK_FAULTS):
 
 - runtime-kill: -runtime is a wrapper script that SIGKILLs 10% of the
   creates at a random point in their first 300 ms and fails them.
-- conn-drop: the host closes the bridge under whatever is in flight, eight
-  times in a run, and reconnects; waits cut off are asked again on the new
-  connection, other requests retried where that is safe.
+- conn-drop: eight times in a run the host ends the bridge under whatever
+  is in flight (it stops writing, reads what the daemon wrote until the
+  daemon closes its end) and reconnects, resuming its client on the new
+  connection as hcsshim's host does (client SetMigrating and Resume): calls
+  in flight keep waiting, and the daemon answers them there under their
+  original IDs. Requests written while the bridge is down fail; they are
+  retried where that is safe (not creates and execs, whose outcome is then
+  looked up or counted as "dropped"). A host that dials afresh with a new
+  client cannot take the replies the daemon holds for it (IDs it never
+  sent), and bytes the daemon delivered that the host throws away are not
+  the daemon's to recover (the protocol has no acknowledgements): neither
+  is modelled.
 - stdio-close: every tenth exec writes 256 KiB to a stdout whose host side
   closes at once.
 - disk-full: the state root is on a 64 MiB tmpfs, filled to the last byte
