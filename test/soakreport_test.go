@@ -133,7 +133,15 @@ Faults (SOAK_FAULTS):
 Accounting: "lost exit codes" are waits answered with a wrong code, with an
 error after a dropped connection (the process existed, its code is gone), or
 not at all within a minute. Every created container must get exactly one
-notification. The deltas compare the daemon after the run (and after its
+notification. A create that fails is not a loss: no process exists, and the
+daemon says why (the runtime killed, the state root full, the bridge gone);
+it is counted under its fault when the fault was in effect or the error
+names it ("no space left on device"), else under "other". The init is its
+pid namespace's pid 1, to which the kernel delivers no signal it has no
+handler for: the SIGTERM is sent only once the init is the shell and
+catches it (/proc/PID/status), since one sent earlier is dropped (crun's
+waiting init then runs for ever) or ends the runtime's Go init with code 2
+(runc's). The deltas compare the daemon after the run (and after its
 goroutines settle) with the daemon before the first cycle: open descriptors
 (/proc/PID/fd), goroutines (DumpStacks), resident memory, mounts under its
 roots (/proc/PID/mountinfo), cgroups under its -cgroup-parent, and containers
@@ -141,6 +149,24 @@ in the runtime's state directory, and the daemon's child processes (orphans
 of killed runtimes are reparented to it). Goroutines parked in
 bridge.(*serverConn).work are the live connection's idle request workers
 (at most its in-flight bound); they go with the connection.
+
+What earlier runs found (docs/SOAK.md of 2026-12-05 09:03) and what became
+of it:
+
+- S1 (crun: init waits never answered, no notification) and S2 (runc: inits
+  exiting 2, later execs refused "cannot exec in a stopped container") were
+  one defect seen through two runtimes: an init start cut off mid-way (then
+  by the dropped bridge cancelling its handler) had marked the init started
+  without starting it, the retry was refused "already started", and the
+  SIGTERM reached the runtime's waiting init (see above). Handlers now
+  outlive the connection, and an init start whose stdio cannot be
+  connected leaves the init startable (TestHardeningInitStartRetry).
+- S3 (a runtime killed mid-create left the container's cgroups behind):
+  its child stayed in the cgroup, unknown to the runtime's state; the
+  aborted create now ends what is in the cgroup before removing it
+  (TestHardeningCreateAbortKilledRuntime).
+- Goroutines: what is added after a run is the live connection's idle
+  bridge workers; nothing else.
 
 Run a smaller soak with, for example:
 
