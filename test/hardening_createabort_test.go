@@ -15,21 +15,29 @@ import (
 
 // killedCreateWrapper writes a runtime for -runtime that passes every
 // invocation to the real runtime rt, except create: it lets the real
-// create run until the container's process is in its cgroup, stops that
-// process (so that it is still there when the daemon cleans up, as the
-// child of a killed runtime is while it dies) and SIGKILLs the runtime, as
-// the soak's runtime-kill fault does at its worst moment. The stopped pids
-// are written to pidsFile; "timeout" there means the moment never came.
+// create run until a child of the runtime is in the container's cgroup,
+// then SIGKILLs the runtime, as the soak's runtime-kill fault does at its
+// worst moment. What a killed runtime leaves in the cgroup (runc's init,
+// crun's container process) dies by itself some time later, of its
+// parent-death signal or its closed sync socket: to make that moment last,
+// the wrapper also moves a sleep of its own into every hierarchy's
+// container cgroup first. And as the runtime may have been quicker than
+// the kill, its record of the container is removed after it. Its pid is written to pidsFile; "timeout" there
+// means the runtime's child never joined the cgroup.
 func killedCreateWrapper(t *testing.T, rt, pidsFile string) string {
 	t.Helper()
 	script := fmt.Sprintf(`#!/bin/sh
 real=%[1]q
-for a; do id=$a; done
 bundle=
+root=
 prev=
 for a; do
-	case $prev in --bundle|-b) bundle=$a ;; esac
+	case $prev in
+	--bundle|-b) bundle=$a ;;
+	--root) root=$a ;;
+	esac
 	prev=$a
+	id=$a
 done
 case " $* " in
 *" create "*)
@@ -39,7 +47,8 @@ case " $* " in
 	i=0
 	procs=
 	while [ $i -lt 1000 ]; do
-		procs=$(cat "/sys/fs/cgroup/pids$cg/cgroup.procs" 2>/dev/null)
+		# The runtime's children, not the runtime itself (crun joins too).
+		procs=$(cat "/sys/fs/cgroup/pids$cg/cgroup.procs" "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null | grep -vx "$pid")
 		[ -n "$procs" ] && break
 		sleep 0.01
 		i=$((i+1))
@@ -47,11 +56,17 @@ case " $* " in
 	if [ -z "$procs" ]; then
 		echo timeout > %[2]q
 	else
-		kill -STOP $procs
-		echo $procs > %[2]q
+		sleep 1000 </dev/null >/dev/null 2>&1 &
+		left=$!
+		for d in /sys/fs/cgroup/*$cg /sys/fs/cgroup$cg; do
+			[ -d "$d" ] && echo $left > "$d/cgroup.procs"
+		done
+		echo $left > %[2]q
 	fi
 	kill -9 $pid
 	wait $pid
+	# Killed before it recorded the container (crun may have been quicker).
+	[ -n "$root" ] && [ -n "$id" ] && rm -rf "$root/$id"
 	echo "test: runtime killed mid-create" >&2
 	exit 137
 	;;
@@ -74,19 +89,21 @@ exec "$real" "$@"
 // finding S3: +22 cgroups after a runtime-kill run).
 func TestHardeningCreateAbortKilledRuntime(t *testing.T) {
 	forEachRuntime(t, func(t *testing.T, rt string) {
-		pidsFile := filepath.Join(t.TempDir(), "stopped")
+		pidsFile := filepath.Join(t.TempDir(), "left")
 		h := newHostEnv(t, killedCreateWrapper(t, rt, pidsFile))
 		id := h.id("killed")
 		err := h.create(id, specFor("sleep", "1000"))
-		stopped := readStopped(t, pidsFile)
+		leftPids := readLeft(t, pidsFile)
 		cgPath := filepath.Join(daemonCgroupParent(t, h), "pods", id)
 		t.Cleanup(func() {
 			// The test's own processes, should the daemon not have ended
 			// them: only those still in the container's cgroup.
-			b, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/pids", cgPath, "cgroup.procs"))
-			for _, f := range strings.Fields(string(b)) {
-				if pid, err := strconv.Atoi(f); err == nil {
-					syscall.Kill(pid, syscall.SIGKILL)
+			for _, dir := range containerCgroups(t, cgPath) {
+				b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+				for _, f := range strings.Fields(string(b)) {
+					if pid, err := strconv.Atoi(f); err == nil {
+						syscall.Kill(pid, syscall.SIGKILL)
+					}
 				}
 			}
 		})
@@ -96,13 +113,12 @@ func TestHardeningCreateAbortKilledRuntime(t *testing.T) {
 		if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "137") {
 			t.Fatalf("create with the runtime killed: %v, want E_FAIL naming exit status 137", err)
 		}
-		left := containerCgroups(t, cgPath)
-		if len(left) > 0 {
-			t.Errorf("the failed create left %d cgroups, e.g. %s", len(left), left[0])
+		if dirs := containerCgroups(t, cgPath); len(dirs) > 0 {
+			t.Errorf("the failed create left %d cgroups, e.g. %s", len(dirs), dirs[0])
 		}
-		for _, pid := range stopped {
+		for _, pid := range leftPids {
 			if alive(pid) {
-				t.Errorf("the killed runtime's process %d is still alive", pid)
+				t.Errorf("the process %d left in the cgroup is still alive", pid)
 			}
 		}
 	})
@@ -125,8 +141,8 @@ func daemonCgroupParent(t *testing.T, h *hostEnv) string {
 	return ""
 }
 
-// readStopped reads the pids the wrapper stopped.
-func readStopped(t *testing.T, file string) []int {
+// readLeft reads the pids the wrapper left in the container's cgroup.
+func readLeft(t *testing.T, file string) []int {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -139,7 +155,7 @@ func readStopped(t *testing.T, file string) []int {
 	for _, f := range strings.Fields(string(b)) {
 		pid, err := strconv.Atoi(f)
 		if err != nil {
-			t.Fatalf("stopped pids %q: %v", b, err)
+			t.Fatalf("left pids %q: %v", b, err)
 		}
 		pids = append(pids, pid)
 	}
