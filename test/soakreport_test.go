@@ -167,6 +167,10 @@ of it:
   (TestHardeningCreateAbortKilledRuntime).
 - Goroutines: what is added after a run is the live connection's idle
   bridge workers; nothing else.
+- Resident memory does not fall back to its start: the Go heap keeps what
+  it grew to for SOAK_PARALLEL cycles at once, and does not grow with the
+  number of cycles (crun, all faults, 50 in parallel, on the fixed code:
+  +6704 KiB after 500 cycles, +6496 KiB after 1500).
 
 Run a smaller soak with, for example:
 
