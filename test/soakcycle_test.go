@@ -69,7 +69,10 @@ func (e *soakEnv) cycle(i int, res *soakResult) {
 		ScratchDirPath:   filepath.Join(bundle, "scratch"),
 	})
 	if err != nil {
-		what := e.cause("create", full || strings.Contains(err.Error(), "no space left on device"), interrupted)
+		// The state root's file system full before or after the create
+		// (or the error saying so) is the disk-full fault's doing.
+		full = full || e.isDiskFull() || strings.Contains(strings.ToLower(err.Error()), "no space left on device")
+		what := e.cause("create", full, interrupted)
 		if e.wasKilled(id) {
 			what = "create.runtime-killed"
 		}
@@ -105,6 +108,7 @@ func (e *soakEnv) cycle(i int, res *soakResult) {
 	default:
 		res.fail("exec", err)
 	}
+	soakAwaitTrap(initPid)
 	if err, _ := e.do(true, func(ctx context.Context, c *client.Client) error {
 		return c.SignalProcess(ctx, id, initPid, 15)
 	}); err != nil {
@@ -237,6 +241,34 @@ func (e *soakEnv) exec(id string, code uint32, stdioClose bool) (uint32, error) 
 		ln.Close()
 	}
 	return pid, err
+}
+
+// soakAwaitTrap waits, bounded, until the init (seen from here by its pid)
+// is the shell and catches SIGTERM. It is its pid namespace's pid 1, for which the kernel
+// drops a signal it has no handler for: a SIGTERM sent before the shell
+// set its trap is lost and the init runs on.
+func soakAwaitTrap(pid uint32) {
+	deadline := time.Now().Add(soakWaitBound)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return // gone: nothing to wait for
+		}
+		// Until it has exec'd the shell it is the runtime's (runc's, in
+		// Go, catches everything).
+		if !strings.HasPrefix(string(b), "Name:\tsh\n") {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if mask, ok := strings.CutPrefix(l, "SigCgt:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64); err == nil && m&(1<<(15-1)) != 0 {
+					return
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // forceStop kills the container so its init's wait can finish.

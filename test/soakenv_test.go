@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ type soakEnv struct {
 
 	mu       sync.Mutex
 	c        *client.Client
-	gen      int           // connections made so far
+	conn     *soakConn     // the client's current connection
 	newConn  chan struct{} // closed when the next connection is up
 	notes    map[string][]prot.NotificationType
 	created  map[string]bool
@@ -77,7 +78,8 @@ func soakStart(t *testing.T, cfg soakConfig, rt string) *soakEnv {
 		runtime = soakWrapper(t, dir, real, e.killed)
 	}
 	e.cgParent = testutil.CgroupParent(t)
-	e.layer = testutil.BusyboxRootfs(t)
+	// Layers must lie below the daemon's roots.
+	e.layer = testutil.BusyboxRootfsAt(t, filepath.Join(e.root, "layers", "busybox"))
 	relayPrefix := "unix://" + filepath.Join(dir, "relay")
 	rl, err := transport.ParseRelayListener(relayPrefix)
 	if err != nil {
@@ -110,22 +112,18 @@ func soakRuntimePath(t *testing.T, rt string) string {
 	return ""
 }
 
-// connect dials the daemon, negotiates, counts the connection's
-// notifications and makes it the current one.
+// connect makes the first connection: a client that, as hcsshim's host,
+// keeps its calls across a dropped bridge (SetMigrating), negotiated, its
+// notifications counted.
 func (e *soakEnv) connect() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var c *client.Client
-	for {
-		var err error
-		if c, err = client.Dial(ctx, e.addr); err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("connect to gcs: %w", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	conn, err := e.dial(ctx)
+	if err != nil {
+		return err
 	}
+	c := client.New(conn)
+	c.SetMigrating(true)
 	if _, err := c.Negotiate(ctx); err != nil {
 		c.Close()
 		return fmt.Errorf("negotiate: %w", err)
@@ -138,32 +136,106 @@ func (e *soakEnv) connect() error {
 		}
 	}()
 	e.mu.Lock()
-	e.c = c
-	e.gen++
-	close(e.newConn)
-	e.newConn = make(chan struct{})
+	e.c, e.conn = c, conn
 	e.mu.Unlock()
 	return nil
 }
 
-// client returns the current connection and the signal of the next one.
+// soakConn is the host's end of one bridge connection. eof is closed once
+// the client's reader has read everything the daemon wrote on it.
+type soakConn struct {
+	net.Conn
+	eof  chan struct{}
+	once sync.Once
+}
+
+func (c *soakConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil {
+		c.once.Do(func() { close(c.eof) })
+	}
+	return n, err
+}
+
+// dial connects to the daemon, waiting for it to listen (or to be done
+// with the previous connection).
+func (e *soakEnv) dial(ctx context.Context) (*soakConn, error) {
+	a, err := transport.ParseAddr(e.addr)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		conn, err := transport.Dial(ctx, a)
+		if err == nil {
+			return &soakConn{Conn: conn, eof: make(chan struct{})}, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to gcs: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// client returns the client and the signal of the next connection.
 func (e *soakEnv) client() (*client.Client, <-chan struct{}) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.c, e.newConn
 }
 
-// drop closes the current connection under whatever is in flight, as a
-// host that loses the bridge does, and makes a new one.
+// drop ends the bridge under whatever is in flight and reconnects: the
+// host stops sending, reads what the daemon had written until the daemon
+// closes its end, and resumes the client on a new connection, as hcsshim's
+// host does. Calls in flight keep waiting and the daemon answers them on
+// the new connection under their original IDs; requests written while the
+// bridge was down fail and are retried by do. (A fresh client would be
+// handed replies to IDs it never sent, which no host accepts; and bytes
+// the daemon delivered that the host itself throws away are not the
+// daemon's to recover: the protocol has no acknowledgements.)
 func (e *soakEnv) drop() {
-	c, _ := e.client()
-	c.Close()
 	e.mu.Lock()
+	old := e.conn
 	e.drops++
 	e.mu.Unlock()
-	if err := e.connect(); err != nil {
+	if hc, ok := old.Conn.(interface{ CloseWrite() error }); ok {
+		if err := hc.CloseWrite(); err == nil {
+			select {
+			case <-old.eof:
+			case <-time.After(30 * time.Second):
+				e.t.Errorf("the daemon did not close a bridge the host stopped writing to")
+			}
+		}
+	}
+	old.Close()
+	if err := e.resume(); err != nil {
 		e.t.Errorf("reconnect after a dropped bridge: %v", err)
 	}
+	e.mu.Lock()
+	close(e.newConn)
+	e.newConn = make(chan struct{})
+	e.mu.Unlock()
+}
+
+// resume dials the daemon again and moves the client onto the new
+// connection.
+func (e *soakEnv) resume() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	for ctx.Err() == nil {
+		var conn *soakConn
+		if conn, err = e.dial(ctx); err != nil {
+			return err
+		}
+		if _, err = e.c.Resume(ctx, conn); err == nil {
+			e.mu.Lock()
+			e.conn = conn
+			e.mu.Unlock()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("resume: %w", err)
 }
 
 // transportFailed reports whether err is the connection failing rather
@@ -277,6 +349,15 @@ func (e *soakEnv) awaitNote(id string, d time.Duration) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return false
+}
+
+// forgetCounts clears the notifications and containers counted so far
+// (those of the warm-up cycle).
+func (e *soakEnv) forgetCounts() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.notes = map[string][]prot.NotificationType{}
+	e.created = map[string]bool{}
 }
 
 func (e *soakEnv) markCreated(id string) {

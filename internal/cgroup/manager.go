@@ -226,17 +226,43 @@ func (m *Manager) Pids(path string) ([]uint32, error) {
 // deepest directories first. A cgroup that does not exist is fine; one that
 // still holds processes is an error. path must lie under <parent>/pods.
 func (m *Manager) Remove(path string) error {
-	p, err := cleanCgroupPath(path)
+	p, err := m.containerCgroup(path)
 	if err != nil {
 		return fmt.Errorf("remove cgroup: %w", err)
-	}
-	if !strings.HasPrefix(p, m.podsPath()+"/") {
-		return fmt.Errorf("remove cgroup %s: not under %s", p, m.podsPath())
 	}
 	if err := m.remove(p); err != nil {
 		return fmt.Errorf("remove cgroup %s: %w", p, err)
 	}
 	return nil
+}
+
+// Kill ends with SIGKILL every process in a container's cgroup tree, in
+// every hierarchy, and waits until ctx ends for the tree to hold none. It
+// is for what no runtime state knows: the processes a runtime killed in the
+// middle of a create leaves in the cgroup, which keep it from being
+// removed. A cgroup that does not exist holds none. path must lie under
+// <parent>/pods.
+func (m *Manager) Kill(ctx context.Context, path string) error {
+	p, err := m.containerCgroup(path)
+	if err != nil {
+		return fmt.Errorf("kill cgroup: %w", err)
+	}
+	if err := m.kill(ctx, p); err != nil {
+		return fmt.Errorf("kill the processes of cgroup %s: %w", p, err)
+	}
+	return nil
+}
+
+// containerCgroup cleans path and checks that it lies under <parent>/pods.
+func (m *Manager) containerCgroup(path string) (string, error) {
+	p, err := cleanCgroupPath(path)
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(p, m.podsPath()+"/") {
+		return "", fmt.Errorf("cgroup %s is not under %s", p, m.podsPath())
+	}
+	return p, nil
 }
 
 // Close stops WatchMemory's watches, moves the process back out of gcs if

@@ -35,6 +35,9 @@ func (m *Manager) stats(string) (*prot.Metrics, error) { return nil, errUnsuppor
 // pids is not supported outside Linux.
 func (m *Manager) pids(string) ([]uint32, error) { return nil, errUnsupported() }
 
+// kill is not supported outside Linux.
+func (m *Manager) kill(context.Context, string) error { return errUnsupported() }
+
 // remove is not supported outside Linux.
 func (m *Manager) remove(string) error { return errUnsupported() }
 

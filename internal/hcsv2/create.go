@@ -205,8 +205,8 @@ func (c *Container) createInit(ctx context.Context) error {
 	return nil
 }
 
-// abortCreate undoes a failed Create: the runtime's container, the cgroup,
-// the bundle. No notification is ever sent for it.
+// abortCreate undoes a failed Create: the runtime's container, whatever
+// is left in the cgroup, the cgroup, the bundle. No notification is ever sent for it.
 func (c *Container) abortCreate() {
 	c.markDeleted()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -218,6 +218,13 @@ func (c *Container) abortCreate() {
 		select {
 		case <-c.init.done:
 		case <-ctx.Done():
+		}
+	}
+	// A runtime killed mid-create leaves its child in the cgroup, unknown
+	// to its state and so to its delete.
+	if cg := c.host.opts.Cgroups; cg != nil && c.cgroupPath != "" {
+		if err := cg.Kill(ctx, c.cgroupPath); err != nil {
+			c.log.WithError(err).Warn("end what a failed create left in its cgroup")
 		}
 	}
 	for _, err := range c.removeFiles() {

@@ -50,6 +50,10 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 	c.mu.Unlock()
 	conns, err := c.host.dialStdio(ctx, p, s)
 	if err != nil {
+		// Nothing is started yet: the host may try again.
+		c.mu.Lock()
+		c.started = false
+		c.mu.Unlock()
 		return 0, err
 	}
 	// The init's output outlives a dropped host end (live migration):
