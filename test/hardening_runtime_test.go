@@ -2,14 +2,18 @@ package test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // rtBound is the -runtime-timeout these tests give the daemon: short, so a
@@ -105,7 +109,7 @@ func TestHardeningRuntimeWedgedExec(t *testing.T) {
 				p.User = tc.user
 				_, err := rtExec(t, h, id, p)
 				if client.HResult(err) != tc.hr || !strings.Contains(err.Error(), tc.want) {
-					t.Fatalf("exec: %v, want %#x with %q", err, uint32(tc.hr), tc.want)
+					t.Fatalf("exec: %v, want %v with %q", err, tc.hr, tc.want)
 				}
 				rtOnlyInit(t, h, id)
 			})
@@ -137,6 +141,51 @@ func TestHardeningRuntimeWedgedExec(t *testing.T) {
 		}
 		if err := h.c.DeleteContainerState(ctx, id); err != nil {
 			t.Fatalf("delete: %v", err)
+		}
+	})
+}
+
+// TestHardeningRuntimeWedgedCreate creates a container from a layer whose
+// /etc/passwd is a FIFO, which wedges the runtime's create: the reply is a
+// timeout within the bound, the abort path leaves nothing behind (the
+// harness checks mounts, runtime state, cgroups and stray processes) and
+// the daemon creates other containers afterwards.
+func TestHardeningRuntimeWedgedCreate(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		h := newHostEnv(t, rt, "-runtime-timeout", rtBound.String())
+		good := h.layer
+		fifo := testutil.BusyboxRootfsAt(t, filepath.Join(h.root, "layers", "fifo-passwd"))
+		passwd := filepath.Join(fifo, "etc", "passwd")
+		if err := os.Remove(passwd); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Mkfifo(passwd, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.layer = fifo
+		id := h.id("wedged")
+		done := make(chan error, 1)
+		go func() { done <- h.create(id, specFor("sleep", "1000")) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(rtReplyWait):
+			t.Fatalf("create of %s: no reply within %s", id, rtReplyWait)
+		}
+		h.layer = good
+		if client.HResult(err) != prot.HrVmcomputeTimeout || !strings.Contains(err.Error(), "create "+id+": runtime invocation timed out") {
+			t.Fatalf("create: %v, want %v naming the create", err, prot.HrVmcomputeTimeout)
+		}
+		if _, err := os.Stat(h.bundle(id) + "/config.json"); !os.IsNotExist(err) {
+			t.Errorf("the failed create left its bundle: %v", err)
+		}
+		healthy := rtStarted(t, h, "healthy")
+		pid, err := rtExec(t, h, healthy, process("true"))
+		if err != nil {
+			t.Fatalf("exec in a healthy container: %v", err)
+		}
+		if code := h.wait(healthy, pid); code != 0 {
+			t.Fatalf("exec in a healthy container exited %d", code)
 		}
 	})
 }
