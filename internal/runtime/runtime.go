@@ -118,6 +118,12 @@ func (r *Runtime) start(ctx context.Context, cmd *exec.Cmd, m *marker) (e reaper
 	select {
 	case e, ok = <-exits:
 	case <-ctx.Done():
+		// An exit already delivered wins: its pid may be free again.
+		select {
+		case e, ok = <-exits:
+			return r.release(cmd, e, ok, false)
+		default:
+		}
 		aborted = true
 		abort(pid, m, r.log().WithField("runtime", r.command()))
 		select {
@@ -128,13 +134,18 @@ func (r *Runtime) start(ctx context.Context, cmd *exec.Cmd, m *marker) (e reaper
 			return reaper.Exit{}, true, fmt.Errorf("killed pid %d still running after %s", pid, killGrace)
 		}
 	}
-	// Hand Wait what was received, so it releases cmd.
+	return r.release(cmd, e, ok, aborted)
+}
+
+// release hands Reaper.Wait the exit received on cmd's channel (ok false:
+// it was closed), so that cmd is released.
+func (r *Runtime) release(cmd *exec.Cmd, e reaper.Exit, ok, aborted bool) (reaper.Exit, bool, error) {
 	got := make(chan reaper.Exit, 1)
 	if ok {
 		got <- e
 	}
 	close(got)
-	e, err = r.Reaper.Wait(cmd, got)
+	e, err := r.Reaper.Wait(cmd, got)
 	return e, aborted, err
 }
 
