@@ -12,7 +12,7 @@ import (
 // copied into its configuration here.
 func newDaemon(cfg daemon.Config, o *options) (*daemon.Daemon, error) {
 	cfg.Root = o.root
-	cfg.Runtime = o.runtime
+	cfg.Runtime, cfg.RuntimeTimeout = o.runtime, o.runtimeTimeout
 	cfg.ShutdownAction = o.shutdownAction
 	cfg.CgroupParent = o.cgroupParent
 	cfg.SysRoot, cfg.DevRoot, cfg.DeviceTimeout = o.sysRoot, o.devRoot, o.deviceTimeout

@@ -40,6 +40,7 @@ type options struct {
 	maxMessageSize uint
 	root           string
 	runtime        string
+	runtimeTimeout time.Duration
 	shutdownAction string
 	cgroupParent   string
 	sysRoot        string
@@ -73,6 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.UintVar(&o.maxMessageSize, "max-message-size", bridge.DefaultMaxMessageSize, "largest inbound bridge message in bytes, header included; larger ones drop the connection")
 	fs.StringVar(&o.root, "root", "/run/gcs", "state directory (container bundles live in ROOT/c/ID)")
 	fs.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc or crun)")
+	fs.DurationVar(&o.runtimeTimeout, "runtime-timeout", 0, "bound on every runtime invocation, after which it is killed with what it started (0: per command, create 2m, exec/start/delete/update 30s, others 10s)")
 	fs.StringVar(&o.shutdownAction, "shutdown-action", "poweroff", "what Shutdown of the utility VM does: poweroff or exit")
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "/", "cgroup under which /gcs, /pods and the containers are made")
 	fs.StringVar(&o.sysRoot, "sys-root", "/sys", "sysfs root where SCSI, VMBus and PCI devices are looked up (a seam for tests)")

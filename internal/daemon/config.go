@@ -45,6 +45,9 @@ type Config struct {
 	Root string
 	// Runtime is the OCI runtime binary (runc or crun).
 	Runtime string
+	// RuntimeTimeout, if positive, bounds every runtime invocation;
+	// zero keeps runtime.DefaultTimeout's per-command bounds.
+	RuntimeTimeout time.Duration
 	// ShutdownAction is what Shutdown of the utility VM does: "poweroff"
 	// or "exit".
 	ShutdownAction string

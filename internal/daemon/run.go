@@ -101,6 +101,7 @@ func (d *Daemon) buildHost() error {
 		Reaper:  rp,
 		Log:     d.log.WithField("component", "runtime"),
 		Spawn:   cg.SpawnInRuntimeCgroup,
+		Timeout: d.cfg.RuntimeTimeout,
 	}
 	roots := []string{d.cfg.Root, "/run/mounts", "/run/layers"}
 	d.host = hcsv2.NewHost(hcsv2.Options{

@@ -181,6 +181,8 @@ func (c *Container) createInit(ctx context.Context) error {
 			return prot.WithHResult(prot.HrVmcomputeAlreadyExists, err)
 		case errors.Is(err, runtime.ErrInvalidID):
 			return prot.WithHResult(prot.HrInvalidArg, err)
+		case errors.Is(err, runtime.ErrTimeout):
+			return prot.Errorf(prot.HrVmcomputeTimeout, "create container %s: %w", c.id, err)
 		}
 		return prot.WithHResult(prot.HrFail, err)
 	}

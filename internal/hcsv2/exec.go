@@ -178,6 +178,9 @@ func execError(id string, err error) error {
 	if errors.Is(err, runtime.ErrNotFound) {
 		return prot.WithHResult(prot.HrVmcomputeSystemNotFound, err)
 	}
+	if errors.Is(err, runtime.ErrTimeout) {
+		return prot.Errorf(prot.HrVmcomputeTimeout, "exec in container %s: %w", id, err)
+	}
 	return prot.Errorf(prot.HrFail, "exec in container %s: %w", id, err)
 }
 

@@ -12,4 +12,12 @@
 // it on IO.Stderr too). A failed invocation returns an *Error carrying that
 // message, classified so that errors.Is matches ErrNotFound, ErrExists,
 // ErrNotStopped, ErrNotRunning or ErrInvalidID.
+//
+// Every invocation is bounded (DefaultTimeout, Runtime.Timeout) as well as
+// by its context, since a container can wedge the runtime itself (an
+// /etc/passwd that is a FIFO blocks runc's and crun's exec). One that runs
+// out is killed with its process group, its descendants and whatever holds
+// the marker pipe it inherited (helpers that left its tree, as runc init
+// and crun's double fork do), so nothing it started stays behind; an
+// invocation that outlived its bound returns an error matching ErrTimeout.
 package runtime

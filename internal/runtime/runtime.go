@@ -3,11 +3,13 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/linux-gcs/gcs/internal/reaper"
@@ -31,6 +33,11 @@ type Runtime struct {
 	// start on its own goroutine (start forks there) and return its error.
 	// The GCS uses it to have the runtime born outside its own cgroup.
 	Spawn func(cmd *exec.Cmd, start func() (pid int, err error)) error
+	// Timeout, if positive, bounds every invocation; zero bounds each by
+	// DefaultTimeout of its subcommand. An invocation that outlives its
+	// bound or its context is killed with what it started and returns an
+	// error; one that outlived its bound matches ErrTimeout.
+	Timeout time.Duration
 }
 
 // call is one invocation of the runtime command line.
@@ -85,8 +92,9 @@ func scratch() (string, error) {
 	return dir, nil
 }
 
-// start runs cmd through the reaper, inside Spawn when set.
-func (r *Runtime) start(cmd *exec.Cmd) (reaper.Exit, error) {
+// start runs cmd through the reaper, inside Spawn when set, and waits for
+// it; if ctx ends first, the invocation is aborted and aborted is true.
+func (r *Runtime) start(ctx context.Context, cmd *exec.Cmd, m *marker) (e reaper.Exit, aborted bool, err error) {
 	var exits <-chan reaper.Exit
 	start := func() (int, error) {
 		var err error
@@ -95,16 +103,50 @@ func (r *Runtime) start(cmd *exec.Cmd) (reaper.Exit, error) {
 		}
 		return cmd.Process.Pid, nil
 	}
-	var err error
 	if r.Spawn != nil {
 		err = r.Spawn(cmd, start)
 	} else {
 		_, err = start()
 	}
+	// The runtime has its own copy of the marker now, or never will.
+	m.child.Close()
 	if err != nil {
-		return reaper.Exit{}, err
+		return reaper.Exit{}, false, err
 	}
-	return r.Reaper.Wait(cmd, exits)
+	pid := cmd.Process.Pid
+	var ok bool
+	select {
+	case e, ok = <-exits:
+	case <-ctx.Done():
+		// An exit already delivered wins: its pid may be free again.
+		select {
+		case e, ok = <-exits:
+			return r.release(cmd, e, ok, false)
+		default:
+		}
+		aborted = true
+		abort(pid, m, r.log().WithField("runtime", r.command()))
+		select {
+		case e, ok = <-exits:
+		case <-time.After(killGrace):
+			// Stuck in the kernel: reaped whenever it dies.
+			go func() { _, _ = r.Reaper.Wait(cmd, exits) }()
+			return reaper.Exit{}, true, fmt.Errorf("killed pid %d still running after %s", pid, killGrace)
+		}
+	}
+	return r.release(cmd, e, ok, aborted)
+}
+
+// release hands Reaper.Wait the exit received on cmd's channel (ok false:
+// it was closed), so that cmd is released.
+func (r *Runtime) release(cmd *exec.Cmd, e reaper.Exit, ok, aborted bool) (reaper.Exit, bool, error) {
+	got := make(chan reaper.Exit, 1)
+	if ok {
+		got <- e
+	}
+	close(got)
+	e, err := r.Reaper.Wait(cmd, got)
+	return e, aborted, err
 }
 
 // run invokes the runtime for c through the reaper, logging to a file in
@@ -116,7 +158,18 @@ func (r *Runtime) run(ctx context.Context, dir string, c call) error {
 	logPath := filepath.Join(dir, "log.json")
 	args := append(r.globalArgs(logPath), c.op)
 	args = append(args, c.args...)
-	cmd := exec.CommandContext(ctx, r.command(), args...)
+	bound := r.timeout(c.op)
+	ctx, cancel := context.WithTimeoutCause(ctx, bound, ErrTimeout)
+	defer cancel()
+	m, err := newMarker()
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.op(c.op), err)
+	}
+	cmd := exec.Command(r.command(), args...)
+	// A group of its own, so that it can be stopped and killed whole.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.ExtraFiles = []*os.File{m.child}
+	cmd.WaitDelay = waitDelay
 
 	var stderr bytes.Buffer
 	if c.stdio != nil {
@@ -130,13 +183,19 @@ func (r *Runtime) run(ctx context.Context, dir string, c call) error {
 	}
 
 	start := time.Now()
-	e, err := r.start(cmd)
+	e, aborted, err := r.start(ctx, cmd, m)
 	log := r.log().WithFields(logrus.Fields{
 		"runtime":  r.command(),
 		"op":       c.op,
 		"id":       c.id,
 		"duration": time.Since(start),
 	})
+	if aborted {
+		// What the runtime logged, if anything, is moot.
+		aerr := r.aborted(ctx, c, bound, err)
+		log.WithError(aerr).Warn("runtime invocation killed")
+		return aerr
+	}
 	if err != nil {
 		log.WithError(err).Debug("runtime invocation failed to run")
 		return fmt.Errorf("%s: %w", r.op(c.op), err)
@@ -146,14 +205,30 @@ func (r *Runtime) run(ctx context.Context, dir string, c call) error {
 		log.Debug("runtime invocation succeeded")
 		return nil
 	}
-	if ctx.Err() != nil {
-		// os/exec killed the runtime: what it logged, if anything, is moot.
-		log.WithError(ctx.Err()).Debug("runtime invocation cancelled")
-		return fmt.Errorf("%s: %w (runtime %s)", r.op(c.op), ctx.Err(), e)
-	}
 	rerr := r.failure(c, e, logPath, stderr.Bytes())
 	log.WithError(rerr).Debug("runtime invocation failed")
 	return rerr
+}
+
+// aborted returns the error of invocation c, killed when ctx ended: one
+// matching ErrTimeout when its bound did, else the context's own error;
+// waitErr is what reaping it returned.
+func (r *Runtime) aborted(ctx context.Context, c call, bound time.Duration, waitErr error) error {
+	what := r.op(c.op)
+	if c.id != "" {
+		what += " " + c.id
+	}
+	cause := context.Cause(ctx)
+	var err error
+	if errors.Is(cause, ErrTimeout) {
+		err = fmt.Errorf("%s: %w after %s; it was killed with the processes it started", what, ErrTimeout, bound)
+	} else {
+		err = fmt.Errorf("%s: %w; it was killed with the processes it started", what, cause)
+	}
+	if waitErr != nil {
+		err = fmt.Errorf("%w (%v)", err, waitErr)
+	}
+	return err
 }
 
 // failure builds the *Error of a failed invocation from the runtime's log,
