@@ -101,9 +101,15 @@ func (d *Daemon) buildHost() error {
 		Log:     d.log.WithField("component", "runtime"),
 		Spawn:   cg.SpawnInRuntimeCgroup,
 	}
-	roots := []string{d.cfg.Root, "/run/mounts", "/run/layers"}
+	// The host's directories sit beside the state root: /run/gcs,
+	// /run/mounts and /run/layers in a utility VM, ROOT's siblings in
+	// tests.
+	run := filepath.Dir(filepath.Clean(d.cfg.Root))
+	mounts, layers := filepath.Join(run, "mounts"), filepath.Join(run, "layers")
+	roots := []string{d.cfg.Root, mounts, layers}
 	d.host = hcsv2.NewHost(hcsv2.Options{
-		Root:    d.cfg.Root,
+		Root:       d.cfg.Root,
+		StateRoots: []string{filepath.Clean(d.cfg.Root), mounts},
 		Runtime: rt,
 		Reaper:  rp,
 		Cgroups: cg,

@@ -26,6 +26,12 @@ type Container struct {
 	rootfs     string
 	spec       *oci.Spec
 	kind       containerKind
+	// sandboxID is the pod of a sandbox or workload container; pod is
+	// its registration while the container is in it, and podDir a
+	// virtual pod's root, removed with its sandbox.
+	sandboxID  string
+	pod        *pod
+	podDir     string
 	cgroupPath string
 	ownsPidNS  bool
 	// netNS is the host's network namespace id the container's adapters
@@ -200,6 +206,9 @@ func (c *Container) removeFiles() []error {
 		if err := c.host.opts.Cgroups.Remove(c.cgroupPath); err != nil {
 			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 		}
+	}
+	if err := c.leavePod(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.removeStateDirs()...)
 	return errs

@@ -1,0 +1,121 @@
+package test
+
+import (
+	"strings"
+	"testing"
+
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// TestPodBothLayouts runs a CRI pod the way each of hcsshim's host layouts
+// sends it: a sandbox and two workloads sharing its network namespace, its
+// /etc files and its sandbox:// and sandbox-tmp:// mounts, each in the
+// pod's cgroup; exec and statistics in each; then teardown of the
+// workloads and the sandbox with exactly one notification each and
+// nothing left behind (mounts, cgroups, runtime state, processes: the
+// harness checks).
+func TestPodBothLayouts(t *testing.T) {
+	for _, l := range podLayouts() {
+		t.Run(l.name, func(t *testing.T) {
+			forEachRuntime(t, func(t *testing.T, rt string) {
+				podRunAndCheck(t, rt, l)
+			})
+		})
+	}
+}
+
+func podRunAndCheck(t *testing.T, rt string, l podLayout) {
+	h := newHostEnv(t, rt)
+	sb := h.id("sb")
+	l.setUp(t, h, sb)
+	sbPid := podStart(t, h, l, sb, sb, podSandboxSpec("podhost", "sleep", "1000"))
+	shared := []oci.Mount{
+		{Destination: "/shared", Type: "bind", Source: "sandbox://data", Options: []string{"rbind", "rw"}},
+		{Destination: "/fast", Type: "bind", Source: "sandbox-tmp://scratchy", Options: []string{"rbind", "rw"}},
+	}
+	var workloads []string
+	pids := map[string]uint32{sb: sbPid}
+	for range 2 {
+		id := h.id("w")
+		spec := podWorkloadSpec(sb, "sleep", "1000")
+		spec.Mounts = append(spec.Mounts, shared...)
+		pids[id] = podStart(t, h, l, sb, id, spec)
+		workloads = append(workloads, id)
+	}
+	w1, w2 := workloads[0], workloads[1]
+
+	// One network namespace for the pod.
+	netns := podMustOutput(t, h, sb, "readlink", "/proc/self/ns/net")
+	for _, w := range workloads {
+		if got := podMustOutput(t, h, w, "readlink", "/proc/self/ns/net"); got != netns {
+			t.Errorf("%s network namespace %s, sandbox's %s", w, got, netns)
+		}
+	}
+	// A file written through sandbox:// by one is read by the other.
+	podMustOutput(t, h, w1, "sh", "-c", "echo across > /shared/f")
+	if got := podMustOutput(t, h, w2, "cat", "/shared/f"); got != "across" {
+		t.Errorf("w2 reads %q through sandbox://", got)
+	}
+	// sandbox-tmp:// is on tmpfs, and shared as well.
+	if got := podMustOutput(t, h, w2, "stat", "-f", "-c", "%T", "/fast"); got != "tmpfs" {
+		t.Errorf("sandbox-tmp:// mount is on %q, want tmpfs", got)
+	}
+	podMustOutput(t, h, w2, "sh", "-c", "echo quick > /fast/g")
+	if got := podMustOutput(t, h, w1, "cat", "/fast/g"); got != "quick" {
+		t.Errorf("w1 reads %q through sandbox-tmp://", got)
+	}
+	// Hostname and hosts are the sandbox's.
+	for _, id := range []string{sb, w1, w2} {
+		if got := podMustOutput(t, h, id, "cat", "/etc/hostname"); got != "podhost" {
+			t.Errorf("%s /etc/hostname %q", id, got)
+		}
+		if got := podMustOutput(t, h, id, "cat", "/etc/hosts"); !strings.Contains(got, "podhost") {
+			t.Errorf("%s /etc/hosts %q", id, got)
+		}
+	}
+	// Each container is in the pod's cgroup, /pods/<sandbox>/<id>.
+	var podCgroup string
+	for id, pid := range pids {
+		cg := podCgroupOf(t, pid)
+		if !strings.HasSuffix(cg, "/pods/"+sb+"/"+id) {
+			t.Errorf("%s in cgroup %s, want .../pods/%s/%s", id, cg, sb, id)
+		}
+		podCgroup = strings.TrimSuffix(cg, "/"+id)
+	}
+	// Statistics and process lists of each.
+	for id, pid := range pids {
+		props, err := h.c.GetProperties(testCtx(t), id, prot.PtStatistics, prot.PtProcessList)
+		if err != nil {
+			t.Fatalf("properties of %s: %v", id, err)
+		}
+		if props.Metrics == nil || props.Metrics.Memory == nil || props.Metrics.Memory.Usage == nil || props.Metrics.Memory.Usage.Usage == 0 {
+			t.Errorf("statistics of %s: %+v", id, props.Metrics)
+		}
+		if len(props.ProcessList) == 0 || props.ProcessList[0].ProcessID != pid {
+			t.Errorf("process list of %s: %+v, init %d", id, props.ProcessList, pid)
+		}
+	}
+
+	// Teardown: the workloads, then the sandbox.
+	for _, id := range []string{w1, w2, sb} {
+		if err := h.c.ShutdownForced(testCtx(t), id); err != nil {
+			t.Fatalf("shutdown %s: %v", id, err)
+		}
+		h.wait(id, pids[id])
+		if n := h.notification(id); n.Type != prot.NtForcedExit {
+			t.Errorf("%s notification %+v", id, n)
+		}
+		if err := h.c.DeleteContainerState(testCtx(t), id); err != nil {
+			t.Fatalf("delete %s: %v", id, err)
+		}
+		if id != sb && !podCgroupExists(podCgroup) {
+			t.Errorf("pod cgroup %s went with workload %s", podCgroup, id)
+		}
+	}
+	if podCgroupExists(podCgroup) {
+		t.Errorf("pod cgroup %s left behind", podCgroup)
+	}
+	podNoMoreNotes(t, h, sb, w1, w2)
+}
