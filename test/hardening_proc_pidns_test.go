@@ -70,7 +70,8 @@ func procNewHostEnvInPidNS(t testing.TB, runtime string) *hostEnv {
 		t.Fatal(err)
 	}
 	h.relay = rl
-	h.layer = testutil.BusyboxRootfs(t)
+	// Layers must be inside the daemon's roots, as the host's are.
+	h.layer = testutil.BusyboxRootfsAt(t, filepath.Join(h.root, "layers", "busybox"))
 	addr := "unix://" + filepath.Join(dir, "bridge.sock")
 	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
 		"-relay", relayPrefix, "-root", h.root, "-runtime", runtime, "-shutdown-action", "exit"}, isolation(t)...)

@@ -110,10 +110,10 @@ func (d *Daemon) buildHost() error {
 	d.host = hcsv2.NewHost(hcsv2.Options{
 		Root:       d.cfg.Root,
 		StateRoots: []string{filepath.Clean(d.cfg.Root), mounts},
-		Runtime: rt,
-		Reaper:  rp,
-		Cgroups: cg,
-		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: d.cfg.DeviceTimeout, Log: d.log.WithField("component", "network")}),
+		Runtime:    rt,
+		Reaper:     rp,
+		Cgroups:    cg,
+		Network:    network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: d.cfg.DeviceTimeout, Log: d.log.WithField("component", "network")}),
 		Devices: hcsv2.Devices{
 			SCSI: &scsi.Mounter{
 				Lookup:       scsi.Lookup{SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, Timeout: d.cfg.DeviceTimeout},
