@@ -6,6 +6,7 @@ import (
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
@@ -118,4 +119,40 @@ func podRunAndCheck(t *testing.T, rt string, l podLayout) {
 		t.Errorf("pod cgroup %s left behind", podCgroup)
 	}
 	podNoMoreNotes(t, h, sb, w1, w2)
+}
+
+// TestPodSandboxDeletedAfterItsWorkloads: the state of a stopped sandbox
+// whose pod still has a workload is kept (invalid state), since the
+// workload's scratch, /etc files and sandbox mounts live in it; the
+// workload keeps running and, once it is deleted, so can the sandbox be.
+func TestPodSandboxDeletedAfterItsWorkloads(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		h := newHostEnv(t, rt)
+		l := podLayouts()[0]
+		sb := h.id("sb")
+		sbPid := podStart(t, h, l, sb, sb, podSandboxSpec("podhost", "sleep", "1000"))
+		w := h.id("w")
+		spec := podWorkloadSpec(sb, "sleep", "1000")
+		spec.Mounts = append(spec.Mounts, oci.Mount{Destination: "/shared", Type: "bind", Source: "sandbox://data", Options: []string{"rbind", "rw"}})
+		podStart(t, h, l, sb, w, spec)
+		if err := h.c.ShutdownForced(testCtx(t), sb); err != nil {
+			t.Fatal(err)
+		}
+		h.wait(sb, sbPid)
+		h.notification(sb)
+		err := h.c.DeleteContainerState(testCtx(t), sb)
+		if client.HResult(err) != prot.HrVmcomputeInvalidState {
+			t.Fatalf("delete the sandbox before its workload: %v, want invalid state", err)
+		}
+		podMustOutput(t, h, w, "sh", "-c", "echo still > /shared/f && cat /etc/hostname")
+		if err := h.c.ShutdownForced(testCtx(t), w); err != nil {
+			t.Fatal(err)
+		}
+		h.notification(w)
+		for _, id := range []string{w, sb} {
+			if err := h.c.DeleteContainerState(testCtx(t), id); err != nil {
+				t.Fatalf("delete %s: %v", id, err)
+			}
+		}
+	})
 }

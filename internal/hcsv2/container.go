@@ -28,7 +28,7 @@ type Container struct {
 	spec       *oci.Spec
 	kind       containerKind
 	// sandboxID is the pod of a sandbox or workload container; pod is
-	// its registration while the container is in it, and podDir a
+	// its registration (set during Create, then fixed), and podDir a
 	// virtual pod's root, removed with its sandbox.
 	sandboxID  string
 	pod        *pod

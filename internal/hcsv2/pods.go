@@ -24,10 +24,13 @@ type pod struct {
 	// cgroup is the pod cgroup ("" without a cgroup manager).
 	cgroup string
 	// members are the containers in the pod, the sandbox included; the
-	// pod cgroup goes when the last one does.
+	// pod cgroup goes when the last one does. Guarded by podTable.mu, as
+	// closed and dropped are.
 	members map[string]bool
 	// closed is set when the sandbox goes: no workload may join any more.
 	closed bool
+	// dropped is set when the pod left the table, once.
+	dropped bool
 }
 
 // podTable holds the pods by sandbox id.
@@ -69,8 +72,9 @@ func (t *podTable) join(sandboxID, id string) (*pod, error) {
 }
 
 // leave removes container id from pod p; the sandbox leaving closes the
-// pod. It reports whether the pod is now empty and closed, in which case
-// it was dropped from the table and its cgroup is the caller's to remove.
+// pod. It reports whether this call emptied the closed pod, in which case
+// it was dropped from the table and its cgroup is the caller's to remove
+// (later calls report false).
 func (t *podTable) leave(p *pod, id string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -78,9 +82,10 @@ func (t *podTable) leave(p *pod, id string) bool {
 	if id == p.sandbox.id {
 		p.closed = true
 	}
-	if !p.closed || len(p.members) > 0 {
+	if !p.closed || len(p.members) > 0 || p.dropped {
 		return false
 	}
+	p.dropped = true
 	if t.pods[p.id] == p {
 		delete(t.pods, p.id)
 	}
@@ -91,15 +96,37 @@ func (t *podTable) leave(p *pod, id string) bool {
 // sandbox gone, removes the pod cgroup.
 func (c *Container) leavePod() error {
 	p := c.pod
-	if p == nil {
-		return nil
-	}
-	c.pod = nil
-	if !c.host.pods.leave(p, c.id) || p.cgroup == "" {
+	if p == nil || !c.host.pods.leave(p, c.id) || p.cgroup == "" {
 		return nil
 	}
 	if err := c.host.opts.Cgroups.Remove(p.cgroup); err != nil {
 		return fmt.Errorf("remove pod cgroup: %w", err)
+	}
+	return nil
+}
+
+// others lists the members of pod p other than its sandbox.
+func (t *podTable) others(p *pod) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for id := range p.members {
+		if id != p.sandbox.id {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// checkPodEmpty refuses (invalid state) to delete a sandbox whose pod
+// still has workloads: their scratch (hcsoci layout), /etc files and
+// sandbox mounts live in its root, which goes with it.
+func (c *Container) checkPodEmpty() error {
+	if c.kind != kindSandbox || c.pod == nil {
+		return nil
+	}
+	if others := c.host.pods.others(c.pod); len(others) > 0 {
+		return prot.Errorf(prot.HrVmcomputeInvalidState, "sandbox %s still has workload containers %v", c.id, others)
 	}
 	return nil
 }

@@ -34,3 +34,24 @@ func TestPodTable(t *testing.T) {
 		t.Errorf("a new sandbox of the same id after the pod went: %v", err)
 	}
 }
+
+func TestPodLeaveDropsOnce(t *testing.T) {
+	var tab podTable
+	p := &pod{id: "sb", sandbox: &Container{id: "sb"}}
+	if err := tab.register(p); err != nil {
+		t.Fatal(err)
+	}
+	if !tab.leave(p, "sb") {
+		t.Fatal("the last member leaving did not drop the pod")
+	}
+	q := &pod{id: "sb", sandbox: &Container{id: "sb"}}
+	if err := tab.register(q); err != nil {
+		t.Fatal(err)
+	}
+	if tab.leave(p, "sb") {
+		t.Error("a second leave dropped the pod again (its cgroup would be removed twice)")
+	}
+	if _, err := tab.join("sb", "w"); err != nil {
+		t.Errorf("the new pod of the same id was dropped: %v", err)
+	}
+}
