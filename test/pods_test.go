@@ -1,6 +1,8 @@
 package test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -117,6 +119,9 @@ func podRunAndCheck(t *testing.T, rt string, l podLayout) {
 	}
 	if podCgroupExists(podCgroup) {
 		t.Errorf("pod cgroup %s left behind", podCgroup)
+	}
+	if _, err := os.Lstat(filepath.Join(h.root, "pods", sb)); err == nil {
+		t.Errorf("pod directory %s left behind", filepath.Join(h.root, "pods", sb))
 	}
 	podNoMoreNotes(t, h, sb, w1, w2)
 }

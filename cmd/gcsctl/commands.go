@@ -46,6 +46,8 @@ func commands() []command {
 		killCommand(),
 		waitCommand(),
 		rmCommand(),
+		podRunCommand(),
+		podRmCommand(),
 		layersAddCommand(),
 		layersRemoveCommand(),
 		diskAddCommand(),

@@ -231,5 +231,6 @@ func (c *Container) removeFiles() []error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.removeStateDirs()...)
+	c.host.removeEmptyPodDir(c.bundle)
 	return errs
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"path/filepath"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
@@ -131,4 +133,17 @@ func (h *Host) devRoot() string {
 		return filepath.Clean(r)
 	}
 	return "/dev"
+}
+
+// removeEmptyPodDir removes ROOT/pods/<pod>, the directory the controller
+// layout puts a pod's bundles in, once the last of them is gone (rmdir:
+// never a directory that holds anything, never through a link).
+func (h *Host) removeEmptyPodDir(bundle string) {
+	dir := filepath.Dir(bundle)
+	if filepath.Dir(dir) != filepath.Join(filepath.Clean(h.opts.Root), "pods") {
+		return
+	}
+	if err := unix.Rmdir(dir); err != nil && err != unix.ENOTEMPTY && err != unix.EEXIST && err != unix.ENOENT {
+		h.log.WithError(err).WithField("dir", dir).Debug("pod directory left in place")
+	}
 }

@@ -81,7 +81,9 @@ func TestApplyAnnotations(t *testing.T) {
 				t.Error("privileged container got /dev/pts nodes")
 			}
 			want := []oci.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
-			if !slices.EqualFunc(s.Linux.Resources.Devices, want, func(a, b oci.LinuxDeviceCgroup) bool { return a.Allow == b.Allow && a.Access == b.Access && a.Type == b.Type }) {
+			if !slices.EqualFunc(s.Linux.Resources.Devices, want, func(a, b oci.LinuxDeviceCgroup) bool {
+				return a.Allow == b.Allow && a.Access == b.Access && a.Type == b.Type
+			}) {
 				t.Errorf("device cgroup %+v", s.Linux.Resources.Devices)
 			}
 		}},
