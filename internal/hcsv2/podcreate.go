@@ -65,6 +65,9 @@ func (c *Container) prepareKind(ctx context.Context) (string, error) {
 		if err := c.joinSandboxNetwork(p.sandbox); err != nil {
 			return "", err
 		}
+		if err := c.host.addAssignedDevices(ctx, c.spec); err != nil {
+			return "", err
+		}
 	}
 	if err := applyAnnotations(c.spec, "/dev"); err != nil {
 		return "", err
