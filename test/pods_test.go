@@ -161,3 +161,47 @@ func TestPodSandboxDeletedAfterItsWorkloads(t *testing.T) {
 		}
 	})
 }
+
+// TestPodVirtualPod: a virtual pod (io.microsoft.cri.virtual-pod-id) is its
+// own pod whatever the CRI sandbox id says: its first container is the
+// sandbox, the pod's root is <bundles>/virtual-pods/<id> (made by the GCS,
+// removed with the sandbox), and its containers run in /pods/<id>/<cid>.
+func TestPodVirtualPod(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		h := newHostEnv(t, rt)
+		l := podLayouts()[0]
+		vp := h.id("vp")
+		spec := podSandboxSpec("virtualhost", "sleep", "1000")
+		spec.Annotations["io.microsoft.cri.virtual-pod-id"] = vp
+		spec.Annotations["io.kubernetes.cri.container-type"] = "container"
+		vpPid := podStart(t, h, l, vp, vp, spec)
+		w := h.id("w")
+		wspec := podWorkloadSpec("the-real-sandbox", "sleep", "1000")
+		wspec.Annotations["io.microsoft.cri.virtual-pod-id"] = vp
+		wPid := podStart(t, h, l, vp, w, wspec)
+		root := filepath.Join(h.root, "c", "virtual-pods", vp)
+		if b, err := os.ReadFile(filepath.Join(root, "hostname")); err != nil || string(b) != "virtualhost\n" {
+			t.Errorf("virtual pod root %s hostname: %q %v", root, b, err)
+		}
+		if got := podMustOutput(t, h, w, "cat", "/etc/hostname"); got != "virtualhost" {
+			t.Errorf("workload /etc/hostname %q", got)
+		}
+		for id, pid := range map[string]uint32{vp: vpPid, w: wPid} {
+			if cg := podCgroupOf(t, pid); !strings.HasSuffix(cg, "/pods/"+vp+"/"+id) {
+				t.Errorf("%s in cgroup %s, want .../pods/%s/%s", id, cg, vp, id)
+			}
+		}
+		for _, id := range []string{w, vp} {
+			if err := h.c.ShutdownForced(testCtx(t), id); err != nil {
+				t.Fatal(err)
+			}
+			h.notification(id)
+			if err := h.c.DeleteContainerState(testCtx(t), id); err != nil {
+				t.Fatalf("delete %s: %v", id, err)
+			}
+		}
+		if _, err := os.Lstat(filepath.Dir(root)); err == nil {
+			t.Errorf("virtual pod directory %s left behind", filepath.Dir(root))
+		}
+	})
+}

@@ -231,6 +231,6 @@ func (c *Container) removeFiles() []error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.removeStateDirs()...)
-	c.host.removeEmptyPodDir(c.bundle)
+	c.removeEmptyPodDirs()
 	return errs
 }

@@ -138,15 +138,22 @@ func (h *Host) devRoot() string {
 	return "/dev"
 }
 
-// removeEmptyPodDir removes ROOT/pods/<pod>, the directory the controller
-// layout puts a pod's bundles in, once the last of them is gone (rmdir:
-// never a directory that holds anything, never through a link).
-func (h *Host) removeEmptyPodDir(bundle string) {
-	dir := filepath.Dir(bundle)
-	if filepath.Dir(dir) != filepath.Join(filepath.Clean(h.opts.Root), "pods") {
-		return
+// removeEmptyPodDirs removes the directories a pod's containers leave
+// empty: ROOT/pods/<pod>, where the controller layout puts a pod's
+// bundles, once the last of them is gone, and the virtual-pods directory
+// of a virtual pod's root. Only rmdir: never a directory that holds
+// anything, never through a link.
+func (c *Container) removeEmptyPodDirs() {
+	var dirs []string
+	if dir := filepath.Dir(c.bundle); filepath.Dir(dir) == filepath.Join(filepath.Clean(c.host.opts.Root), "pods") {
+		dirs = append(dirs, dir)
 	}
-	if err := unix.Rmdir(dir); err != nil && err != unix.ENOTEMPTY && err != unix.EEXIST && err != unix.ENOENT {
-		h.log.WithError(err).WithField("dir", dir).Debug("pod directory left in place")
+	if c.podDir != "" {
+		dirs = append(dirs, filepath.Dir(c.podDir))
+	}
+	for _, dir := range dirs {
+		if err := unix.Rmdir(dir); err != nil && err != unix.ENOTEMPTY && err != unix.EEXIST && err != unix.ENOENT {
+			c.log.WithError(err).WithField("dir", dir).Debug("pod directory left in place")
+		}
 	}
 }
