@@ -104,15 +104,22 @@ func (h *hostEnv) bundle(id string) string { return filepath.Join(h.root, "c", i
 // state and unmounts the layers.
 func (h *hostEnv) create(id string, spec *oci.Spec) error {
 	h.t.Helper()
+	return h.createAt(id, h.bundle(id), filepath.Join(h.bundle(id), "scratch"), spec)
+}
+
+// createAt is create with the bundle and scratch where the host puts them
+// (the rootfs is bundle/rootfs).
+func (h *hostEnv) createAt(id, bundle, scratch string, spec *oci.Spec) error {
+	h.t.Helper()
 	ctx := testCtx(h.t)
-	rootfs := filepath.Join(h.bundle(id), "rootfs")
+	rootfs := filepath.Join(bundle, "rootfs")
 	layers := &prot.ModificationRequest{
 		ResourceType: prot.ResourceTypeCombinedLayers,
 		RequestType:  prot.RequestTypeAdd,
 		Settings: &prot.LCOWCombinedLayers{
 			ContainerRootPath: rootfs,
 			Layers:            []prot.Layer{{Path: h.layer}},
-			ScratchPath:       filepath.Join(h.bundle(id), "scratch"),
+			ScratchPath:       scratch,
 		},
 	}
 	if err := h.c.ModifySettings(ctx, prot.NullContainerID, layers); err != nil {
@@ -130,9 +137,9 @@ func (h *hostEnv) create(id string, spec *oci.Spec) error {
 	spec.Root = &oci.Root{Path: rootfs}
 	err := h.c.CreateContainer(ctx, id, &prot.VMHostedContainerSettingsV2{
 		SchemaVersion:    prot.SchemaVersion{Major: 2, Minor: 1},
-		OCIBundlePath:    h.bundle(id),
+		OCIBundlePath:    bundle,
 		OCISpecification: spec,
-		ScratchDirPath:   filepath.Join(h.bundle(id), "scratch"),
+		ScratchDirPath:   scratch,
 	})
 	if err != nil {
 		return err

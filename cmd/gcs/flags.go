@@ -72,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.relay, "relay", daemon.DefaultRelayPrefix, "where relay ports (process stdio, Plan 9 shares) are dialed: vsock://CID, tcp://HOST, unix:///DIR (DIR/PORT.sock)")
 	fs.BoolVar(&o.sequential, "sequential", false, "handle requests one at a time (WaitForProcess stays asynchronous)")
 	fs.UintVar(&o.maxMessageSize, "max-message-size", bridge.DefaultMaxMessageSize, "largest inbound bridge message in bytes, header included; larger ones drop the connection")
-	fs.StringVar(&o.root, "root", "/run/gcs", "state directory (container bundles live in ROOT/c/ID)")
+	fs.StringVar(&o.root, "root", "/run/gcs", "state directory (container bundles live in ROOT/c/ID or ROOT/pods/POD/ID; devices and layers are mounted below ROOT/../mounts and ROOT/../layers)")
 	fs.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc or crun)")
 	fs.DurationVar(&o.runtimeTimeout, "runtime-timeout", 0, "bound on every runtime invocation, after which it is killed with what it started (0: per command, create 2m, exec/start/delete/update 30s, others 10s)")
 	fs.StringVar(&o.shutdownAction, "shutdown-action", "poweroff", "what Shutdown of the utility VM does: poweroff or exit")

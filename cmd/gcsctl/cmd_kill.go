@@ -13,10 +13,11 @@ func killCommand() command {
 		name:    "kill",
 		args:    "[--signal N|NAME] ID [PID]",
 		summary: "signal every process of container ID, or only process PID",
-		detail: `Without PID, KILL (the default) sends ShutdownForced and TERM sends
-ShutdownGraceful, which signal every process of the container; no other signal
-can be sent that way. With PID, SignalProcess sends the signal (default KILL) to
-that process only. The signal is a number or a name, with or without SIG.`,
+		detail: `Without PID, KILL (the default) sends ShutdownForced, which kills every
+process of the container, and TERM sends ShutdownGraceful, which has the runtime
+send SIGTERM to the container's init; no other signal can be sent that way.
+With PID, SignalProcess sends the signal (default KILL) to that process only,
+the init included. The signal is a number or a name, with or without SIG.`,
 		negotiate: true,
 		setup:     setupKill,
 	}

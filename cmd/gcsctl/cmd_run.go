@@ -31,7 +31,8 @@ prints nothing of its own and exits with CMD's exit code.
 
 Paths are the GCS's; relative ones are taken from the current directory.
 The GCS takes layers and the scratch only from below its roots (its -root,
-/run/mounts and /run/layers), through no symbolic link.
+ROOT/../mounts and ROOT/../layers: /run/mounts and /run/layers in a utility
+VM), through no symbolic link.
 With --rm, the default when no --id is given, the container's state is deleted
 and its layers unmounted at the end; otherwise use rm and layers remove.
 If a step fails before CMD starts, what was done is undone.

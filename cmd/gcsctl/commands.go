@@ -49,6 +49,8 @@ func commands() []command {
 		killCommand(),
 		waitCommand(),
 		rmCommand(),
+		podRunCommand(),
+		podRmCommand(),
 		layersAddCommand(),
 		layersRemoveCommand(),
 		diskAddCommand(),

@@ -103,13 +103,19 @@ func (d *Daemon) buildHost() error {
 		Spawn:   cg.SpawnInRuntimeCgroup,
 		Timeout: d.cfg.RuntimeTimeout,
 	}
-	roots := []string{d.cfg.Root, "/run/mounts", "/run/layers"}
+	// The host's directories sit beside the state root: /run/gcs,
+	// /run/mounts and /run/layers in a utility VM, ROOT's siblings in
+	// tests.
+	run := filepath.Dir(filepath.Clean(d.cfg.Root))
+	mounts, layers := filepath.Join(run, "mounts"), filepath.Join(run, "layers")
+	roots := []string{d.cfg.Root, mounts, layers}
 	d.host = hcsv2.NewHost(hcsv2.Options{
-		Root:    d.cfg.Root,
-		Runtime: rt,
-		Reaper:  rp,
-		Cgroups: cg,
-		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: adapterTimeout(d.cfg.DeviceTimeout), Log: d.log.WithField("component", "network")}),
+		Root:       d.cfg.Root,
+		StateRoots: []string{filepath.Clean(d.cfg.Root), mounts},
+		Runtime:    rt,
+		Reaper:     rp,
+		Cgroups:    cg,
+		Network:    network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: adapterTimeout(d.cfg.DeviceTimeout), Log: d.log.WithField("component", "network")}),
 		Devices: hcsv2.Devices{
 			SCSI: &scsi.Mounter{
 				Lookup:       scsi.Lookup{SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, Timeout: d.cfg.DeviceTimeout},

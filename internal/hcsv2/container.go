@@ -9,6 +9,7 @@ import (
 	"github.com/containerd/console"
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
@@ -26,6 +27,12 @@ type Container struct {
 	rootfs     string
 	spec       *oci.Spec
 	kind       containerKind
+	// sandboxID is the pod of a sandbox or workload container; pod is
+	// its registration (set during Create, then fixed), and podDir a
+	// virtual pod's root, removed with its sandbox.
+	sandboxID  string
+	pod        *pod
+	podDir     string
 	cgroupPath string
 	ownsPidNS  bool
 	// netNS is the host's network namespace id the container's adapters
@@ -140,20 +147,17 @@ func (c *Container) setExitType(t prot.NotificationType) prot.NotificationType {
 	return prev
 }
 
-// kill signals every process of the container. The exit type is recorded
-// before the signal is sent, so the notification can never observe the
-// exit without it; a failed delivery restores the old type.
-func (c *Container) kill(ctx context.Context, sig int, exitType prot.NotificationType) error {
+// kill has the runtime signal the container's init, or with all every
+// process of the container. The exit type is recorded before the signal
+// is sent, so the notification can never observe the exit without it; a
+// failed delivery restores the old type.
+func (c *Container) kill(ctx context.Context, sig int, exitType prot.NotificationType, all bool) error {
 	prev := c.setExitType(exitType)
-	err := c.host.opts.Runtime.Kill(ctx, c.id, sigOf(sig), true)
+	err := c.host.opts.Runtime.Kill(ctx, c.id, sigOf(sig), all)
 	if err == nil {
 		return nil
 	}
-	c.mu.Lock()
-	if c.exitType == exitType {
-		c.exitType = prev
-	}
-	c.mu.Unlock()
+	c.restoreExitType(exitType, prev)
 	switch {
 	case errors.Is(err, runtime.ErrNotRunning):
 		return prot.WithHResult(prot.HrVmcomputeAlreadyStopped, err)
@@ -161,6 +165,28 @@ func (c *Container) kill(ctx context.Context, sig int, exitType prot.Notificatio
 		return prot.WithHResult(prot.HrVmcomputeSystemNotFound, err)
 	}
 	return prot.WithHResult(prot.HrFail, err)
+}
+
+// restoreExitType puts back prev if the exit type is still set, the one a
+// failed signal recorded.
+func (c *Container) restoreExitType(set, prev prot.NotificationType) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.exitType == set {
+		c.exitType = prev
+	}
+}
+
+// signalInit sends SIGTERM or SIGKILL to the init process alone (pid-safe,
+// see process.signal), recording the exit type first.
+func (c *Container) signalInit(sig unix.Signal) error {
+	exitType := exitTypeOf(int(sig))
+	prev := c.setExitType(exitType)
+	if err := c.init.signal(sig); err != nil {
+		c.restoreExitType(exitType, prev)
+		return err
+	}
+	return nil
 }
 
 // teardown kills and deletes the container and removes what the GCS made
@@ -201,6 +227,10 @@ func (c *Container) removeFiles() []error {
 			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 		}
 	}
+	if err := c.leavePod(); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.removeStateDirs()...)
+	c.removeEmptyPodDirs()
 	return errs
 }

@@ -12,7 +12,6 @@ import (
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
 	"github.com/linux-gcs/gcs/internal/stdio"
@@ -38,7 +37,7 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 	if err := checkSpec(spec); err != nil {
 		return err
 	}
-	kind, sandboxID, err := kindOf(spec)
+	kind, sandboxID, err := kindOf(id, spec)
 	if err != nil {
 		return err
 	}
@@ -62,7 +61,7 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 	}
 
 	c := newContainer(h, id, activityID)
-	c.bundle, c.scratch, c.spec, c.kind = bundle, scratch, spec, kind
+	c.bundle, c.scratch, c.spec, c.kind, c.sandboxID = bundle, scratch, spec, kind, sandboxID
 	if err := h.reserve(c); err != nil {
 		return err
 	}
@@ -70,7 +69,7 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 		h.forget(c)
 		return err
 	}
-	if kind != kindWorkload && spec.Windows != nil && spec.Windows.Network != nil {
+	if kind != kindWorkload && spec.Windows != nil && spec.Windows.Network != nil && !annotationBool(spec, annotationHostNetwork) {
 		c.netNS = strings.ToLower(spec.Windows.Network.NetworkNamespace)
 	}
 	defer func() {
@@ -79,7 +78,7 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 			h.forget(c)
 		}
 	}()
-	if err := c.prepareBundle(sandboxID); err != nil {
+	if err := c.prepareBundle(ctx); err != nil {
 		return err
 	}
 	if err := c.createInit(ctx); err != nil {
@@ -96,7 +95,7 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 }
 
 // prepareBundle writes the adjusted config.json and the /etc files.
-func (c *Container) prepareBundle(sandboxID string) error {
+func (c *Container) prepareBundle(ctx context.Context) error {
 	if err := os.MkdirAll(c.bundle, 0o700); err != nil {
 		return prot.Errorf(prot.HrFail, "create bundle %s: %w", c.bundle, err)
 	}
@@ -104,27 +103,9 @@ func (c *Container) prepareBundle(sandboxID string) error {
 	if !filepath.IsAbs(c.rootfs) {
 		c.rootfs = filepath.Join(c.bundle, c.rootfs)
 	}
-	etcDir := c.bundle
-	switch c.kind {
-	case kindWorkload:
-		etcDir = c.host.bundleDir(sandboxID)
-		if _, err := os.Stat(filepath.Join(etcDir, "hosts")); err != nil {
-			return prot.Errorf(prot.HrFail, "sandbox %s of workload container: %w", sandboxID, err)
-		}
-		if err := c.joinSandboxNetwork(sandboxID); err != nil {
-			return err
-		}
-	default:
-		var resolvConf []byte
-		if c.netNS != "" && c.host.opts.Network != nil {
-			resolvConf = network.ResolvConf(c.host.opts.Network.DNS(c.netNS))
-		}
-		if err := writeEtcFiles(c.bundle, c.spec.Hostname, resolvConf); err != nil {
-			return prot.WithHResult(prot.HrFail, err)
-		}
-	}
-	if cg := c.host.opts.Cgroups; cg != nil {
-		c.cgroupPath = cg.ContainerPath(c.id)
+	etcDir, err := c.prepareKind(ctx)
+	if err != nil {
+		return err
 	}
 	prepareSpec(c.spec, c.kind, c.bundle, etcDir, c.cgroupPath)
 	c.ownsPidNS = ownsPidNamespace(c.spec)

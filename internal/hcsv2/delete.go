@@ -27,8 +27,12 @@ func (h *Host) handleDeleteContainerState(ctx context.Context, r *bridge.Request
 // deleteState removes the runtime's state, the scratch, the bundle and the
 // cgroup, then forgets the container. A container still running is refused
 // with invalid-state and kept, so nothing is leaked and the host may retry
-// after stopping it (the reference forgets it and leaks it).
+// after stopping it (the reference forgets it and leaks it). So is a
+// sandbox whose pod still has workloads (see checkPodEmpty).
 func (c *Container) deleteState(ctx context.Context) error {
+	if err := c.checkPodEmpty(); err != nil {
+		return err
+	}
 	rt := c.host.opts.Runtime
 	if err := rt.Delete(ctx, c.id, !c.isStarted()); err != nil {
 		switch {

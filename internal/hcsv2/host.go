@@ -62,6 +62,9 @@ type Host struct {
 	containers map[string]*Container
 	uvmProcs   map[uint32]*process
 
+	// pods are the CRI pods by sandbox id (see pods.go).
+	pods podTable
+
 	// targets are the mount points device and layer Adds created.
 	targets madeTargets
 }

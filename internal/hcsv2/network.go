@@ -42,10 +42,9 @@ func (c *Container) detachNetwork() error {
 
 // joinSandboxNetwork makes a workload container share its sandbox's network
 // namespace.
-func (c *Container) joinSandboxNetwork(sandboxID string) error {
-	sb, err := c.host.container(sandboxID)
-	if err != nil {
-		return prot.Errorf(prot.HrFail, "sandbox %s of workload container: %w", sandboxID, err)
+func (c *Container) joinSandboxNetwork(sb *Container) error {
+	if sb.init == nil || sb.init.hasExited() {
+		return prot.Errorf(prot.HrFail, "sandbox %s of workload container is not running", sb.id)
 	}
 	path := fmt.Sprintf("/proc/%d/ns/net", sb.init.pid)
 	for i, ns := range c.spec.Linux.Namespaces {

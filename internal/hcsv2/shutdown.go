@@ -9,8 +9,9 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
-// shutdown handles ShutdownGraceful (SIGTERM) and ShutdownForced (SIGKILL).
-// For the null container the utility VM itself shuts down, with no reply.
+// shutdown handles ShutdownGraceful (the runtime's SIGTERM to the init,
+// as the reference) and ShutdownForced (SIGKILL to every process of the
+// container). For the null container the utility VM itself shuts down.
 func (h *Host) shutdown(sig unix.Signal) bridge.Handler {
 	return bridge.HandlerFunc(func(ctx context.Context, w bridge.ResponseWriter, r *bridge.Request) {
 		var req prot.MessageBase
@@ -27,7 +28,7 @@ func (h *Host) shutdown(sig unix.Signal) bridge.Handler {
 			w.Error(err)
 			return
 		}
-		if err := c.kill(ctx, int(sig), exitTypeOf(int(sig))); err != nil {
+		if err := c.kill(ctx, int(sig), exitTypeOf(int(sig)), sig == unix.SIGKILL); err != nil {
 			w.Error(err)
 			return
 		}

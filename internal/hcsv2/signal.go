@@ -25,11 +25,11 @@ func (h *Host) handleSignalProcess(ctx context.Context, r *bridge.Request) (prot
 	if sig < 0 || sig > 64 {
 		return nil, prot.Errorf(prot.HrInvalidArg, "invalid signal %d", sig)
 	}
+	// As the reference: the signal reaches the process alone, the init
+	// included (never the rest of its container); a SIGTERM or SIGKILL to
+	// the init records how the container is being stopped.
 	if p == c.init && (sig == int(unix.SIGKILL) || sig == int(unix.SIGTERM)) {
-		if p.hasExited() {
-			return nil, prot.Errorf(prot.HrElementNotFound, "process %d has already exited", p.pid)
-		}
-		if err := c.kill(ctx, sig, exitTypeOf(sig)); err != nil {
+		if err := c.signalInit(unix.Signal(sig)); err != nil {
 			return nil, err
 		}
 		return &prot.MessageResponseBase{}, nil

@@ -43,15 +43,36 @@ func checkSpec(spec *oci.Spec) error {
 	return nil
 }
 
-// kindOf reads the container kind from the spec's annotations.
-func kindOf(spec *oci.Spec) (containerKind, string, error) {
-	switch t := spec.Annotations[annotationContainerType]; t {
+// kindOf reads the container kind of container id from the spec's
+// annotations, and its pod: the sandbox id of a sandbox (its own id) or
+// workload (the sandbox-id annotation). A virtual pod (the virtual-pod-id
+// annotation) is its own pod: its first container, whose id is the
+// virtual pod id, is its sandbox whatever the container-type says, as
+// with the reference.
+func kindOf(id string, spec *oci.Spec) (containerKind, string, error) {
+	t := spec.Annotations[annotationContainerType]
+	vp := spec.Annotations[annotationVirtualPodID]
+	if vp != "" {
+		if err := validateID(vp); err != nil {
+			return 0, "", prot.Errorf(prot.HrFail, "bad %s annotation: %w", annotationVirtualPodID, err)
+		}
+		if vp == id {
+			t = "sandbox"
+		}
+	}
+	switch t {
 	case "":
 		return kindStandalone, "", nil
 	case "sandbox":
-		return kindSandbox, "", nil
+		if vp != "" {
+			return kindSandbox, vp, nil
+		}
+		return kindSandbox, id, nil
 	case "container":
 		sb := spec.Annotations[annotationSandboxID]
+		if vp != "" {
+			sb = vp
+		}
 		if err := validateID(sb); err != nil {
 			return 0, "", prot.Errorf(prot.HrFail, "workload container: bad %s annotation: %w", annotationSandboxID, err)
 		}

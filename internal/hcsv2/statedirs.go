@@ -32,8 +32,8 @@ func (h *Host) runtimeRoot() string {
 
 // checkStatePath accepts a bundle or scratch path p (what names the field)
 // only if it is a clean absolute path strictly below a state root, is not
-// the runtime's state (nor above or below it), is not the bundles'
-// directory Root/c (nor above it), and has no symbolic link, or anything
+// the runtime's state (nor above or below it), is not one of the bundles'
+// directories Root/c and Root/pods (nor above them), and has no symbolic link, or anything
 // but directories, between the root and p. It returns p without the
 // trailing slash it may have.
 func (h *Host) checkStatePath(what, p string) (string, error) {
@@ -51,9 +51,11 @@ func (h *Host) checkStatePath(what, p string) (string, error) {
 	if p == rt || mount.Below(p, rt) || mount.Below(rt, p) {
 		return "", prot.Errorf(prot.HrInvalidArg, "%s %q overlaps the runtime state %s", what, p, rt)
 	}
-	bundles := filepath.Join(filepath.Clean(h.opts.Root), "c")
-	if p == bundles || mount.Below(bundles, p) {
-		return "", prot.Errorf(prot.HrInvalidArg, "%s %q is or holds the bundles directory %s", what, p, bundles)
+	for _, dir := range []string{"c", "pods"} {
+		bundles := filepath.Join(filepath.Clean(h.opts.Root), dir)
+		if p == bundles || mount.Below(bundles, p) {
+			return "", prot.Errorf(prot.HrInvalidArg, "%s %q is or holds the bundles directory %s", what, p, bundles)
+		}
 	}
 	if err := mount.NoLinksBelow(root, p); err != nil {
 		return "", prot.Errorf(prot.HrInvalidArg, "%s %q: %w", what, p, err)
@@ -110,7 +112,7 @@ func (h *Host) checkOthersPaths(c *Container, sandboxID string) error {
 // never across a mount: if one cannot be unmounted, nothing is removed.
 func (c *Container) removeStateDirs() []error {
 	var dirs []string
-	for _, d := range []string{c.scratch, c.bundle} {
+	for _, d := range []string{c.scratch, c.bundle, c.podDir} {
 		if d != "" {
 			dirs = append(dirs, d)
 		}

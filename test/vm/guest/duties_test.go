@@ -125,8 +125,9 @@ func TestDaemonDuties(t *testing.T) {
 			RequestType:  prot.RequestTypeAdd,
 			Settings: &prot.LCOWCombinedLayers{
 				ContainerRootPath: filepath.Join(bundle, "rootfs"),
-				Layers:            []prot.Layer{{Path: testutil.BusyboxRootfs(t)}},
-				ScratchPath:       filepath.Join(bundle, "scratch"),
+				// Layers must be inside the GCS's roots, as the host's are.
+				Layers:      []prot.Layer{{Path: testutil.BusyboxRootfsAt(t, filepath.Join(g.dir, "root", "layers", "busybox"))}},
+				ScratchPath: filepath.Join(bundle, "scratch"),
 			},
 		}
 		if err := g.c.ModifySettings(testCtx(t), prot.NullContainerID, layers); err != nil {

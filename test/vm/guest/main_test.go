@@ -230,6 +230,12 @@ func (h *host) createWithScratch(t testing.TB, id string, spec *oci.Spec, scratc
 	if err != nil {
 		t.Fatalf("create %s: %v", id, err)
 	}
+	h.deleteOnCleanup(t, id)
+}
+
+// deleteOnCleanup kills and deletes container id after the test, unless
+// it is gone already.
+func (h *host) deleteOnCleanup(t testing.TB, id string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

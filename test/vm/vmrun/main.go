@@ -4,8 +4,9 @@
 //
 // The VM gets no network path off this machine and no vsock device: all
 // vsock traffic is loopback (CID 1) inside the guest. Its devices are
-// those the device tests use: a virtio-scsi controller with a disk at LUN
-// 3 (a second disk is hot-added at LUN 5 through QMP when the guest asks),
+// those the device tests use: a virtio-scsi controller with disks at LUN
+// 3 and LUN 4 (the pod test's scratch; a third disk is hot-added at LUN 5
+// through QMP when the guest asks),
 // an nvdimm that the guest sees as /dev/pmem0, and a virtio-net NIC on a
 // hub that leads nowhere. Serial ports: ttyS0 is the console, ttyS1 the
 // GCS's log (a file here), ttyS2 the control channel on which the guest's
@@ -35,6 +36,10 @@ const hotplugLUN = 5
 
 // coldLUN is the LUN of the disk attached at start.
 const coldLUN = 3
+
+// scratchLUN is a second disk attached at start, the pod test's scratch
+// disk (read-write).
+const scratchLUN = 4
 
 // nicMAC is the MAC address of the VM's NIC.
 const nicMAC = "52:54:00:12:34:56"

@@ -36,6 +36,8 @@ func qemuArgs(o options) []string {
 		"-device", "virtio-scsi-pci,id=scsi0",
 		"-blockdev", fmt.Sprintf("driver=raw,node-name=lun%d,file.driver=file,file.filename=%s", coldLUN, w(fmt.Sprintf("scsi-lun%d.img", coldLUN))),
 		"-device", fmt.Sprintf("scsi-hd,drive=lun%d,bus=scsi0.0,channel=0,scsi-id=0,lun=%d", coldLUN, coldLUN),
+		"-blockdev", fmt.Sprintf("driver=raw,node-name=lun%d,file.driver=file,file.filename=%s", scratchLUN, w(fmt.Sprintf("scsi-lun%d.img", scratchLUN))),
+		"-device", fmt.Sprintf("scsi-hd,drive=lun%d,bus=scsi0.0,channel=0,scsi-id=0,lun=%d", scratchLUN, scratchLUN),
 		"-object", "memory-backend-file,id=pmem0,share=on,mem-path="+w("pmem0.img")+",size=128M",
 		"-device", "nvdimm,memdev=pmem0,id=nv0",
 		"-netdev", "hubport,id=n0,hubid=0",

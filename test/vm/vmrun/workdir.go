@@ -19,6 +19,7 @@ type disk struct {
 var disks = []disk{
 	{fmt.Sprintf("scsi-lun%d", coldLUN), "32M"},
 	{fmt.Sprintf("scsi-lun%d", hotplugLUN), "32M"},
+	{fmt.Sprintf("scsi-lun%d", scratchLUN), "64M"},
 	{"pmem0", "128M"}, // nvdimm sizes are best kept to 128 MiB multiples
 }
 

@@ -1,0 +1,159 @@
+package hcsv2
+
+import (
+	"context"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/linux-gcs/gcs/internal/network"
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/mount"
+)
+
+// virtualPodsDir is where, next to its sandbox's bundle, a virtual pod's
+// root lives (<dir of bundle>/virtual-pods/<virtual pod id>).
+const virtualPodsDir = "virtual-pods"
+
+// prepareKind does what a container's kind asks before its config.json is
+// written: a standalone container gets its /etc files and its cgroup
+// /pods/<id>; a sandbox registers its pod (root, cgroup /pods/<sandbox>
+// with the sandbox's resources), writes the pod's /etc files and makes the
+// special mount directories; a workload joins its sandbox's pod, network
+// namespace and /etc files and has its special mounts resolved. Then, for
+// every kind, the annotations and the init's user. It returns the
+// directory the /etc files are bound from.
+func (c *Container) prepareKind(ctx context.Context) (string, error) {
+	cg := c.host.opts.Cgroups
+	etcDir := c.bundle
+	switch c.kind {
+	case kindStandalone:
+		if err := c.writeEtc(c.bundle); err != nil {
+			return "", err
+		}
+		if cg != nil {
+			c.cgroupPath = cg.ContainerPath(c.id)
+		}
+	case kindSandbox:
+		root, err := c.registerPod()
+		if err != nil {
+			return "", err
+		}
+		etcDir = root
+		if err := c.writeEtc(root); err != nil {
+			return "", err
+		}
+		if err := makePodDirs(root); err != nil {
+			return "", prot.WithHResult(prot.HrFail, err)
+		}
+	case kindWorkload:
+		p, err := c.host.pods.join(c.sandboxID, c.id)
+		if err != nil {
+			return "", err
+		}
+		c.pod = p
+		if c.spec.Hostname != "" {
+			return "", prot.Errorf(prot.HrFail, "workload container must not change hostname: %s", c.spec.Hostname)
+		}
+		if cg != nil {
+			c.cgroupPath = cg.PodContainerPath(c.sandboxID, c.id)
+		}
+		etcDir = p.root
+		if err := rewriteMounts(c.spec, p.root, c.host.devRoot()); err != nil {
+			return "", err
+		}
+		if err := c.joinSandboxNetwork(p.sandbox); err != nil {
+			return "", err
+		}
+		if err := c.host.addAssignedDevices(ctx, c.spec); err != nil {
+			return "", err
+		}
+	}
+	if err := applyAnnotations(c.spec, "/dev"); err != nil {
+		return "", err
+	}
+	if err := resolveInitUser(ctx, c.spec, c.rootfs); err != nil {
+		return "", err
+	}
+	return etcDir, nil
+}
+
+// writeEtc writes hostname, hosts and resolv.conf (from the DNS of the
+// container's network namespace) into dir.
+func (c *Container) writeEtc(dir string) error {
+	if err := checkHostname(c.spec.Hostname); err != nil {
+		return err
+	}
+	var resolvConf []byte
+	if c.netNS != "" && c.host.opts.Network != nil {
+		resolvConf = network.ResolvConf(c.host.opts.Network.DNS(c.netNS))
+	}
+	if err := writeEtcFiles(dir, c.spec.Hostname, resolvConf); err != nil {
+		return prot.WithHResult(prot.HrFail, err)
+	}
+	return nil
+}
+
+// registerPod registers sandbox c's pod: its root (the bundle, or a
+// virtual pod's own directory beside it, made through no symbolic link)
+// and its cgroup with the sandbox's resources. The pod leaves the table
+// when the sandbox goes (leavePod).
+func (c *Container) registerPod() (string, error) {
+	root := c.bundle
+	if c.sandboxID != c.id || c.spec.Annotations[annotationVirtualPodID] != "" {
+		dir, err := c.host.checkStatePath("virtual pod root", filepath.Join(filepath.Dir(c.bundle), virtualPodsDir, c.sandboxID))
+		if err != nil {
+			return "", err
+		}
+		base, err := mount.RootOf(dir, c.host.stateRoots())
+		if err != nil {
+			return "", prot.WithHResult(prot.HrInvalidArg, err)
+		}
+		if err := mount.MkdirBelow(base, dir, 0o755); err != nil {
+			return "", prot.WithHResult(prot.HrFail, err)
+		}
+		c.podDir, root = dir, dir
+	}
+	p := &pod{id: c.sandboxID, sandbox: c, root: root}
+	if err := c.host.pods.register(p); err != nil {
+		return "", err
+	}
+	c.pod = p
+	if cg := c.host.opts.Cgroups; cg != nil {
+		path, err := cg.CreatePod(c.sandboxID, c.spec.Linux.Resources)
+		if err != nil {
+			return "", prot.WithHResult(prot.HrFail, err)
+		}
+		p.cgroup = path
+		c.cgroupPath = cg.PodContainerPath(c.sandboxID, c.id)
+	}
+	return root, nil
+}
+
+// devRoot is the directory attached disks' nodes are in (-dev-root).
+func (h *Host) devRoot() string {
+	if r := h.opts.Devices.PmemDevRoot; r != "" {
+		return filepath.Clean(r)
+	}
+	return "/dev"
+}
+
+// removeEmptyPodDirs removes the directories a pod's containers leave
+// empty: ROOT/pods/<pod>, where the controller layout puts a pod's
+// bundles, once the last of them is gone, and the virtual-pods directory
+// of a virtual pod's root. Only rmdir: never a directory that holds
+// anything, never through a link.
+func (c *Container) removeEmptyPodDirs() {
+	var dirs []string
+	if dir := filepath.Dir(c.bundle); filepath.Dir(dir) == filepath.Join(filepath.Clean(c.host.opts.Root), "pods") {
+		dirs = append(dirs, dir)
+	}
+	if c.podDir != "" {
+		dirs = append(dirs, filepath.Dir(c.podDir))
+	}
+	for _, dir := range dirs {
+		if err := unix.Rmdir(dir); err != nil && err != unix.ENOTEMPTY && err != unix.EEXIST && err != unix.ENOENT {
+			c.log.WithError(err).WithField("dir", dir).Debug("pod directory left in place")
+		}
+	}
+}

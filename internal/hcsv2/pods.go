@@ -1,0 +1,132 @@
+package hcsv2
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// A pod is a CRI sandbox container and the workload containers created in
+// it. The sandbox registers the pod when it is created: its root (the
+// directory holding the pod's /etc files, sandboxMounts, sandboxTmpfsMounts
+// and hugepages: the sandbox's bundle, or a virtual pod's own directory)
+// and its cgroup. A workload finds its sandbox only through this table,
+// never through a path guessed from the sandbox id.
+
+// pod is one registered pod.
+type pod struct {
+	id      string // the sandbox id (the virtual pod id for a virtual pod)
+	sandbox *Container
+	// root is the sandbox root: hostname, hosts, resolv.conf and the
+	// special mount directories live there.
+	root string
+	// cgroup is the pod cgroup ("" without a cgroup manager).
+	cgroup string
+	// members are the containers in the pod, the sandbox included; the
+	// pod cgroup goes when the last one does. Guarded by podTable.mu, as
+	// closed and dropped are.
+	members map[string]bool
+	// closed is set when the sandbox goes: no workload may join any more.
+	closed bool
+	// dropped is set when the pod left the table, once.
+	dropped bool
+}
+
+// podTable holds the pods by sandbox id.
+type podTable struct {
+	mu   sync.Mutex
+	pods map[string]*pod
+}
+
+// register adds the pod of sandbox c, refusing a sandbox id that already
+// has one.
+func (t *podTable) register(p *pod) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pods == nil {
+		t.pods = make(map[string]*pod)
+	}
+	if _, ok := t.pods[p.id]; ok {
+		return prot.Errorf(prot.HrVmcomputeAlreadyExists, "pod %s already exists", p.id)
+	}
+	p.members = map[string]bool{p.sandbox.id: true}
+	t.pods[p.id] = p
+	return nil
+}
+
+// join adds workload id to pod sandboxID and returns the pod. A pod that
+// does not exist, or whose sandbox is going, is refused.
+func (t *podTable) join(sandboxID, id string) (*pod, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.pods[sandboxID]
+	if !ok || p.closed {
+		return nil, prot.Errorf(prot.HrFail, "pod %s does not exist for workload container %s", sandboxID, id)
+	}
+	if p.members[id] {
+		return nil, prot.Errorf(prot.HrFail, "container %s already registered with pod %s", id, sandboxID)
+	}
+	p.members[id] = true
+	return p, nil
+}
+
+// leave removes container id from pod p; the sandbox leaving closes the
+// pod. It reports whether this call emptied the closed pod, in which case
+// it was dropped from the table and its cgroup is the caller's to remove
+// (later calls report false).
+func (t *podTable) leave(p *pod, id string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(p.members, id)
+	if id == p.sandbox.id {
+		p.closed = true
+	}
+	if !p.closed || len(p.members) > 0 || p.dropped {
+		return false
+	}
+	p.dropped = true
+	if t.pods[p.id] == p {
+		delete(t.pods, p.id)
+	}
+	return true
+}
+
+// leavePod takes c out of its pod and, when the pod is empty and its
+// sandbox gone, removes the pod cgroup.
+func (c *Container) leavePod() error {
+	p := c.pod
+	if p == nil || !c.host.pods.leave(p, c.id) || p.cgroup == "" {
+		return nil
+	}
+	if err := c.host.opts.Cgroups.Remove(p.cgroup); err != nil {
+		return fmt.Errorf("remove pod cgroup: %w", err)
+	}
+	return nil
+}
+
+// others lists the members of pod p other than its sandbox.
+func (t *podTable) others(p *pod) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for id := range p.members {
+		if id != p.sandbox.id {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// checkPodEmpty refuses (invalid state) to delete a sandbox whose pod
+// still has workloads: their scratch (hcsoci layout), /etc files and
+// sandbox mounts live in its root, which goes with it.
+func (c *Container) checkPodEmpty() error {
+	if c.kind != kindSandbox || c.pod == nil {
+		return nil
+	}
+	if others := c.host.pods.others(c.pod); len(others) > 0 {
+		return prot.Errorf(prot.HrVmcomputeInvalidState, "sandbox %s still has workload containers %v", c.id, others)
+	}
+	return nil
+}

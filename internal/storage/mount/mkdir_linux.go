@@ -1,0 +1,64 @@
+package mount
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// MkdirBelow creates the directory p and its missing parents below the
+// existing directory root, walking one component at a time from root with
+// openat(O_NOFOLLOW): a symbolic link anywhere below root (even one swapped
+// in during the walk) fails the call, so nothing is ever created outside
+// root. Directories it creates get mode perm exactly (no umask); existing
+// ones are kept as they are. p == root only checks root.
+func MkdirBelow(root, p string, perm uint32) error {
+	if err := CheckPath(root); err != nil {
+		return err
+	}
+	if err := CheckPath(p); err != nil {
+		return err
+	}
+	if p != root && !Below(p, root) {
+		return fmt.Errorf("create %s: not below %s", p, root)
+	}
+	fd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("create %s: open %s: %w", p, root, err)
+	}
+	defer func() { unix.Close(fd) }()
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+	if rel == "" {
+		return nil
+	}
+	cur := root
+	for _, name := range strings.Split(rel, "/") {
+		cur += "/" + name
+		made := false
+		err := unix.Mkdirat(fd, name, 0o700)
+		switch {
+		case err == nil:
+			made = true
+		case !errors.Is(err, unix.EEXIST):
+			return fmt.Errorf("create %s: %w", cur, err)
+		}
+		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+				return fmt.Errorf("create %s: %s is not a directory or is a symbolic link: refused", p, cur)
+			}
+			return fmt.Errorf("create %s: open %s: %w", p, cur, err)
+		}
+		if made {
+			if err := unix.Fchmod(next, perm); err != nil {
+				unix.Close(next)
+				return fmt.Errorf("create %s: chmod %s: %w", p, cur, err)
+			}
+		}
+		unix.Close(fd)
+		fd = next
+	}
+	return nil
+}
