@@ -16,7 +16,10 @@ func killCommand() command {
 		detail: `Without PID, KILL (the default) sends ShutdownForced and TERM sends
 ShutdownGraceful, which signal every process of the container; no other signal
 can be sent that way. With PID, SignalProcess sends the signal (default KILL) to
-that process only. The signal is a number or a name, with or without SIG.`,
+that process only. The signal is a number or a name, with or without SIG.
+kill does not wait: a container's init (pid 1 of its namespace) ignores the
+signals it does not handle, TERM included; stop sends TERM, then KILL after a
+grace period.`,
 		negotiate: true,
 		setup:     setupKill,
 	}

@@ -44,6 +44,7 @@ func commands() []command {
 		psCommand(),
 		statsCommand(),
 		killCommand(),
+		stopCommand(),
 		waitCommand(),
 		rmCommand(),
 		layersAddCommand(),
