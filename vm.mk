@@ -25,7 +25,10 @@ VM_APPEND ?=
 VM_RUN = $(VM_CACHE)/bin/vmrun -kernel $(VM_CACHE)/vmlinux -initrd $(VM_CACHE)/initrd.img \
 	-smp $(VM_SMP) -mem $(VM_MEM) -append "$(VM_APPEND)"
 
-.PHONY: vm-deps image vm-test vm-shell vm-clean
+# Where vm-shell keeps its disks, sockets and logs.
+VM_SHELL_WORK ?= $(VM_CACHE)/shell
+
+.PHONY: vm-deps image vm-test vm-shell vm-shell-test vm-clean
 
 vm-deps: ## Install what the VM targets need (apt-get update; qemu, cpio, kmod, busybox-static, runc, ...)
 	@$(VM_DIR)/deps.sh
@@ -38,7 +41,11 @@ vm-test: image ## Boot the image under qemu and run the in-guest tests over AF_V
 	@$(VM_RUN) -mode test -timeout $(VM_TIMEOUT) -work $(VM_CACHE)/run
 
 vm-shell: image ## Boot the image with a shell on the serial console, gcs running, gcsctl at hand
-	@$(VM_RUN) -mode shell -timeout $(VM_SHELL_TIMEOUT) -work $(VM_CACHE)/shell
+	@$(VM_RUN) -mode shell -timeout $(VM_SHELL_TIMEOUT) -work $(VM_SHELL_WORK)
+
+vm-shell-test: image ## Use make vm-shell as a person does, through a pty: prompt, gcsctl, Ctrl-C, poweroff
+	@$(VM_CACHE)/bin/vmrun pty-test -timeout 4m -- $(MAKE) --no-print-directory vm-shell \
+		VM_SHELL_TIMEOUT=15m VM_SHELL_WORK=$(VM_CACHE)/shell-test
 
 vm-clean: ## Remove the VM cache (kernel, binaries, image)
 	rm -rf $(VM_CACHE)

@@ -17,6 +17,9 @@ type Client struct {
 	connMu  sync.Mutex
 	conn    io.ReadWriteCloser // swapped by Resume
 	maxSize uint32
+	// strayReply, if set, drops responses matching no pending request
+	// (WithStrayReplies).
+	strayReply func(prot.MessageHeader)
 
 	// migrating tolerates the connection dropping (SetMigrating); the
 	// reader then waits for Resume to install the next connection.
@@ -62,6 +65,7 @@ func New(conn io.ReadWriteCloser, opts ...Option) *Client {
 	c := &Client{
 		conn:       conn,
 		maxSize:    o.maxMessageSize,
+		strayReply: o.strayReply,
 		wsem:       make(chan struct{}, 1),
 		pending:    make(map[prot.SequenceID]*pendingCall),
 		done:       make(chan struct{}),
@@ -187,6 +191,10 @@ func (c *Client) dispatch(h prot.MessageHeader, body []byte) error {
 		pc, ok := c.pending[h.ID]
 		delete(c.pending, h.ID)
 		c.mu.Unlock()
+		if !ok && c.strayReply != nil {
+			c.strayReply(h)
+			return nil
+		}
 		if !ok {
 			return &ProtocolError{Header: h, Reason: fmt.Sprintf("response id %d matches no pending request", h.ID)}
 		}

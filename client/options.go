@@ -8,6 +8,9 @@ type Option func(*options)
 // options holds the settings an Option can change.
 type options struct {
 	maxMessageSize uint32
+	// strayReply, when set, is told of a response that matches no
+	// pending request, which is then dropped instead of ending the client.
+	strayReply func(prot.MessageHeader)
 }
 
 // defaultOptions returns the settings used when no Option changes them.
@@ -24,5 +27,21 @@ func WithMaxMessageSize(n uint32) Option {
 		if n >= prot.MessageHeaderSize {
 			o.maxMessageSize = n
 		}
+	}
+}
+
+// WithStrayReplies makes the client drop a response that matches no
+// pending request, telling seen about it (seen may be nil), instead of
+// ending with a ProtocolError. A GCS that answers, on a new connection, a
+// request made on an earlier one (it keeps such answers for the host across
+// a live migration) sends such replies to whoever connects next: a one-shot
+// tool like gcsctl, whose predecessor was interrupted, wants this; tests
+// and a real host keep the strict default.
+func WithStrayReplies(seen func(prot.MessageHeader)) Option {
+	return func(o *options) {
+		if seen == nil {
+			seen = func(prot.MessageHeader) {}
+		}
+		o.strayReply = seen
 	}
 }

@@ -99,3 +99,27 @@ func TestProtocolViolationsEndClient(t *testing.T) {
 		})
 	}
 }
+
+// TestStrayRepliesOption checks that with WithStrayReplies a response that
+// matches no pending request (a late answer to a request of an earlier
+// connection) is reported and dropped, and the client carries on, while
+// without it the same reply ends the client (above).
+func TestStrayRepliesOption(t *testing.T) {
+	var seen []prot.SequenceID
+	c, f := newPair(t, client.WithStrayReplies(func(h prot.MessageHeader) { seen = append(seen, h.ID) }))
+	ch := goCall(func() error { return c.Start(testContext(t), "c1") })
+	pending := f.mustRecv(t)
+	if err := f.send(prot.ResponseIdentifier(pending.header.Type), pending.header.ID+7, []byte(`{"Result":0}`)); err != nil {
+		t.Fatalf("send the stray reply: %v", err)
+	}
+	f.mustReply(t, pending, ok())
+	if err := waitResult(t, ch); err != nil {
+		t.Fatalf("the pending call after a stray reply: %v", err)
+	}
+	if c.Err() != nil {
+		t.Fatalf("the client ended: %v", c.Err())
+	}
+	if len(seen) != 1 || seen[0] != pending.header.ID+7 {
+		t.Errorf("stray replies seen = %v, want [%d]", seen, pending.header.ID+7)
+	}
+}

@@ -22,7 +22,9 @@ for bin in bin/gcs bin/gcsctl; do
 done
 
 dir=$(mktemp -d /tmp/gcs-demo.XXXXXX)
-rootfs=$dir/busybox
+# The GCS takes layers only from below its roots (its -root, /run/mounts,
+# /run/layers): the image lives under the demo's -root.
+rootfs=$dir/root/images/busybox
 cgroup_parent=/gcs-demo-$$
 containers=(demo1 demo2)
 export GCSCTL_ADDR=unix://$dir/bridge.sock

@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/transport"
 )
 
@@ -21,9 +23,12 @@ const (
 	defaultAddr    = "unix:///run/gcs/bridge.sock"
 	relayEnv       = "GCSCTL_RELAY"
 	defaultRelay   = "unix:///run/gcs/relay"
+	listenEnv      = "GCSCTL_LISTEN"
 	rootEnv        = "GCSCTL_ROOT"
 	defaultRoot    = "/run/gcs"
 	defaultTimeout = 30 * time.Second
+	// debugEnv, when true, makes gcsctl tell what it ignores.
+	debugEnv = "GCSCTL_DEBUG"
 )
 
 // app is one gcsctl invocation's environment.
@@ -61,7 +66,7 @@ type globals struct {
 // defaults so that registering them again for a command keeps them.
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.addr, "addr", g.addr, "`ADDR` of the bridge: unix:///PATH, vsock://CID:PORT or tcp://HOST:PORT\n(default $"+addrEnv+", else "+defaultAddr+")")
-	fs.BoolVar(&g.listen, "listen", g.listen, "listen on ADDR and wait for the GCS to dial in, as the host does")
+	fs.BoolVar(&g.listen, "listen", g.listen, "listen on ADDR and wait for the GCS to dial in, as the host does\n(default $"+listenEnv+", else false)")
 	fs.BoolVar(&g.json, "json", g.json, "print responses as JSON")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit `DUR` for connecting and for each request; 0 means none\n(default 30s)")
 	fs.BoolVar(&g.noNegotiate, "no-negotiate", g.noNegotiate, "do not send NegotiateProtocol before the command")
@@ -76,6 +81,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 // defaults, overridden by the environment.
 func (a *app) defaultGlobals() globals {
 	g := globals{addr: a.getenv(addrEnv), relay: a.getenv(relayEnv), root: a.getenv(rootEnv), timeout: defaultTimeout}
+	g.listen, _ = strconv.ParseBool(a.getenv(listenEnv))
 	if g.addr == "" {
 		g.addr = defaultAddr
 	}
@@ -90,6 +96,9 @@ func (a *app) defaultGlobals() globals {
 
 // check validates the global flags' values.
 func (g *globals) check() error {
+	if strings.HasPrefix(g.addr, "/") {
+		g.addr = "unix://" + g.addr // a bare socket path
+	}
 	if g.timeout < 0 {
 		return usageErrorf("--timeout must not be negative")
 	}
@@ -233,9 +242,13 @@ func (a *app) connect(ctx context.Context, g globals) (*client.Client, error) {
 	ctx, cancel := withTimeout(ctx, g.timeout)
 	defer cancel()
 	if !g.listen {
-		return client.Dial(ctx, g.addr)
+		c, err := client.Dial(ctx, g.addr, a.clientOptions()...)
+		if err != nil {
+			return nil, fmt.Errorf("%w\n(is gcs running with '-listen -bridge %s'? A gcs that dials its bridge, as in a utility VM, needs gcsctl --listen)", err, g.addr)
+		}
+		return c, nil
 	}
-	l, err := client.Listen(g.addr)
+	l, err := client.Listen(g.addr, a.clientOptions()...)
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +259,18 @@ func (a *app) connect(ctx context.Context, g globals) (*client.Client, error) {
 		return nil, fmt.Errorf("wait for the GCS to connect to %s: %w", g.addr, err)
 	}
 	return c, nil
+}
+
+// clientOptions are the client's options: a late reply to an earlier,
+// interrupted gcsctl's request (the GCS keeps answers across connections)
+// is dropped, and named with --debug.
+func (a *app) clientOptions() []client.Option {
+	debug, _ := strconv.ParseBool(a.getenv(debugEnv))
+	return []client.Option{client.WithStrayReplies(func(h prot.MessageHeader) {
+		if debug {
+			fmt.Fprintf(a.stderr, "gcsctl: debug: ignored a late reply (%s, id %d) to an earlier connection's request\n", h.Type, h.ID)
+		}
+	})}
 }
 
 // withTimeout bounds ctx by d unless d is zero.

@@ -17,7 +17,10 @@ func killCommand() command {
 process of the container, and TERM sends ShutdownGraceful, which has the runtime
 send SIGTERM to the container's init; no other signal can be sent that way.
 With PID, SignalProcess sends the signal (default KILL) to that process only,
-the init included. The signal is a number or a name, with or without SIG.`,
+the init included. The signal is a number or a name, with or without SIG.
+kill does not wait: a container's init (pid 1 of its namespace) ignores the
+signals it does not handle, TERM included; stop sends TERM, then KILL after a
+grace period.`,
 		negotiate: true,
 		setup:     setupKill,
 	}

@@ -47,6 +47,7 @@ func commands() []command {
 		psCommand(),
 		statsCommand(),
 		killCommand(),
+		stopCommand(),
 		waitCommand(),
 		rmCommand(),
 		podRunCommand(),

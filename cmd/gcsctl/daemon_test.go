@@ -34,10 +34,11 @@ type daemon struct {
 	log    syncBuffer
 }
 
-// startDaemon starts gcs with the OCI runtime runtime. The cleanups check
-// that nothing is left behind (mounts, runtime state, cgroups) once the
-// daemon has stopped; checkClean checks the same while it still runs.
-func startDaemon(t *testing.T, runtime string) *daemon {
+// startDaemon starts gcs with the OCI runtime runtime and, after its usual
+// flags, the flags extra. The cleanups check that nothing is left behind
+// (mounts, runtime state, cgroups) once the daemon has stopped; checkClean
+// checks the same while it still runs.
+func startDaemon(t *testing.T, runtime string, extra ...string) *daemon {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: running containers needs root")
@@ -55,8 +56,9 @@ func startDaemon(t *testing.T, runtime string) *daemon {
 	relay := "unix://" + filepath.Join(dir, "relay")
 	d.flags = []string{"--addr", "unix://" + bridge, "--relay", relay, "--root", d.root}
 
-	cmd := exec.Command(gcsBinary, "-v4", "-loglevel", "debug", "-listen", "-bridge", "unix://"+bridge,
-		"-relay", relay, "-root", d.root, "-runtime", runtime, "-cgroup-parent", d.cgroup, "-shutdown-action", "exit")
+	args := []string{"-v4", "-loglevel", "debug", "-listen", "-bridge", "unix://" + bridge,
+		"-relay", relay, "-root", d.root, "-runtime", runtime, "-cgroup-parent", d.cgroup, "-shutdown-action", "exit"}
+	cmd := exec.Command(gcsBinary, append(args, extra...)...)
 	cmd.Stdout, cmd.Stderr = &d.log, &d.log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start gcs: %v", err)

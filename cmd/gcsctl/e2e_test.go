@@ -168,6 +168,9 @@ func TestConnectionFailures(t *testing.T) {
 		want string
 	}{
 		{"nobody listens", []string{"--addr", "unix://" + path, "stacks"}, "error: gcs: dial unix://" + path},
+		{"nobody listens: the hint", []string{"--addr", "unix://" + path, "stacks"},
+			"(is gcs running with '-listen -bridge unix://" + path + "'? A gcs that dials its bridge, as in a utility VM, needs gcsctl --listen)"},
+		{"a bare path is a unix socket", []string{"--addr", path, "stacks"}, "error: gcs: dial unix://" + path},
 		{"nobody dials in", []string{"--addr", "unix://" + path, "--listen", "--timeout", "100ms", "negotiate"},
 			"error: wait for the GCS to connect to unix://" + path},
 	}
@@ -178,5 +181,20 @@ func TestConnectionFailures(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestListenFromEnvironment: GCSCTL_LISTEN=1 is --listen, as the VM's
+// profile sets it (the GCS there dials the bridge address).
+func TestListenFromEnvironment(t *testing.T) {
+	path := socketPath(t)
+	f := dialFake(t, path)
+	t.Setenv(listenEnv, "1")
+	code, stdout, stderr := runCmd(t, "--addr", path, "stacks")
+	if code != 0 || stdout != fakeStacks || !strings.Contains(stderr, "waiting for the GCS to connect") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if got := f.types(); !slices.Equal(got, []prot.MessageIdentifier{tNegotiate, tStacks}) {
+		t.Errorf("GCS saw %v", got)
 	}
 }

@@ -18,6 +18,10 @@ import (
 // step failed: stopping the process, deleting the container, unmounting.
 const cleanupTimeout = 30 * time.Second
 
+// busyNotice is how long negotiation may take before gcsctl says that it
+// is waiting for the bridge.
+const busyNotice = 2 * time.Second
+
 // session is what a command's action works with: a connected client, the
 // global flags and gcsctl's standard streams.
 type session struct {
@@ -47,7 +51,9 @@ func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *session) negotiate(ctx context.Context) (*prot.NegotiateProtocolResponse, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
+	stopNotice := s.noticeAfter(busyNotice, "gcsctl: waiting for the bridge at %s: the GCS serves one connection at a time and another holds it (an attached run?)...\n", s.g.addr)
 	resp, err := s.client.Negotiate(ctx)
+	stopNotice()
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w (the GCS serves one bridge connection at a time: is another gcsctl, such as an attached run, connected?)", err)
 	}
@@ -81,4 +87,25 @@ func (s *session) printJSON(v any) error {
 	}
 	_, err = fmt.Fprintf(s.stdout, "%s\n", b)
 	return err
+}
+
+// noticeAfter prints a notice to stderr unless the returned function is
+// called within d; that function returns once the notice is printed or
+// dropped, so stderr has one writer at a time.
+func (s *session) noticeAfter(d time.Duration, format string, args ...any) func() {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			fmt.Fprintf(s.stderr, format, args...)
+		case <-done:
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }

@@ -302,8 +302,14 @@ echo gcs-vm >"$st/etc/hostname"
 cat >"$st/etc/profile" <<'EOF'
 export PS1='gcs-vm:\w# '
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-# gcsctl plays the host: the GCS dials it here, and dials its relay ports.
-export GCSCTL_ADDR=vsock://1:1073741824 GCSCTL_RELAY=vsock://1 GCSCTL_ROOT=/run/gcs
+# gcsctl plays the host: the GCS dials it here (so gcsctl listens), and
+# dials its relay ports.
+export GCSCTL_ADDR=vsock://1:1073741824 GCSCTL_LISTEN=1 GCSCTL_RELAY=vsock://1 GCSCTL_ROOT=/run/gcs
+# The GCS takes layers only from below its roots (-root, /run/mounts,
+# /run/layers): the busybox image is shown at /run/layers/busybox.
+if ! grep -q ' /run/layers/busybox ' /proc/mounts; then
+	mkdir -p /run/layers/busybox && mount -o bind /images/busybox /run/layers/busybox
+fi
 EOF
 # A container image for gcsctl run in the shell: busybox and its applets.
 img=$st/images/busybox

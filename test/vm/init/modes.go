@@ -99,11 +99,12 @@ func runShell(r *reaper) {
 		fatal("open the console: %v", err)
 	}
 	fmt.Print(`
-  gcs is running and dials vsock://1:1073741824, where gcsctl --listen plays
-  the host (GCSCTL_ADDR, GCSCTL_RELAY and GCSCTL_ROOT are set in the profile):
-    gcsctl --listen negotiate
-    gcsctl --listen stacks
-    gcsctl --listen run -t -i /images/busybox sh
+  gcs is running and dials vsock://1:1073741824, where gcsctl listens and
+  plays the host (GCSCTL_ADDR, GCSCTL_LISTEN, GCSCTL_RELAY and GCSCTL_ROOT are
+  set in the profile):
+    gcsctl negotiate
+    gcsctl stacks
+    gcsctl run -t -i /run/layers/busybox sh
   GCS log: ` + shellGCSLog + `; the driver tests: /tests/guest.test -test.v
   Power off with 'poweroff' (or leave the shell); qemu itself: Ctrl-A x.
 

@@ -16,6 +16,7 @@
 //
 //	vmrun -mode test|shell -kernel vmlinux -initrd initrd.img -work DIR [flags]
 //	vmrun qmp SOCKET COMMAND-JSON...
+//	vmrun pty-test [-timeout DUR] -- COMMAND...   (make vm-shell-test)
 package main
 
 import (
@@ -60,6 +61,9 @@ type options struct {
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "qmp" {
 		os.Exit(qmpCommand(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "pty-test" {
+		os.Exit(ptyTestCommand(os.Args[2:]))
 	}
 	var o options
 	flag.StringVar(&o.mode, "mode", "test", "test: run the in-guest tests and give a verdict; shell: interactive serial console")
@@ -118,7 +122,14 @@ func run(o options) (int, error) {
 	// limit below is the one that normally acts.
 	argv := []string{}
 	if o.timeout > 0 {
-		argv = append(argv, "timeout", "--kill-after=10", strconv.Itoa(int(o.timeout.Seconds())+30))
+		argv = append(argv, "timeout")
+		if o.mode == "shell" {
+			// Without it timeout puts qemu in a process group of its own,
+			// in the terminal's background: reading the terminal or
+			// making it raw stops qemu (SIGTTIN/SIGTTOU), a blank screen.
+			argv = append(argv, "--foreground")
+		}
+		argv = append(argv, "--kill-after=10", strconv.Itoa(int(o.timeout.Seconds())+30))
 	}
 	argv = append(argv, o.qemu)
 	argv = append(argv, qemuArgs(o)...)
