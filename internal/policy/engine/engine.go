@@ -20,6 +20,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Module is a Rego module compiled beside the policy.
@@ -132,15 +133,14 @@ func initialMetadata(raw any) (Metadata, error) {
 }
 
 func (e *Engine) compile() error {
-	// The compiler rewrites the modules it is given: it gets copies.
+	// Compile copies the modules before it rewrites them (OPA v1): the
+	// parsed ones are shared as they are.
 	modules := make(map[string]*ast.Module, len(e.base.modules)+len(e.parsed)+1)
-	for name, m := range e.base.modules {
-		modules[name] = m.Copy()
-	}
+	maps.Copy(modules, e.base.modules)
 	for name, m := range e.parsed {
-		modules["fragment:"+name] = m.Copy()
+		modules["fragment:"+name] = m
 	}
-	modules["policy.rego"] = e.policy.Copy()
+	modules["policy.rego"] = e.policy
 	compiler := ast.NewCompiler()
 	if compiler.Compile(modules); compiler.Failed() {
 		return fmt.Errorf("compile policy: %w", compiler.Errors)
@@ -182,7 +182,13 @@ func (e *Engine) Query(ctx context.Context, path string, input map[string]any) (
 	if err != nil {
 		return nil, nil, fmt.Errorf("convert input for %s: %w", path, err)
 	}
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value), rego.EvalVirtualCache(e.consts.forQuery()), rego.EvalGenerateJSON(keepTerm))
+	// OPA starts a goroutine per evaluation to watch ctx unless given a
+	// canceller: AfterFunc costs nothing until ctx is done.
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value), rego.EvalExternalCancel(cancel),
+		rego.EvalVirtualCache(e.consts.forQuery()), rego.EvalGenerateJSON(keepTerm))
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate %s: %w", path, err)
 	}
