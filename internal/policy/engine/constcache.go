@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/util"
@@ -8,18 +10,21 @@ import (
 
 // Most of what a decision evaluates does not depend on its input: the
 // policy's containers brought to the current framework version, the layers
-// they allow, the version checks. OPA caches such values within one query
-// only. constCache keeps them between queries: the value of a rule that
-// reads neither input nor anything that changes between queries except
-// named metadata entries is kept until one of those entries changes (or the
-// policy is compiled again, which builds a new constCache).
+// they allow, the version checks, and functions of policy values (a
+// pattern anchored, a container's default capabilities). OPA caches values
+// within one query only. constCache keeps them between queries: the value
+// of a rule, or of a function for given arguments, that reads neither
+// input nor anything that changes between queries except named metadata
+// entries is kept until one of those entries changes (or the policy is
+// compiled again, which builds a new constCache).
 //
 // A rule is kept only if no rule it depends on (per the compiler's
 // dependency graph, which counts every rule a dynamic reference may
 // select) reads input, reads data through a variable or the data root,
-// calls a non-deterministic built-in, or uses "with". Functions are never
-// kept: their values depend on their arguments. Values computed under a
-// "with" are never shared.
+// calls a non-deterministic built-in, or uses "with". Values computed under
+// a "with" are never shared, and values of a query that failed (a conflict
+// between rules, say) are dropped. A rule or function keeps at most
+// maxKept values: then its values are forgotten and kept afresh.
 type constCache struct {
 	root pathNode
 	live []*pathNode // nodes holding values
@@ -30,12 +35,16 @@ type pathNode struct {
 	children map[string]*pathNode
 	rule     *pathInfo
 	values   topdown.VirtualCache
+	kept     int // values put in values
 }
+
+// maxKept bounds the values kept for one rule or function: arguments may
+// come from requests.
+const maxKept = 256
 
 // pathInfo is what the rules at one path depend on.
 type pathInfo struct {
-	deps     ruleDeps
-	function bool
+	deps ruleDeps
 }
 
 // ruleDeps is what a rule's value depends on besides the policy and the
@@ -80,7 +89,6 @@ func newConstCache(c *ast.Compiler) *constCache {
 				node.rule = &pathInfo{}
 			}
 			node.rule.deps.merge(a.rule(r))
-			node.rule.function = node.rule.function || len(r.Head.Args) > 0
 			if !r.Head.Ref().IsGround() {
 				// A rule with variables in its head path: its values are
 				// found under paths the trie does not spell out.
@@ -112,9 +120,16 @@ func (cc *constCache) node(path ast.Ref) *pathNode {
 	return n
 }
 
-// lookup returns the node of the rule whose document ref is in, if that
-// rule's values may be kept between queries.
+// lookup returns the node of the rule whose document ref is in (or of
+// the function a call key names), if its values may be kept between
+// queries.
 func (cc *constCache) lookup(ref ast.Ref) *pathNode {
+	if len(ref) > 0 {
+		// A function call's key is its name (a ref) and its arguments.
+		if name, ok := ref[0].Value.(ast.Ref); ok {
+			ref = name
+		}
+	}
 	if len(ref) < 2 || !ref[0].Equal(ast.DefaultRootDocument) {
 		return nil
 	}
@@ -128,7 +143,7 @@ func (cc *constCache) lookup(ref ast.Ref) *pathNode {
 			return nil
 		}
 		if n.rule != nil {
-			if n.rule.function || n.rule.deps.volatile {
+			if n.rule.deps.volatile {
 				return nil
 			}
 			return n
@@ -142,7 +157,7 @@ func (cc *constCache) invalidate(names []string) {
 	kept := cc.live[:0]
 	for _, n := range cc.live {
 		if n.rule.deps.touches(names) {
-			n.values = nil
+			n.values, n.kept = nil, 0
 			continue
 		}
 		kept = append(kept, n)
@@ -151,17 +166,41 @@ func (cc *constCache) invalidate(names []string) {
 	cc.live = kept
 }
 
-// forQuery returns the virtual document cache of one query.
-func (cc *constCache) forQuery() topdown.VirtualCache {
+// put keeps a value a query computed.
+func (cc *constCache) put(n *pathNode, ref ast.Ref, value *ast.Term) {
+	if n.kept >= maxKept {
+		n.values, n.kept = nil, 0
+	}
+	if n.values == nil {
+		n.values = topdown.NewVirtualCache()
+		if !slices.Contains(cc.live, n) {
+			cc.live = append(cc.live, n)
+		}
+	}
+	n.values.Put(ref, value)
+	n.kept++
+}
+
+// forQuery returns the virtual document cache of one query. Call its
+// keep once the query succeeded.
+func (cc *constCache) forQuery() *queryCache {
 	return &queryCache{shared: cc, own: topdown.NewVirtualCache()}
 }
 
-// queryCache is a query's virtual document cache: the kept values for
-// constant rules, its own for the rest and for everything under "with".
+// queryCache is a query's virtual document cache: the values kept for
+// constant rules, and its own for the rest, for everything under "with",
+// and for the constant values it computes until keep.
 type queryCache struct {
-	shared *constCache
-	own    topdown.VirtualCache
-	frames int // "with" frames pushed
+	shared  *constCache
+	own     topdown.VirtualCache
+	frames  int // "with" frames pushed
+	pending []pendingValue
+}
+
+type pendingValue struct {
+	node  *pathNode
+	ref   ast.Ref
+	value *ast.Term
 }
 
 func (q *queryCache) Push() { q.frames++; q.own.Push() }
@@ -170,11 +209,10 @@ func (q *queryCache) Pop() { q.frames--; q.own.Pop() }
 
 func (q *queryCache) Get(ref ast.Ref) (*ast.Term, bool) {
 	if q.frames == 0 {
-		if n := q.shared.lookup(ref); n != nil {
-			if n.values == nil {
-				return nil, false
+		if n := q.shared.lookup(ref); n != nil && n.values != nil {
+			if v, undefined := n.values.Get(ref); v != nil || undefined {
+				return v, undefined
 			}
-			return n.values.Get(ref)
 		}
 	}
 	return q.own.Get(ref)
@@ -183,18 +221,22 @@ func (q *queryCache) Get(ref ast.Ref) (*ast.Term, bool) {
 func (q *queryCache) Put(ref ast.Ref, value *ast.Term) {
 	if q.frames == 0 {
 		if n := q.shared.lookup(ref); n != nil {
-			if n.values == nil {
-				n.values = topdown.NewVirtualCache()
-				q.shared.live = append(q.shared.live, n)
-			}
-			n.values.Put(ref, value)
-			return
+			// The evaluation reuses its key slices (not their terms).
+			q.pending = append(q.pending, pendingValue{node: n, ref: slices.Clone(ref), value: value})
 		}
 	}
 	q.own.Put(ref, value)
 }
 
 func (q *queryCache) Keys() []ast.Ref { return q.own.Keys() }
+
+// keep hands the constant values the query computed to the shared cache.
+func (q *queryCache) keep() {
+	for _, p := range q.pending {
+		q.shared.put(p.node, p.ref, p.value)
+	}
+	q.pending = nil
+}
 
 // depAnalysis works out each rule's dependencies, following the graph.
 type depAnalysis struct {

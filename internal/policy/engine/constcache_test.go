@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // cachePolicy has rules of every kind constCache tells apart.
@@ -153,4 +155,67 @@ shape := {"array": is_array(data.metadata.sets.k), "key": data.metadata.objs.k["
 	if got := query(t, e, "shape", nil); got != "map[array:true key:one]" {
 		t.Fatalf("shape: %s", got)
 	}
+}
+
+// conflictPolicy has a rule and a function whose definitions disagree:
+// evaluating them is an error every time, though OPA caches the first
+// value it finds before it meets the second.
+const conflictPolicy = `package policy
+
+f(x) := 1 if x > 0
+
+f(x) := 2 if x > 1
+
+two := 1 if data.metadata.operatingsystem
+
+two := 2 if data.metadata.operatingsystem
+
+call := {"v": f(5)}
+
+rule := {"v": two}
+
+double(x) := 2 * x
+
+total := {"v": sum([double(x) | some x in numbers.range(1, 300)])}
+`
+
+// TestConstCacheKeepsNothingFromFailedQueries checks that a conflict is
+// an error on every query, not only on the first.
+func TestConstCacheKeepsNothingFromFailedQueries(t *testing.T) {
+	e, err := New(context.Background(), conflictPolicy, nil, map[string]any{"metadata": map[string]any{"operatingsystem": map[string]any{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range []string{"call", "rule"} {
+		for i := range 2 {
+			if r, _, err := e.Query(context.Background(), "data.policy."+rule, nil); err == nil {
+				t.Fatalf("%s, query %d: no conflict error, got %v", rule, i+1, r)
+			}
+		}
+	}
+}
+
+// TestConstCacheBoundsFunctionValues checks that a function keeps at most
+// maxKept values, and that its values are right when kept.
+func TestConstCacheBoundsFunctionValues(t *testing.T) {
+	e, err := New(context.Background(), conflictPolicy, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got := query(t, e, "total", nil); got != "map[v:90300]" {
+			t.Fatalf("total: %s", got)
+		}
+	}
+	n := e.consts.lookup(ast.MustParseRef("data.policy.double"))
+	if n == nil || n.kept == 0 || n.kept > maxKept {
+		t.Fatalf("double: node %v keeps %d values, want 1 to %d", n, keptOf(n), maxKept)
+	}
+}
+
+func keptOf(n *pathNode) int {
+	if n == nil {
+		return 0
+	}
+	return n.kept
 }

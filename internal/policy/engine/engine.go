@@ -187,11 +187,13 @@ func (e *Engine) Query(ctx context.Context, path string, input map[string]any) (
 	cancel := topdown.NewCancel()
 	stop := context.AfterFunc(ctx, cancel.Cancel)
 	defer stop()
+	cache := e.consts.forQuery()
 	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value), rego.EvalExternalCancel(cancel),
-		rego.EvalVirtualCache(e.consts.forQuery()), rego.EvalGenerateJSON(keepTerm))
+		rego.EvalVirtualCache(cache), rego.EvalGenerateJSON(keepTerm))
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate %s: %w", path, err)
 	}
+	cache.keep()
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return Result{}, nil, nil
 	}
