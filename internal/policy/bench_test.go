@@ -23,6 +23,19 @@ func quietOptions() Options {
 	return Options{Log: l}
 }
 
+// loadedOptions are quietOptions with the framework parsed beforehand, as
+// a daemon loads it at start.
+func loadedOptions(b *testing.B) Options {
+	b.Helper()
+	fw, err := LoadFramework()
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := quietOptions()
+	opts.Framework = fw
+	return opts
+}
+
 func readTwenty(b *testing.B) string {
 	b.Helper()
 	code, err := os.ReadFile(twentyPolicy)
@@ -86,12 +99,7 @@ func BenchmarkInstallPolicy(b *testing.B) {
 func BenchmarkInstallPolicyLoadedFramework(b *testing.B) {
 	code := readTwenty(b)
 	ctx := context.Background()
-	fw, err := LoadFramework()
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := quietOptions()
-	opts.Framework = fw
+	opts := loadedOptions(b)
 	measureCPU(b, func() {
 		if _, err := NewRego(ctx, code, opts); err != nil {
 			b.Fatal(err)

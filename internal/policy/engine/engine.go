@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Module is a Rego module compiled beside the policy.
@@ -63,6 +65,7 @@ type Engine struct {
 	extra    map[string]Module      // fragments, by name
 	parsed   map[string]*ast.Module // the fragments parsed, by name
 	compiler *ast.Compiler
+	consts   *constCache // values kept between queries, for this compiler
 	store    storage.Store
 	prepared map[string]rego.PreparedEvalQuery
 	meta     Metadata
@@ -130,20 +133,20 @@ func initialMetadata(raw any) (Metadata, error) {
 }
 
 func (e *Engine) compile() error {
-	// The compiler rewrites the modules it is given: it gets copies.
+	// Compile copies the modules before it rewrites them (OPA v1): the
+	// parsed ones are shared as they are.
 	modules := make(map[string]*ast.Module, len(e.base.modules)+len(e.parsed)+1)
-	for name, m := range e.base.modules {
-		modules[name] = m.Copy()
-	}
+	maps.Copy(modules, e.base.modules)
 	for name, m := range e.parsed {
-		modules["fragment:"+name] = m.Copy()
+		modules["fragment:"+name] = m
 	}
-	modules["policy.rego"] = e.policy.Copy()
+	modules["policy.rego"] = e.policy
 	compiler := ast.NewCompiler()
 	if compiler.Compile(modules); compiler.Failed() {
 		return fmt.Errorf("compile policy: %w", compiler.Errors)
 	}
 	e.compiler = compiler
+	e.consts = newConstCache(compiler)
 	clear(e.prepared)
 	return nil
 }
@@ -179,16 +182,28 @@ func (e *Engine) Query(ctx context.Context, path string, input map[string]any) (
 	if err != nil {
 		return nil, nil, fmt.Errorf("convert input for %s: %w", path, err)
 	}
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value))
+	// OPA starts a goroutine per evaluation to watch ctx unless given a
+	// canceller: AfterFunc costs nothing until ctx is done.
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
+	cache := e.consts.forQuery()
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(value), rego.EvalExternalCancel(cancel),
+		rego.EvalVirtualCache(cache), rego.EvalGenerateJSON(keepTerm))
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate %s: %w", path, err)
 	}
+	cache.keep()
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return Result{}, nil, nil
 	}
-	obj, ok := rs[0].Expressions[0].Value.(map[string]any)
+	term, raw, err := fromTerm(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, nil, fmt.Errorf("evaluate %s: %w", path, err)
+	}
+	obj, ok := raw.(map[string]any)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s is %T, not an object", path, rs[0].Expressions[0].Value)
+		return nil, nil, fmt.Errorf("%s is %T, not an object", path, raw)
 	}
 	result := make(Result, len(obj))
 	var ops []Op
@@ -197,6 +212,7 @@ func (e *Engine) Query(ctx context.Context, path string, input map[string]any) (
 			if ops, err = parseOps(v); err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", path, err)
 			}
+			attachValues(ops, term)
 			continue
 		}
 		result[k] = v
@@ -215,39 +231,78 @@ func (e *Engine) Apply(ctx context.Context, ops []Op) error {
 	if err != nil {
 		return err
 	}
-	if err := e.write(ctx, next, touched); err != nil {
+	if err := e.write(ctx, changedPaths(e.meta, next, touched, ops), next, lastValues(ops)); err != nil {
 		return err
 	}
+	e.consts.invalidate(touched)
 	e.meta = next
 	return nil
 }
 
-// write puts the named metadata entries of m into the store.
-func (e *Engine) write(ctx context.Context, m Metadata, names []string) error {
+// changedPaths lists the store paths (under data.metadata) that ops changed
+// from old to next. A map that existed before and after changes only at the
+// keys the ops named: rewriting a whole map (the matches of every container
+// so far) would cost a conversion of all of it on every decision.
+func changedPaths(old, next Metadata, touched []string, ops []Op) []storage.Path {
+	paths := make([]storage.Path, 0, len(ops))
+	for _, name := range touched {
+		_, wasMap := old[name].(map[string]any)
+		_, isMap := next[name].(map[string]any)
+		if !wasMap || !isMap {
+			paths = append(paths, storage.Path{MetadataRoot, name})
+			continue
+		}
+		for _, op := range ops {
+			path := storage.Path{MetadataRoot, name, op.Key}
+			if op.Name == name && !slices.ContainsFunc(paths, path.Equal) {
+				paths = append(paths, path)
+			}
+		}
+	}
+	return paths
+}
+
+// write puts the values m holds at paths (data.metadata.<name> or
+// data.metadata.<name>.<key>) into the store, removing those m lacks.
+// parsed holds, by name and key, values already in OPA's form.
+func (e *Engine) write(ctx context.Context, paths []storage.Path, m Metadata, parsed map[[2]string]ast.Value) error {
 	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
 	if err != nil {
 		return fmt.Errorf("open metadata transaction: %w", err)
 	}
-	for _, name := range names {
-		path := storage.Path{MetadataRoot, name}
-		value, present := m[name]
+	for _, path := range paths {
+		value, present := lookup(m, path[1:])
 		if !present {
 			err = e.store.Write(ctx, txn, storage.RemoveOp, path, nil)
 			if storage.IsNotFound(err) {
 				err = nil
 			}
 		} else {
+			if k, isKey := keyOf(path); isKey && parsed[k] != nil {
+				value = parsed[k]
+			}
 			err = e.store.Write(ctx, txn, storage.AddOp, path, value)
 		}
 		if err != nil {
 			e.store.Abort(ctx, txn)
-			return fmt.Errorf("write metadata %s: %w", name, err)
+			return fmt.Errorf("write metadata %s: %w", path, err)
 		}
 	}
 	if err := e.store.Commit(ctx, txn); err != nil {
 		return fmt.Errorf("commit metadata: %w", err)
 	}
 	return nil
+}
+
+// lookup finds a metadata entry (one name) or a key of a map (name, key).
+func lookup(m Metadata, names []string) (any, bool) {
+	value, present := m[names[0]]
+	if !present || len(names) == 1 {
+		return value, present
+	}
+	entries, _ := value.(map[string]any)
+	value, present = entries[names[1]]
+	return value, present
 }
 
 // Metadata returns the current metadata. The caller must not change it.

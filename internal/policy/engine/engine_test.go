@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 const counterPolicy = `package policy
@@ -134,5 +136,44 @@ func TestInitialMetadata(t *testing.T) {
 		if _, err := New(ctx, counterPolicy, nil, map[string]any{"metadata": bad}); err == nil {
 			t.Errorf("initial metadata %v accepted", bad)
 		}
+	}
+}
+
+// TestCompileLeavesParsedModulesAlone checks that compiling does not
+// change the parsed modules it shares between compiles (the framework's,
+// parsed once for every policy).
+func TestCompileLeavesParsedModulesAlone(t *testing.T) {
+	base, err := ParseBase([]Module{{Name: "lib.rego", Code: "package lib\n\nanswer := x if {\n\tx := 40 + 2\n}\n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := base.modules["lib.rego"].String()
+	for range 2 {
+		if _, err := New(context.Background(), counterPolicy, base, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := base.modules["lib.rego"].String(); after != before {
+		t.Fatalf("parsed module changed by compiling:\n%s\nbecame\n%s", before, after)
+	}
+}
+
+// TestQueryStopsWhenContextEnds checks that ending the context stops an
+// evaluation (the engine hands OPA its own canceller).
+func TestQueryStopsWhenContextEnds(t *testing.T) {
+	policy := "package policy\n\nslow := {\"n\": count([y | some y in numbers.range(1, 3000000)])}\n"
+	e, err := New(context.Background(), policy, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The evaluation takes seconds; cancel it soon after it starts.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer time.AfterFunc(20*time.Millisecond, cancel).Stop()
+	r, _, err := e.Query(ctx, "data.policy.slow", nil)
+	if err == nil {
+		t.Fatalf("evaluation ran to the end (%v) though its context was cancelled", r)
+	}
+	if !strings.Contains(err.Error(), "cancel") {
+		t.Fatalf("error %q does not say the evaluation was cancelled", err)
 	}
 }

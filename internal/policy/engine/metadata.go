@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"maps"
 	"reflect"
 	"slices"
@@ -39,6 +40,10 @@ type Op struct {
 	Name   string   `json:"name"`
 	Key    string   `json:"key,omitempty"`
 	Value  any      `json:"value,omitempty"`
+
+	// parsed is Value as the policy returned it, when converting Value
+	// back would give the same: writing it to the store costs nothing.
+	parsed ast.Value
 }
 
 // parseOps reads a decision's "metadata" list. A map operation needs a key,

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
 )
 
 // Txn is one decision in progress: everything the engine records between
@@ -61,9 +62,14 @@ func (e *Engine) restore(ctx context.Context, meta Metadata, modules map[string]
 			changed = append(changed, name)
 		}
 	}
-	if err := e.write(ctx, meta, changed); err != nil {
+	paths := make([]storage.Path, len(changed))
+	for i, name := range changed {
+		paths[i] = storage.Path{MetadataRoot, name}
+	}
+	if err := e.write(ctx, paths, meta, nil); err != nil {
 		return fmt.Errorf("restore metadata: %w", err)
 	}
+	e.consts.invalidate(changed)
 	e.meta = meta
 	if !maps.EqualFunc(e.extra, modules, func(a, b Module) bool { return a == b }) {
 		e.extra, e.parsed = modules, parsed
