@@ -3,8 +3,8 @@ package fragment
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/linux-gcs/gcs/internal/policy"
+	"github.com/linux-gcs/gcs/internal/policy/fragment/fragmenttest"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 )
@@ -123,13 +124,13 @@ func encode(raw []byte) string { return base64.StdEncoding.EncodeToString(raw) }
 // container is then allowed; before it, the container is refused.
 func TestInjectLoadsFragment(t *testing.T) {
 	ctx := context.Background()
-	s := newSigner(t, "Contoso Fragments")
-	p := newPolicy(t, s.issuer)
+	s := fragmenttest.NewSigner(t, "Contoso Fragments")
+	p := newPolicy(t, s.Issuer)
 	if err := runApp(ctx, p); err == nil {
 		t.Fatal("the fragment's container was allowed before the fragment")
 	}
 	in := NewInjector(t.TempDir(), quietLog())
-	raw := s.sign(t, claims{issuer: s.issuer, feed: feed, svn: svn(2)}, []byte(fragmentRego("2")))
+	raw := s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: feed, SVN: fragmenttest.SVN(2)}, []byte(fragmentRego("2")))
 	if err := in.Inject(ctx, p, "", encode(raw)); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestInjectLoadsFragment(t *testing.T) {
 	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, fileMetadata))), &md); err != nil {
 		t.Fatal(err)
 	}
-	if md["issuer"] != s.issuer || md["feed"] != feed || md["headerSvn"] != float64(2) {
+	if md["issuer"] != s.Issuer || md["feed"] != feed || md["headerSvn"] != float64(2) {
 		t.Fatalf("metadata.json %v", md)
 	}
 }
@@ -157,31 +158,31 @@ func TestInjectLoadsFragment(t *testing.T) {
 // recorded with a .deny marker holding the error.
 func TestInjectRefuses(t *testing.T) {
 	ctx := context.Background()
-	s := newSigner(t, "Contoso Fragments")
-	other := newSigner(t, "Contoso Fragments")
+	s := fragmenttest.NewSigner(t, "Contoso Fragments")
+	other := fragmenttest.NewSigner(t, "Contoso Fragments")
 	forger := *s
-	forger.key = newKey(t)
-	good := claims{issuer: s.issuer, feed: feed, svn: svn(2)}
-	truncated := s.sign(t, good, []byte(fragmentRego("2")))
+	forger.Key = fragmenttest.NewKey(t)
+	good := fragmenttest.Claims{Issuer: s.Issuer, Feed: feed, SVN: fragmenttest.SVN(2)}
+	truncated := s.Sign(t, good, []byte(fragmentRego("2")))
 	truncated = truncated[:len(truncated)/2]
 	tests := []struct {
 		name string
 		raw  []byte
 		want string
 	}{
-		{"wrong signature", forger.sign(t, good, []byte(fragmentRego("2"))), "fragment failed COSE validation: COSE_Sign1 signature"},
-		{"wrong issuer", other.sign(t, claims{issuer: s.issuer, feed: feed, svn: svn(2)}, []byte(fragmentRego("2"))), "does not match the envelope's certificate chain"},
-		{"issuer not in the policy", other.sign(t, claims{issuer: other.issuer, feed: feed, svn: svn(2)}, []byte(fragmentRego("2"))), "refused by the policy (invalid fragment issuer)"},
-		{"feed not in the policy", s.sign(t, claims{issuer: s.issuer, feed: "contoso.azurecr.io/other", svn: svn(2)}, []byte(fragmentRego("2"))), "refused by the policy (invalid fragment feed)"},
-		{"header SVN below the minimum", s.sign(t, claims{issuer: s.issuer, feed: feed, svn: svn(1)}, []byte(fragmentRego("1"))), "security policy fragment refused by the policy: policyDecision<"},
-		{"Rego SVN below the minimum", s.sign(t, claims{issuer: s.issuer, feed: feed}, []byte(fragmentRego("1"))), "refused by the policy (fragment svn is below the specified minimum)"},
-		{"payload not Rego", s.sign(t, good, []byte("{\"containers\": []}\n")), "valid package definition required on first line"},
-		{"payload Rego that does not compile", s.sign(t, good, []byte("package app\n\nsvn := \n")), "unable to load fragment"},
+		{"wrong signature", forger.Sign(t, good, []byte(fragmentRego("2"))), "fragment failed COSE validation: COSE_Sign1 signature"},
+		{"wrong issuer", other.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: feed, SVN: fragmenttest.SVN(2)}, []byte(fragmentRego("2"))), "does not match the envelope's certificate chain"},
+		{"issuer not in the policy", other.Sign(t, fragmenttest.Claims{Issuer: other.Issuer, Feed: feed, SVN: fragmenttest.SVN(2)}, []byte(fragmentRego("2"))), "refused by the policy (invalid fragment issuer)"},
+		{"feed not in the policy", s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: "contoso.azurecr.io/other", SVN: fragmenttest.SVN(2)}, []byte(fragmentRego("2"))), "refused by the policy (invalid fragment feed)"},
+		{"header SVN below the minimum", s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: feed, SVN: fragmenttest.SVN(1)}, []byte(fragmentRego("1"))), "security policy fragment refused by the policy: policyDecision<"},
+		{"Rego SVN below the minimum", s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: feed}, []byte(fragmentRego("1"))), "refused by the policy (fragment svn is below the specified minimum)"},
+		{"payload not Rego", s.Sign(t, good, []byte("{\"containers\": []}\n")), "valid package definition required on first line"},
+		{"payload Rego that does not compile", s.Sign(t, good, []byte("package app\n\nsvn := \n")), "unable to load fragment"},
 		{"truncated envelope", truncated, "decode COSE_Sign1 envelope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPolicy(t, s.issuer)
+			p := newPolicy(t, s.Issuer)
 			in := NewInjector(t.TempDir(), quietLog())
 			err := in.Inject(ctx, p, MediaTypeFragment, encode(tt.raw))
 			if err == nil {
@@ -205,8 +206,8 @@ func TestInjectRefuses(t *testing.T) {
 
 func TestInjectBadRequests(t *testing.T) {
 	ctx := context.Background()
-	s := newSigner(t, "Contoso Fragments")
-	raw := s.sign(t, claims{issuer: s.issuer, feed: feed, svn: svn(2)}, []byte(fragmentRego("2")))
+	s := fragmenttest.NewSigner(t, "Contoso Fragments")
+	raw := s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: feed, SVN: fragmenttest.SVN(2)}, []byte(fragmentRego("2")))
 	tests := []struct {
 		name, mediaType, encoded, want string
 	}{
@@ -216,7 +217,7 @@ func TestInjectBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPolicy(t, s.issuer)
+			p := newPolicy(t, s.Issuer)
 			err := NewInjector(t.TempDir(), quietLog()).Inject(ctx, p, tt.mediaType, tt.encoded)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want it to say %q", err, tt.want)
@@ -232,10 +233,10 @@ func TestInjectBadRequests(t *testing.T) {
 // record directory each with a marker per request.
 func TestInjectRecordsEachRequest(t *testing.T) {
 	ctx := context.Background()
-	s := newSigner(t, "Contoso Fragments")
-	p := newPolicy(t, s.issuer)
+	s := fragmenttest.NewSigner(t, "Contoso Fragments")
+	p := newPolicy(t, s.Issuer)
 	in := NewInjector(t.TempDir(), quietLog())
-	raw := s.sign(t, claims{issuer: s.issuer, feed: feed, svn: svn(2)}, []byte(fragmentRego("2")))
+	raw := s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: feed, SVN: fragmenttest.SVN(2)}, []byte(fragmentRego("2")))
 	if err := in.Inject(ctx, p, "", encode(raw)); err != nil {
 		t.Fatal(err)
 	}
@@ -251,12 +252,12 @@ func TestInjectRecordsEachRequest(t *testing.T) {
 // verified, kept (the last of each) and never offered to the policy.
 func TestInjectReferenceInfo(t *testing.T) {
 	ctx := context.Background()
-	s := newSigner(t, "Contoso Platform")
+	s := fragmenttest.NewSigner(t, "Contoso Platform")
 	in := NewInjector(t.TempDir(), quietLog())
 	// A closed door refuses everything: reference info never asks it.
 	var e policy.Enforcer = policy.ClosedDoor{}
-	tcb := s.sign(t, claims{issuer: s.issuer, feed: "tcb"}, []byte(`{"tcb": 1}`))
-	platform := s.sign(t, claims{issuer: s.issuer, feed: "platform"}, []byte(`{"platform": 1}`))
+	tcb := s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: "tcb"}, []byte(`{"tcb": 1}`))
+	platform := s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: "platform"}, []byte(`{"platform": 1}`))
 	if err := in.Inject(ctx, e, MediaTypeTCBReferenceInfo, encode(tcb)); err != nil {
 		t.Fatal(err)
 	}
@@ -268,8 +269,8 @@ func TestInjectReferenceInfo(t *testing.T) {
 		t.Fatal("reference info not kept as injected")
 	}
 	forger := *s
-	forger.key = newKey(t)
-	if err := in.Inject(ctx, e, MediaTypeTCBReferenceInfo, encode(forger.sign(t, claims{}, []byte("x")))); err == nil {
+	forger.Key = fragmenttest.NewKey(t)
+	if err := in.Inject(ctx, e, MediaTypeTCBReferenceInfo, encode(forger.Sign(t, fragmenttest.Claims{}, []byte("x")))); err == nil {
 		t.Fatal("badly signed TCB reference info accepted")
 	}
 	if gotTCB, _ := in.ReferenceInfo(); string(gotTCB) != string(tcb) {
@@ -279,26 +280,26 @@ func TestInjectReferenceInfo(t *testing.T) {
 
 func TestInjectTrustList(t *testing.T) {
 	ctx := context.Background()
-	s := newSigner(t, "Contoso Ledgers")
+	s := fragmenttest.NewSigner(t, "Contoso Ledgers")
 	list, err := cbor.Marshal(map[string]map[int64]any{"ledger.contoso.net": {1: []any{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name    string
-		c       claims
+		c       fragmenttest.Claims
 		payload []byte
 		e       policy.Enforcer
 		want    string
 	}{
-		{"allowed", claims{issuer: s.issuer, feed: "ttl", svn: svn(1)}, list, policy.OpenDoor{}, ""},
-		{"refused by the policy", claims{issuer: s.issuer, feed: "ttl", svn: svn(1)}, list, policy.ClosedDoor{}, "load transparency trust list"},
-		{"no SVN", claims{issuer: s.issuer, feed: "ttl"}, list, policy.OpenDoor{}, "no SVN"},
-		{"not a trust list", claims{issuer: s.issuer, feed: "ttl", svn: svn(1)}, []byte("package x\n"), policy.OpenDoor{}, "parse transparency trust list"},
+		{"allowed", fragmenttest.Claims{Issuer: s.Issuer, Feed: "ttl", SVN: fragmenttest.SVN(1)}, list, policy.OpenDoor{}, ""},
+		{"refused by the policy", fragmenttest.Claims{Issuer: s.Issuer, Feed: "ttl", SVN: fragmenttest.SVN(1)}, list, policy.ClosedDoor{}, "load transparency trust list"},
+		{"no SVN", fragmenttest.Claims{Issuer: s.Issuer, Feed: "ttl"}, list, policy.OpenDoor{}, "no SVN"},
+		{"not a trust list", fragmenttest.Claims{Issuer: s.Issuer, Feed: "ttl", SVN: fragmenttest.SVN(1)}, []byte("package x\n"), policy.OpenDoor{}, "parse transparency trust list"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := NewInjector(t.TempDir(), quietLog()).Inject(ctx, tt.e, MediaTypeTrustList, encode(s.sign(t, tt.c, tt.payload)))
+			err := NewInjector(t.TempDir(), quietLog()).Inject(ctx, tt.e, MediaTypeTrustList, encode(s.Sign(t, tt.c, tt.payload)))
 			if tt.want == "" && err != nil {
 				t.Fatal(err)
 			}
