@@ -62,6 +62,7 @@ func commands() []command {
 		netRemoveCommand(),
 		modifyCommand(),
 		policySimulateCommand(),
+		policyFragmentCommand(),
 	}
 }
 
