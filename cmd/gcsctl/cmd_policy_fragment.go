@@ -26,9 +26,10 @@ func policyFragmentCommand() command {
 		args:    "FILE|-",
 		summary: "inject the signed policy fragment in FILE (- for stdin) with ModifySettings",
 		detail: `FILE holds a COSE_Sign1 envelope, raw or base64. It is sent as a
-SecurityPolicyFragment (RequestType Add) for the utility VM; the GCS checks
-its signature and issuer and offers it to the security policy. -media-type
-names what the envelope carries: ` + fragment.MediaTypeFragment + ` (a Rego
+SecurityPolicyFragment (RequestType Add) for the utility VM, where the
+signature and issuer are checked and the fragment offered to the security
+policy (this GCS does not take fragments yet: see docs/POLICY.md).
+--media-type names what the envelope carries: ` + fragment.MediaTypeFragment + ` (a Rego
 fragment, the default), ` + fragment.MediaTypeTrustList + `,
 ` + fragment.MediaTypeTCBReferenceInfo + ` or
 ` + fragment.MediaTypePlatformReferenceInfo + `.`,
