@@ -21,7 +21,9 @@ func policySimulateCommand() command {
 		detail: `Needs no GCS. -commands is a JSON list of {"name": RULE, "input": {...}}
 (hcsshim's policy engine simulator format); a load_fragment input names its
 fragment's Rego in local_path, relative to the commands file, beside issuer
-and feed (and optionally header_svn). Metadata carries from one command to
+and feed (and optionally header_svn). A local_path that is a signed
+fragment (a COSE_Sign1 envelope) is verified first, as the GCS verifies it,
+and gives issuer, feed and header_svn itself. Metadata carries from one command to
 the next. Prints one JSON object per command: {"name", "allowed"} and the
 decision's env_list, caps_list and allow_stdio_access where it has them;
 "errors" lists the policy's reasons for a denial, "error" says why the

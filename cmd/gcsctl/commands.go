@@ -65,6 +65,7 @@ func commands() []command {
 		netRemoveCommand(),
 		modifyCommand(),
 		policySimulateCommand(),
+		policyFragmentCommand(),
 	}
 }
 

@@ -191,6 +191,11 @@ func loadFragment(ctx context.Context, p *policy.Rego, in map[string]any, dir st
 		}
 		r.HeaderSVN = &n
 	}
+	if signed(code) {
+		if r, err = signedFragment(code, r); err != nil {
+			return nil, err
+		}
+	}
 	receipts, _ := in["receipts"].([]any)
 	for _, raw := range receipts {
 		obj, _ := raw.(map[string]any)
