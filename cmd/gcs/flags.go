@@ -63,7 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Uint64Var(&o.rootMemReserveBytes, "root-mem-reserve-bytes", 75*1024*1024, "memory kept back from the /pods cgroup for the VM itself")
 	fs.Uint64Var(&o.gcsMemLimitBytes, "gcs-mem-limit-bytes", 50*1024*1024, "memory usage of the /gcs cgroup above which a warning is logged; /gcs is not limited (0: no warning)")
 	fs.BoolVar(&o.scrubLogs, "scrub-logs", true, "keep environment values and request bodies out of logs (they are never logged, whatever its value)")
-	fs.StringVar(&o.initialPolicyStance, "initial-policy-stance", "allow", "security policy before one is set: allow or deny (only allow is supported)")
+	fs.StringVar(&o.initialPolicyStance, "initial-policy-stance", "allow", "security policy before the host sets one: allow (everything) or deny (nothing)")
 	fs.StringVar(&o.coreDumpLocation, "core-dump-location", "", "write this to /proc/sys/kernel/core_pattern at start-up (empty: leave it)")
 	fs.UintVar(&o.kmsgLogLevel, "kmsgLogLevel", 4, "forward kernel log (/dev/kmsg) records of this priority or more urgent to the log: 0 emergency ... 7 debug")
 
@@ -117,8 +117,12 @@ func (o *options) config(stdin io.ReadCloser, stdout io.WriteCloser, log *logrus
 	default:
 		return cfg, fmt.Errorf("-shutdown-action %q: want poweroff or exit", o.shutdownAction)
 	}
-	if o.initialPolicyStance != "allow" {
-		return cfg, fmt.Errorf("-initial-policy-stance %q: only allow is supported (this GCS does not enforce security policies)", o.initialPolicyStance)
+	switch o.initialPolicyStance {
+	case "allow":
+	case "deny":
+		cfg.DenyBeforePolicy = true
+	default:
+		return cfg, fmt.Errorf("-initial-policy-stance %q: want allow or deny", o.initialPolicyStance)
 	}
 	switch o.logFormat {
 	case "text", "json":

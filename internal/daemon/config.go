@@ -48,6 +48,9 @@ type Config struct {
 	// RuntimeTimeout, if positive, bounds every runtime invocation;
 	// zero keeps runtime.DefaultTimeout's per-command bounds.
 	RuntimeTimeout time.Duration
+	// DenyBeforePolicy refuses every guest operation until the host sets a
+	// security policy (-initial-policy-stance deny: the closed door).
+	DenyBeforePolicy bool
 	// ShutdownAction is what Shutdown of the utility VM does: "poweroff"
 	// or "exit".
 	ShutdownAction string

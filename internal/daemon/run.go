@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/linux-gcs/gcs/internal/attest"
+	"github.com/linux-gcs/gcs/internal/policy"
 	"io"
 	"net"
 	"os/exec"
@@ -110,12 +112,16 @@ func (d *Daemon) buildHost() error {
 	mounts, layers := filepath.Join(run, "mounts"), filepath.Join(run, "layers")
 	roots := []string{d.cfg.Root, mounts, layers}
 	d.host = hcsv2.NewHost(hcsv2.Options{
-		Root:       d.cfg.Root,
-		StateRoots: []string{filepath.Clean(d.cfg.Root), mounts},
-		Runtime:    rt,
-		Reaper:     rp,
-		Cgroups:    cg,
-		Network:    network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: adapterTimeout(d.cfg.DeviceTimeout), Log: d.log.WithField("component", "network")}),
+		Root:            d.cfg.Root,
+		StateRoots:      []string{filepath.Clean(d.cfg.Root), mounts},
+		Runtime:         rt,
+		Reaper:          rp,
+		Cgroups:         cg,
+		InitialEnforcer: initialEnforcer(d.cfg.DenyBeforePolicy),
+		CheckPolicy: func(ctx context.Context, encoded string) error {
+			return attest.CheckPolicy(ctx, attest.Device{Root: d.cfg.DevRoot}, encoded, d.log.WithField("component", "attest"))
+		},
+		Network: network.New(network.Options{SysRoot: d.cfg.SysRoot, LookupTimeout: adapterTimeout(d.cfg.DeviceTimeout), Log: d.log.WithField("component", "network")}),
 		Devices: hcsv2.Devices{
 			SCSI: &scsi.Mounter{
 				Lookup:       scsi.Lookup{SysRoot: d.cfg.SysRoot, DevRoot: d.cfg.DevRoot, Timeout: d.cfg.DeviceTimeout},
@@ -284,4 +290,13 @@ func adapterTimeout(device time.Duration) time.Duration {
 		return device
 	}
 	return network.DefaultLookupTimeout
+}
+
+// initialEnforcer is the stance before the host sets a policy: the closed
+// door with -initial-policy-stance deny, else the open door (nil).
+func initialEnforcer(deny bool) policy.Enforcer {
+	if deny {
+		return policy.ClosedDoor{}
+	}
+	return nil
 }

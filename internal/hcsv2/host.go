@@ -11,6 +11,7 @@ import (
 
 	"github.com/linux-gcs/gcs/internal/cgroup"
 	"github.com/linux-gcs/gcs/internal/network"
+	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/reaper"
 	"github.com/linux-gcs/gcs/internal/runtime"
@@ -47,6 +48,16 @@ type Options struct {
 	// runtime.Runtime.Spawn wraps runtime invocations (the daemon has them
 	// born outside its own cgroup).
 	Spawn func(cmd *exec.Cmd, start func() (pid int, err error)) error
+	// InitialEnforcer decides until the host sets a security policy
+	// (-initial-policy-stance): nil is the open door, policy.ClosedDoor
+	// refuses everything.
+	InitialEnforcer policy.Enforcer
+	// PolicyOptions configure the enforcer a SecurityPolicy installs.
+	PolicyOptions policy.Options
+	// CheckPolicy, if set, vets the base64 policy of a SecurityPolicy
+	// request before it is installed (attestation: the SNP HOST_DATA must
+	// be its digest).
+	CheckPolicy func(ctx context.Context, encodedPolicy string) error
 	// Log receives the Host's logs.
 	Log *logrus.Entry
 }
@@ -67,6 +78,9 @@ type Host struct {
 
 	// targets are the mount points device and layer Adds created.
 	targets madeTargets
+
+	// security is the security policy in force (see secpolicy.go).
+	security securityPolicy
 }
 
 // NewHost returns an empty Host.
@@ -80,6 +94,7 @@ func NewHost(opts Options) *Host {
 		log:        log,
 		containers: make(map[string]*Container),
 		uvmProcs:   make(map[uint32]*process),
+		security:   securityPolicy{enforcer: initialEnforcer(opts)},
 	}
 }
 

@@ -46,6 +46,10 @@ func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) erro
 		return h.modifyCombinedLayers(ctx, mr.RequestType, s)
 	case *prot.LCOWNetworkAdapter:
 		return h.modifyNetwork(ctx, mr.RequestType, s)
+	case *prot.LCOWConfidentialOptions:
+		return h.setSecurityPolicy(ctx, s)
+	case *prot.LCOWSecurityPolicyFragment:
+		return h.loadPolicyFragment(ctx, mr.RequestType, s)
 	case *prot.LCOWContainerConstraints:
 		return prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found", prot.NullContainerID)
 	case *prot.PodCgroupMemoryLimit:
