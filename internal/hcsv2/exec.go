@@ -48,6 +48,7 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 	}
 	c.started = true
 	c.mu.Unlock()
+	p = withoutStdio(p, !c.noStdio)
 	conns, err := c.host.dialStdio(ctx, p, s)
 	if err != nil {
 		// Nothing is started yet: the host may try again.
@@ -135,6 +136,7 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 		relay = pipes
 	}
 	proc := newProcess(rp, false)
+	proc.args = spec.Args
 	proc.setRelay(relay, tty)
 	if err := c.addExec(proc); err != nil {
 		relay.Close()
