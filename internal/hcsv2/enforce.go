@@ -10,6 +10,11 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
+// maxDenialLength bounds the decision a denial carries, so that with what
+// was refused before it the reply fits the bridge's bound on error text
+// (4 KiB) whole: a host can only decode a decision it gets entirely.
+const maxDenialLength = 3 * 1024
+
 // decide asks the enforcer in force one question. A refusal (or a policy
 // that fails to evaluate) is the reply the reference gives: E_FAIL, "<what>
 // denied by policy: " and the policy's decision text.

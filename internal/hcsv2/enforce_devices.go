@@ -297,8 +297,12 @@ func (h *Host) enforcedLayers(ctx context.Context, rt prot.RequestType, s *prot.
 		for i, l := range s.Layers {
 			layers[i] = l.Path
 		}
+		octx := ctx
+		if scratch != nil {
+			octx = policy.Join(ctx, scratch) // one transaction: both or neither
+		}
 		err := h.enforced(ctx, "overlay creation", func(e policy.Enforcer) (*policy.Decision, error) {
-			return e.MountOverlay(ctx, policy.MountOverlay{ContainerID: s.ContainerID, LayerPaths: layers, Target: s.ContainerRootPath})
+			return e.MountOverlay(octx, policy.MountOverlay{ContainerID: s.ContainerID, LayerPaths: layers, Target: s.ContainerRootPath})
 		}, func() error {
 			if err := op(); err != nil {
 				return err

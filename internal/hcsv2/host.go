@@ -100,6 +100,9 @@ func NewHost(opts Options) *Host {
 	if log == nil {
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
+	if opts.PolicyOptions.MaxErrorLength == 0 {
+		opts.PolicyOptions.MaxErrorLength = maxDenialLength
+	}
 	h := &Host{
 		opts:       opts,
 		log:        log,
