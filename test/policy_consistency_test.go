@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,34 +11,88 @@ import (
 
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/devmapper"
+	"github.com/linux-gcs/gcs/internal/storage/scsi"
 	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
-// Under a policy, an unmount whose directory is gone is refused and
-// changes nothing; an unmount that really fails leaves the policy unsure
-// of what is mounted, so the VM refuses every later mount, unmount, create
-// and delete, as the reference's uvmConsistencyError.
+// Under a policy, an unmount that really fails leaves the policy unsure of
+// what is mounted, so the VM refuses every later mount, unmount, create and
+// delete, as the reference's uvmConsistencyError. The overlay's unmount is
+// made to fail for real: its path is made to lead outside the GCS's roots.
 func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
 	f := newFakeDevices(t)
 	busybox, hash := verityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
 	f.addDisk(t, 1, "sdv", busybox)
 	h := newHostEnv(t, "runc", f.args()...)
-	scsiDir := filepath.Join(h.dir, "mounts", "scsi")
-	moved := filepath.Join(h.dir, "mounts", "moved")
-	disk := func(n string) *prot.LCOWMappedVirtualDisk {
-		return &prot.LCOWMappedVirtualDisk{MountPath: filepath.Join(scsiDir, n), Lun: 1, ReadOnly: true, Options: []string{"ro"}}
-	}
+	a, c := h.confContainer("a"), h.confContainer("c")
+	moved := filepath.Join(h.root, "c", "moved")
+	m1 := filepath.Join(h.dir, "mounts", "scsi", "m1")
 	t.Cleanup(func() {
-		for _, p := range []string{filepath.Join(moved, "m1"), filepath.Join(scsiDir, "m1"), filepath.Join(scsiDir, "m2"), filepath.Join(scsiDir, "m3")} {
+		os.Remove(a.bundle) // the link, if the test stopped while it was there
+		os.Rename(moved, a.bundle)
+		for _, p := range []string{a.rootfs, m1} {
 			unix.Unmount(p, unix.MNT_DETACH)
 		}
 	})
-	if err := h.setPolicy(generatedPolicy(hash)); err != nil {
+	if err := h.setPolicy(generatedPolicy(hash, h.layer)); err != nil {
 		t.Fatal(err)
 	}
+	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, a.layers(h.layer)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(a.bundle, moved); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	if err := os.Mkdir(filepath.Join(elsewhere, "rootfs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, a.bundle); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, a.layers(h.layer)); client.HResult(err) != prot.HrFail {
+		t.Fatalf("failing unmount: %v", err)
+	}
+	os.Remove(a.bundle)
+	if err := os.Rename(moved, a.bundle); err != nil {
+		t.Fatal(err)
+	}
+	disk := &prot.LCOWMappedVirtualDisk{MountPath: m1, Lun: 1, ReadOnly: true, Options: []string{"ro"}}
+	for what, err := range map[string]error{
+		"mount":   h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk),
+		"unmount": h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, a.layers(h.layer)),
+		"overlay": h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, c.layers(h.layer)),
+		"create":  h.createConf(c, regoSpec(c.rootfs, []string{regoPath}, "sh", "-c", "env; exec sleep 1000")),
+	} {
+		if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "disabled") {
+			t.Errorf("%s after a failed unmount: %v, want it refused as the VM is inconsistent", what, err)
+		}
+	}
+	if _, err := os.Lstat(m1); err == nil {
+		t.Errorf("refused mount made its mount point")
+	}
+}
 
-	// The directory is gone: refused after the policy answered, nothing
-	// else changes, and the VM stays usable.
+// Under a policy, the unmount of a disk whose directory is gone is refused
+// after the policy answered and changes nothing: the VM stays usable.
+func TestPolicyUnmountOfAMissingDirectory(t *testing.T) {
+	if !deviceMapper() {
+		t.Skip("needs device-mapper for the dm-verity layer mount (runs in the test VM)")
+	}
+	f := newFakeDevices(t)
+	busybox, hash := verityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
+	f.addDisk(t, 1, "sdv", busybox)
+	h := newHostEnv(t, "runc", f.args()...)
+	disk := func(n string) *prot.LCOWMappedVirtualDisk {
+		return &prot.LCOWMappedVirtualDisk{MountPath: filepath.Join(h.dir, "mounts", "scsi", n), Lun: 1, ReadOnly: true, Options: []string{"ro"}}
+	}
+	if err := h.setPolicy(generatedPolicy(hash, "")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // the dm-verity device the refused unmount kept
+		devmapper.Remove(context.Background(), scsi.VerityName(disk("m2").MountPath))
+	})
 	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk("m2")); err != nil {
 		t.Fatal(err)
 	}
@@ -54,37 +109,7 @@ func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
 	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk("m1")); err != nil {
 		t.Fatalf("mount after a refused unmount: %v", err)
 	}
-
-	// The unmount fails: the path now leads outside the GCS's roots.
-	if err := os.Rename(scsiDir, moved); err != nil {
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk("m1")); err != nil {
 		t.Fatal(err)
-	}
-	elsewhere := t.TempDir()
-	if err := os.Mkdir(filepath.Join(elsewhere, "m1"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(elsewhere, scsiDir); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk("m1")); client.HResult(err) != prot.HrFail {
-		t.Fatalf("failing unmount: %v", err)
-	}
-	os.Remove(scsiDir)
-	if err := os.Rename(moved, scsiDir); err != nil {
-		t.Fatal(err)
-	}
-	c := h.confContainer("c")
-	for what, err := range map[string]error{
-		"mount":   h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk("m3")),
-		"unmount": h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk("m1")),
-		"overlay": h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, c.layers(disk("m1").MountPath)),
-		"create":  h.createConf(c, regoSpec(c.rootfs, []string{regoPath}, "sh", "-c", "env; exec sleep 1000")),
-	} {
-		if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "disabled") {
-			t.Errorf("%s after a failed unmount: %v, want it refused as the VM is inconsistent", what, err)
-		}
-	}
-	if _, err := os.Lstat(disk("m3").MountPath); err == nil {
-		t.Errorf("refused mount made its mount point")
 	}
 }

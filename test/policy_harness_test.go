@@ -104,3 +104,14 @@ func verityLayer(t *testing.T, dir string, size int64) (string, string) {
 	}
 	return mounttest.Loop(t, img, mounttest.LoopOptions{}), root
 }
+
+// deviceMapper reports whether this machine can make device-mapper
+// devices (the test VM can, some hosts cannot).
+func deviceMapper() bool {
+	f, err := os.OpenFile("/dev/mapper/control", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}

@@ -27,8 +27,13 @@ var regoCaps = []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 // writes them (see internal/policy/testdata/corpus/generated): one
 // container whose only layer is the busybox image with root digest
 // layerHash (as the guest reads it from the image's dm-verity superblock),
-// one exec and one external process, and the framework's rules.
-func generatedPolicy(layerHash string) string {
+// one exec and one external process, and the framework's rules. Without
+// device-mapper a layer cannot be mounted through dm-verity: layerDir then
+// names a directory that a custom mount_overlay rule accepts as the only
+// layer, recording what the framework's would (a custom policy, as the
+// reference allows), so that the rest is decided by the framework all the
+// same.
+func generatedPolicy(layerHash, layerDir string) string {
 	caps, _ := json.Marshal(map[string][]string{
 		"bounding": regoCaps, "effective": regoCaps, "inheritable": {}, "permitted": regoCaps, "ambient": regoCaps,
 	})
@@ -40,6 +45,8 @@ func generatedPolicy(layerHash string) string {
 		"scratch_unmount", "log_provider", "load_transparency_trust_list", "host_network", "reason"}
 	var b strings.Builder
 	fmt.Fprintf(&b, `package policy
+
+import rego.v1
 
 api_version := "0.12.0"
 framework_version := "0.5.0"
@@ -76,6 +83,19 @@ allow_log_provider_dropping := false
 
 `, envRules, layerHash, caps, regoPath)
 	for _, r := range rules {
+		if r == "mount_overlay" && layerDir != "" {
+			fmt.Fprintf(&b, `default mount_overlay := {"allowed": false}
+
+mount_overlay := {"allowed": true, "metadata": [
+	{"name": "matches", "action": "add", "key": input.containerID, "value": data.policy.containers},
+	{"name": "overlayTargets", "action": "add", "key": input.target, "value": true},
+]} if {
+	input.layerPaths == [%q]
+	not data.metadata.overlayTargets[input.target]
+}
+`, layerDir)
+			continue
+		}
 		fmt.Fprintf(&b, "%s := data.framework.%s\n", r, r)
 	}
 	return b.String()
@@ -130,7 +150,13 @@ func TestPolicyRegoEnforced(t *testing.T) {
 			unix.Unmount(p, unix.MNT_DETACH)
 		}
 	})
-	if err := h.setPolicy(generatedPolicy(hash)); err != nil {
+	dm := deviceMapper()
+	layer, layerDir := scsi(1), ""
+	if !dm {
+		t.Log("no device-mapper: the layer is a directory, mounted by a custom overlay rule")
+		layer, layerDir = h.layer, h.layer
+	}
+	if err := h.setPolicy(generatedPolicy(hash, layerDir)); err != nil {
 		t.Fatalf("set policy: %v", err)
 	}
 
@@ -145,24 +171,26 @@ func TestPolicyRegoEnforced(t *testing.T) {
 		t.Errorf("read-only disk without the ro option: %v", err)
 	}
 	disk := &prot.LCOWMappedVirtualDisk{MountPath: scsi(1), Lun: 1, ReadOnly: true, Options: []string{"ro"}}
-	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
-		t.Fatalf("policy layer: %v", err)
+	if dm {
+		if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+			t.Fatalf("policy layer: %v", err)
+		}
 	}
 
 	// Overlays: of mounted policy layers only, at the paths the VM wants.
 	a, b := h.confContainer("a"), h.confContainer("b")
-	bad := a.layers(h.layer)
+	bad := a.layers(filepath.Join(h.dir, "layers", "unknown"))
 	wantDenied(t, "overlay of an unknown layer", h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, bad))
 	if _, mounted := mounttest.Mounted(t, a.rootfs); mounted {
 		t.Fatalf("refused overlay is mounted")
 	}
-	notHex := a.layers(disk.MountPath)
+	notHex := a.layers(layer)
 	notHex.ContainerID, notHex.ContainerRootPath = "plain-id", filepath.Join(h.root, "c", "plain-id", "rootfs")
 	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, notHex); client.HResult(err) != prot.HrFail {
 		t.Errorf("overlay for a non-hex id: %v", err)
 	}
 	for _, c := range []confContainer{a, b} {
-		if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, c.layers(disk.MountPath)); err != nil {
+		if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, c.layers(layer)); err != nil {
 			t.Fatalf("overlay of the policy layer: %v", err)
 		}
 	}
@@ -182,7 +210,7 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	if _, mounted := mounttest.Mounted(t, b.rootfs); !mounted {
 		t.Errorf("refused create unmounted the host's overlay")
 	}
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, b.layers(disk.MountPath)); err != nil {
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, b.layers(layer)); err != nil {
 		t.Errorf("remove overlay of the refused container: %v", err)
 	}
 	if err := h.createConf(a, regoSpec(a.rootfs, env, "sh", "-c", "env; exec sleep 1000")); err != nil {
@@ -242,7 +270,7 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	wantDenied(t, "dump stacks", err)
 
 	// The overlay of a running container stays.
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, a.layers(disk.MountPath)); client.HResult(err) != prot.HrFail {
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, a.layers(layer)); client.HResult(err) != prot.HrFail {
 		t.Errorf("remove overlay in use: %v", err)
 	}
 	if _, mounted := mounttest.Mounted(t, a.rootfs); !mounted {
@@ -264,16 +292,18 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	if err := h.c.DeleteContainerState(ctx, a.id); client.HResult(err) != prot.HrFail {
 		t.Errorf("delete under a mounted overlay: %v", err)
 	}
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, a.layers(disk.MountPath)); err != nil {
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, a.layers(layer)); err != nil {
 		t.Fatalf("remove overlay: %v", err)
 	}
 	if err := h.c.DeleteContainerState(ctx, a.id); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
-		t.Fatalf("unmount the layer: %v", err)
+	if dm {
+		if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+			t.Fatalf("unmount the layer: %v", err)
+		}
 	}
-	if err := h.setPolicy(generatedPolicy(hash)); client.HResult(err) != prot.HrFail {
+	if err := h.setPolicy(generatedPolicy(hash, layerDir)); client.HResult(err) != prot.HrFail {
 		t.Errorf("second policy: %v", err)
 	}
 }

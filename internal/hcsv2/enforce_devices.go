@@ -115,7 +115,8 @@ func (h *Host) enforcedDisk(ctx context.Context, rt prot.RequestType, s *prot.LC
 	}
 	d := h.opts.Devices
 	conf := h.hasSecurityPolicy()
-	op := func() error { return h.modifyDisk(ctx, d, rt, s) }
+	var verity *devmapper.VerityInfo
+	op := func() error { return h.modifyDisk(ctx, d, rt, s, verity) }
 	switch rt {
 	case prot.RequestTypeAdd:
 		var hash string
@@ -132,6 +133,9 @@ func (h *Host) enforcedDisk(ctx context.Context, rt prot.RequestType, s *prot.LC
 				return err
 			}
 			hash = info.RootDigest
+			if !s.BlockDev {
+				verity = &info // the layer is read through dm-verity
+			}
 		}
 		if conf {
 			want := []string{}

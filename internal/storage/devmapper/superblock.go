@@ -153,3 +153,15 @@ func AppendVerity(f interface {
 	}
 	return hex.EncodeToString(tree.RootDigest), nil
 }
+
+// Target returns the dm-verity table of the layer on device (data and
+// tree on the same device, the tree after the superblock block).
+func (i VerityInfo) Target(device string) Verity {
+	return Verity{
+		DataDevice: device, HashDevice: device,
+		DataBlockSize: i.BlockSize, HashBlockSize: i.BlockSize,
+		DataBlocks: i.DataBlocks,
+		HashOffset: uint64(i.DataSize) + veritySuperblockSize,
+		Algorithm:  i.Algorithm, RootDigest: i.RootDigest, Salt: i.Salt,
+	}
+}
