@@ -22,7 +22,7 @@ import (
 // made to fail for real: its path is made to lead outside the GCS's roots.
 func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
 	f := newFakeDevices(t)
-	busybox, hash := verityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
+	busybox, hash := testutil.VerityImage(t, testutil.BusyboxRootfs(t), 16<<20)
 	f.addDisk(t, 1, "sdv", busybox)
 	h := newHostEnv(t, "runc", f.args()...)
 	a, c := h.confContainer("a"), h.confContainer("c")
@@ -35,7 +35,7 @@ func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
 			unix.Unmount(p, unix.MNT_DETACH)
 		}
 	})
-	if err := h.setPolicy(generatedPolicy(hash, h.layer)); err != nil {
+	if err := h.setPolicy(testutil.GeneratedPolicy(hash, h.layer)); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, a.layers(h.layer)); err != nil {
@@ -63,7 +63,7 @@ func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
 		"mount":   h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk),
 		"unmount": h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, a.layers(h.layer)),
 		"overlay": h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, c.layers(h.layer)),
-		"create":  h.createConf(c, regoSpec(c.rootfs, []string{regoPath}, "sh", "-c", "env; exec sleep 1000")),
+		"create":  h.createConf(c, testutil.GeneratedPolicySpec(c.rootfs, []string{testutil.RegoPath}, "sh", "-c", "env; exec sleep 1000")),
 	} {
 		if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "disabled") {
 			t.Errorf("%s after a failed unmount: %v, want it refused as the VM is inconsistent", what, err)
@@ -81,13 +81,13 @@ func TestPolicyUnmountOfAMissingDirectory(t *testing.T) {
 		t.Skip("needs device-mapper for the dm-verity layer mount (runs in the test VM)")
 	}
 	f := newFakeDevices(t)
-	busybox, hash := verityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
+	busybox, hash := testutil.VerityImage(t, testutil.BusyboxRootfs(t), 16<<20)
 	f.addDisk(t, 1, "sdv", busybox)
 	h := newHostEnv(t, "runc", f.args()...)
 	disk := func(n string) *prot.LCOWMappedVirtualDisk {
 		return &prot.LCOWMappedVirtualDisk{MountPath: filepath.Join(h.dir, "mounts", "scsi", n), Lun: 1, ReadOnly: true, Options: []string{"ro"}}
 	}
-	if err := h.setPolicy(generatedPolicy(hash, "")); err != nil {
+	if err := h.setPolicy(testutil.GeneratedPolicy(hash, "")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { // the dm-verity device the refused unmount kept

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +13,6 @@ import (
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
-	"github.com/linux-gcs/gcs/internal/storage/devmapper"
-	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
 )
 
 // setPolicy sends the SecurityPolicy request with rego as its policy.
@@ -78,31 +75,6 @@ func (h *hostEnv) cgroupLeft(id string) bool {
 		})
 	}
 	return found
-}
-
-// verityLayer makes an ext4 image of dir followed by its dm-verity
-// superblock and hash tree, as hosts make layer images, on a loop device;
-// it returns the device and the root digest a policy names the layer by.
-func verityLayer(t *testing.T, dir string, size int64) (string, string) {
-	t.Helper()
-	mkfs := mounttest.RequireTool(t, "mkfs.ext4")
-	img := filepath.Join(t.TempDir(), "layer.img")
-	f, err := os.Create(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(mkfs, "-q", "-F", "-b", "4096", "-d", dir, img).CombinedOutput(); err != nil {
-		t.Fatalf("mkfs.ext4 -d %s: %v: %s", dir, err, out)
-	}
-	root, err := devmapper.AppendVerity(f, size, 4096, []byte("layer-salt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mounttest.Loop(t, img, mounttest.LoopOptions{}), root
 }
 
 // deviceMapper reports whether this machine can make device-mapper

@@ -1,7 +1,6 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,102 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/client"
-	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
 	"github.com/linux-gcs/gcs/internal/testutil"
 )
-
-const regoPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-// regoCaps are the capabilities of testutil.Spec, which the policy lists.
-var regoCaps = []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
-
-// generatedPolicy is a policy shaped like the reference's generator
-// writes them (see internal/policy/testdata/corpus/generated): one
-// container whose only layer is the busybox image with root digest
-// layerHash (as the guest reads it from the image's dm-verity superblock),
-// one exec and one external process, and the framework's rules. Without
-// device-mapper a layer cannot be mounted through dm-verity: layerDir then
-// names a directory that a custom mount_overlay rule accepts as the only
-// layer, recording what the framework's would (a custom policy, as the
-// reference allows), so that the rest is decided by the framework all the
-// same.
-func generatedPolicy(layerHash, layerDir string) string {
-	caps, _ := json.Marshal(map[string][]string{
-		"bounding": regoCaps, "effective": regoCaps, "inheritable": {}, "permitted": regoCaps, "ambient": regoCaps,
-	})
-	envRules := fmt.Sprintf(`[{"pattern": %q, "strategy": "string", "required": false}, {"pattern": "TERM=xterm", "strategy": "string", "required": false}]`, regoPath)
-	rules := []string{"mount_device", "rw_mount_device", "mount_blockdev", "unmount_device", "rw_unmount_device",
-		"unmount_blockdev", "mount_overlay", "unmount_overlay", "mount_cims", "registry_changes", "create_container",
-		"exec_in_container", "exec_external", "shutdown_container", "signal_container_process", "plan9_mount",
-		"plan9_unmount", "get_properties", "dump_stacks", "runtime_logging", "load_fragment", "scratch_mount",
-		"scratch_unmount", "log_provider", "load_transparency_trust_list", "host_network", "reason"}
-	var b strings.Builder
-	fmt.Fprintf(&b, `package policy
-
-import rego.v1
-
-api_version := "0.12.0"
-framework_version := "0.5.0"
-
-fragments := []
-containers := [
-    {
-        "command": ["sh", "-c", "env; exec sleep 1000"],
-        "env_rules": %s,
-        "layers": [%q],
-        "capabilities": %s,
-        "mounts": [],
-        "exec_processes": [{"command": ["sh", "-c", "echo exec-ok"], "signals": []}],
-        "signals": [9],
-        "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
-        "seccomp_profile_sha256": "",
-        "allow_elevated": false,
-        "working_dir": "/",
-        "allow_stdio_access": true,
-        "no_new_privileges": false,
-    },
-]
-external_processes := [
-    {"command": ["echo", "ext-ok"], "env_rules": [{"pattern": %q, "strategy": "string", "required": false}], "working_dir": "/", "allow_stdio_access": true},
-]
-allow_properties_access := true
-allow_dump_stacks := false
-allow_runtime_logging := true
-allow_host_network := false
-allow_environment_variable_dropping := true
-allow_unencrypted_scratch := true
-allow_capability_dropping := true
-allow_log_provider_dropping := false
-
-`, envRules, layerHash, caps, regoPath)
-	for _, r := range rules {
-		if r == "mount_overlay" && layerDir != "" {
-			fmt.Fprintf(&b, `default mount_overlay := {"allowed": false}
-
-mount_overlay := {"allowed": true, "metadata": [
-	{"name": "matches", "action": "add", "key": input.containerID, "value": data.policy.containers},
-	{"name": "overlayTargets", "action": "add", "key": input.target, "value": true},
-]} if {
-	input.layerPaths == [%q]
-	not data.metadata.overlayTargets[input.target]
-}
-`, layerDir)
-			continue
-		}
-		fmt.Fprintf(&b, "%s := data.framework.%s\n", r, r)
-	}
-	return b.String()
-}
-
-// regoSpec is the container the policy allows, but for args and env.
-func regoSpec(rootfs string, env []string, args ...string) *oci.Spec {
-	spec := testutil.Spec(rootfs, args...)
-	spec.Process.Env = env
-	spec.Mounts = policy.DefaultMounts()[:8] // one cgroup mount: the cgroup v1 one
-	return spec
-}
 
 // confContainer is where a confidential VM wants container id's files.
 type confContainer struct{ id, bundle, rootfs, scratch string }
@@ -138,8 +45,8 @@ func (h *hostEnv) createConf(c confContainer, spec *oci.Spec) error {
 // decision, and leaves nothing behind.
 func TestPolicyRegoEnforced(t *testing.T) {
 	f := newFakeDevices(t)
-	busybox, hash := verityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
-	other, _ := verityLayer(t, t.TempDir(), 4<<20)
+	busybox, hash := testutil.VerityImage(t, testutil.BusyboxRootfs(t), 16<<20)
+	other, _ := testutil.VerityImage(t, t.TempDir(), 4<<20)
 	f.addDisk(t, 1, "sdv", busybox)
 	f.addDisk(t, 2, "sdw", other)
 	h := newHostEnv(t, "runc", f.args()...)
@@ -156,7 +63,7 @@ func TestPolicyRegoEnforced(t *testing.T) {
 		t.Log("no device-mapper: the layer is a directory, mounted by a custom overlay rule")
 		layer, layerDir = h.layer, h.layer
 	}
-	if err := h.setPolicy(generatedPolicy(hash, layerDir)); err != nil {
+	if err := h.setPolicy(testutil.GeneratedPolicy(hash, layerDir)); err != nil {
 		t.Fatalf("set policy: %v", err)
 	}
 
@@ -196,8 +103,8 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	}
 
 	// Create: the policy's container, less the variable it does not list.
-	env := []string{regoPath, "TERM=xterm", "SECRET=hush"}
-	wantDenied(t, "create of another command", h.createConf(b, regoSpec(b.rootfs, env, "sh", "-c", "echo evil")))
+	env := []string{testutil.RegoPath, "TERM=xterm", "SECRET=hush"}
+	wantDenied(t, "create of another command", h.createConf(b, testutil.GeneratedPolicySpec(b.rootfs, env, "sh", "-c", "echo evil")))
 	if _, err := os.Stat(filepath.Join(b.bundle, "config.json")); err == nil {
 		t.Errorf("refused create wrote config.json")
 	}
@@ -213,7 +120,7 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, b.layers(layer)); err != nil {
 		t.Errorf("remove overlay of the refused container: %v", err)
 	}
-	if err := h.createConf(a, regoSpec(a.rootfs, env, "sh", "-c", "env; exec sleep 1000")); err != nil {
+	if err := h.createConf(a, testutil.GeneratedPolicySpec(a.rootfs, env, "sh", "-c", "env; exec sleep 1000")); err != nil {
 		t.Fatalf("create the policy's container: %v", err)
 	}
 	s := h.listenStdio(false, true, false)
@@ -225,7 +132,7 @@ func TestPolicyRegoEnforced(t *testing.T) {
 
 	// Exec: the listed process only.
 	execProc := func(args ...string) *oci.Process {
-		p := regoSpec("", []string{regoPath}, args...).Process
+		p := testutil.GeneratedPolicySpec("", []string{testutil.RegoPath}, args...).Process
 		return p
 	}
 	es := h.listenStdio(false, true, false)
@@ -246,7 +153,7 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	// External processes: the listed one only.
 	xs := h.listenStdio(false, true, false)
 	xpid, err := h.c.ExecuteProcess(ctx, prot.NullContainerID, &prot.ProcessParameters{
-		CommandArgs: []string{"echo", "ext-ok"}, Environment: map[string]string{"PATH": strings.TrimPrefix(regoPath, "PATH=")},
+		CommandArgs: []string{"echo", "ext-ok"}, Environment: map[string]string{"PATH": strings.TrimPrefix(testutil.RegoPath, "PATH=")},
 		WorkingDirectory: "/", IsExternal: true, CreateStdOutPipe: true,
 	}, xs.settings)
 	if err != nil {
@@ -303,7 +210,7 @@ func TestPolicyRegoEnforced(t *testing.T) {
 			t.Fatalf("unmount the layer: %v", err)
 		}
 	}
-	if err := h.setPolicy(generatedPolicy(hash, layerDir)); client.HResult(err) != prot.HrFail {
+	if err := h.setPolicy(testutil.GeneratedPolicy(hash, layerDir)); client.HResult(err) != prot.HrFail {
 		t.Errorf("second policy: %v", err)
 	}
 }
