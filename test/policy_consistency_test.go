@@ -22,7 +22,7 @@ import (
 // made to fail for real: its path is made to lead outside the GCS's roots.
 func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
 	f := newFakeDevices(t)
-	busybox, hash := testutil.VerityImage(t, testutil.BusyboxRootfs(t), 16<<20)
+	busybox, hash := testutil.VerityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
 	f.addDisk(t, 1, "sdv", busybox)
 	h := newHostEnv(t, "runc", f.args()...)
 	a, c := h.confContainer("a"), h.confContainer("c")
@@ -81,7 +81,7 @@ func TestPolicyUnmountOfAMissingDirectory(t *testing.T) {
 		t.Skip("needs device-mapper for the dm-verity layer mount (runs in the test VM)")
 	}
 	f := newFakeDevices(t)
-	busybox, hash := testutil.VerityImage(t, testutil.BusyboxRootfs(t), 16<<20)
+	busybox, hash := testutil.VerityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
 	f.addDisk(t, 1, "sdv", busybox)
 	h := newHostEnv(t, "runc", f.args()...)
 	disk := func(n string) *prot.LCOWMappedVirtualDisk {

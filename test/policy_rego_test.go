@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -45,15 +46,15 @@ func (h *hostEnv) createConf(c confContainer, spec *oci.Spec) error {
 // decision, and leaves nothing behind.
 func TestPolicyRegoEnforced(t *testing.T) {
 	f := newFakeDevices(t)
-	busybox, hash := testutil.VerityImage(t, testutil.BusyboxRootfs(t), 16<<20)
-	other, _ := testutil.VerityImage(t, t.TempDir(), 4<<20)
+	busybox, hash := testutil.VerityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
+	other, _ := testutil.VerityLayer(t, t.TempDir(), 4<<20)
 	f.addDisk(t, 1, "sdv", busybox)
 	f.addDisk(t, 2, "sdw", other)
 	h := newHostEnv(t, "runc", f.args()...)
 	ctx := testCtx(t)
 	scsi := func(n int) string { return filepath.Join(h.dir, "mounts", "scsi", fmt.Sprintf("m%d", n)) }
 	t.Cleanup(func() { // whatever a failure left mounted
-		for _, p := range []string{h.confContainer("a").rootfs, h.confContainer("b").rootfs, scsi(1), scsi(2)} {
+		for _, p := range []string{h.confContainer("a").rootfs, h.confContainer("b").rootfs, h.confContainer("quiet").rootfs, scsi(1), scsi(2)} {
 			unix.Unmount(p, unix.MNT_DETACH)
 		}
 	})
@@ -119,6 +120,23 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	}
 	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, b.layers(layer)); err != nil {
 		t.Errorf("remove overlay of the refused container: %v", err)
+	}
+	// Confidential-mode checks come first; a refused host network undoes
+	// the create_container decision it followed.
+	hooked := testutil.GeneratedPolicySpec(a.rootfs, env, "sh", "-c", "env; exec sleep 1000")
+	hooked.Hooks = &oci.Hooks{Prestart: []oci.Hook{{Path: "/bin/true"}}}
+	if err := h.createConf(a, hooked); client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "Hooks") {
+		t.Errorf("create with hooks: %v", err)
+	}
+	elsewhere := a
+	elsewhere.bundle = filepath.Join(h.root, "c", "elsewhere")
+	if err := h.createConf(elsewhere, testutil.GeneratedPolicySpec(a.rootfs, env, "sh", "-c", "env; exec sleep 1000")); client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "OCIBundlePath") {
+		t.Errorf("create with another bundle: %v", err)
+	}
+	hostNet := testutil.GeneratedPolicySpec(a.rootfs, env, "sh", "-c", "env; exec sleep 1000")
+	hostNet.Annotations = map[string]string{"io.microsoft.virtualmachine.lcow.hostnetwork": "true"}
+	if err := h.createConf(a, hostNet); client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "host network denied by policy") {
+		t.Errorf("create on the host network: %v", err)
 	}
 	if err := h.createConf(a, testutil.GeneratedPolicySpec(a.rootfs, env, "sh", "-c", "env; exec sleep 1000")); err != nil {
 		t.Fatalf("create the policy's container: %v", err)
@@ -205,6 +223,36 @@ func TestPolicyRegoEnforced(t *testing.T) {
 	if err := h.c.DeleteContainerState(ctx, a.id); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
+	// A container without stdio access: nothing is connected, it runs.
+	q := h.confContainer("quiet")
+	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, q.layers(layer)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.createConf(q, testutil.GeneratedPolicySpec(q.rootfs, []string{testutil.RegoPath}, "sh", "-c", "echo quiet")); err != nil {
+		t.Fatalf("create the quiet container: %v", err)
+	}
+	qs := h.listenStdio(false, true, false)
+	qpid, err := h.startInit(q.id, qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := h.wait(q.id, qpid); code != 0 {
+		t.Errorf("quiet container exited %d", code)
+	}
+	// The GCS dials stdio before it answers the start: a connection would
+	// be there by now (the accept is given a moment, not the dial).
+	select {
+	case <-qs.out:
+		t.Errorf("the host got the stdout of a container without stdio access")
+	case <-time.After(time.Second):
+	}
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, q.layers(layer)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.c.DeleteContainerState(ctx, q.id); err != nil {
+		t.Fatal(err)
+	}
+
 	if dm {
 		if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
 			t.Fatalf("unmount the layer: %v", err)

@@ -61,7 +61,8 @@ func (c *Container) enforceCreate(ctx context.Context) error {
 	}
 	c.noStdio = !d.AllowStdioAccess
 	if c.onHostNetwork() {
-		hd, err := h.decide("host network", func(e policy.Enforcer) (*policy.Decision, error) { return e.HostNetwork(ctx) })
+		// One transaction with create_container: kept or undone with it.
+		hd, err := h.decide("host network", func(e policy.Enforcer) (*policy.Decision, error) { return e.HostNetwork(policy.Join(ctx, d)) })
 		if err != nil {
 			return err
 		}

@@ -3,17 +3,59 @@ package hcsv2
 import (
 	"context"
 	"io"
+	"net"
 	"sort"
 	"strings"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/stdio"
 )
 
-// withoutStdio returns p with no stream requested when allowed is false:
-// the policy keeps the process's stdio from the host, and nothing is
-// connected (the reference's /dev/null transport).
+// nullStdioKey marks a context whose process may not reach the host's
+// stdio: dialStdio then connects nothing (see nullConns).
+type nullStdioKey struct{}
+
+// nullStdioIf marks ctx when null is true.
+func nullStdioIf(ctx context.Context, null bool) context.Context {
+	if !null {
+		return ctx
+	}
+	return context.WithValue(ctx, nullStdioKey{}, true)
+}
+
+func nullStdio(ctx context.Context) bool { v, _ := ctx.Value(nullStdioKey{}).(bool); return v }
+
+// nullConns stands in for the host's connections of the streams p
+// requests when the policy denies stdio access (the reference's /dev/null
+// transport): stdin reads end at once, output is read and discarded. Each
+// discarding reader ends when the relay closes its side.
+func nullConns(p *prot.ProcessParameters) stdio.Conns {
+	var c stdio.Conns
+	pipe := func(drain bool) net.Conn {
+		ours, theirs := net.Pipe()
+		if drain {
+			go func() { io.Copy(io.Discard, theirs); theirs.Close() }()
+		} else {
+			theirs.Close()
+		}
+		return ours
+	}
+	if p.CreateStdInPipe {
+		c.Stdin = pipe(false)
+	}
+	if p.CreateStdOutPipe {
+		c.Stdout = pipe(true)
+	}
+	if p.CreateStdErrPipe {
+		c.Stderr = pipe(true)
+	}
+	return c
+}
+
+// withoutStdio returns p with no stream requested when allowed is false
+// (the ports an init's output would re-dial).
 func withoutStdio(p *prot.ProcessParameters, allowed bool) *prot.ProcessParameters {
 	if allowed {
 		return p
@@ -52,7 +94,7 @@ func (c *Container) enforcedExec(ctx context.Context, params *prot.ProcessParame
 		proc.Capabilities = d.Capabilities
 	}
 	q.OCIProcess = &proc
-	pid, err := c.execProcess(ctx, withoutStdio(&q, d.AllowStdioAccess), s)
+	pid, err := c.execProcess(nullStdioIf(ctx, !d.AllowStdioAccess), &q, s)
 	return pid, h.settle(ctx, d, err)
 }
 
@@ -73,13 +115,13 @@ func (h *Host) enforcedUVMProcess(ctx context.Context, params *prot.ProcessParam
 	if params.EmulateConsole && !d.AllowStdioAccess {
 		return 0, h.settle(ctx, d, prot.Errorf(prot.HrFail, "exec of a process that needs a terminal denied: the policy does not allow stdio access"))
 	}
-	q := *withoutStdio(params, d.AllowStdioAccess)
+	q := *params
 	q.Environment = make(map[string]string, len(d.Env))
 	for _, kv := range d.Env {
 		k, v, _ := strings.Cut(kv, "=")
 		q.Environment[k] = v
 	}
-	pid, err := h.startUVMProcess(ctx, &q, s)
+	pid, err := h.startUVMProcess(nullStdioIf(ctx, !d.AllowStdioAccess), &q, s)
 	return pid, h.settle(ctx, d, err)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/policy"
 )
@@ -20,7 +21,8 @@ func regoCaps() []string { return []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_N
 // writes them (see internal/policy/testdata/corpus/generated): one
 // container whose only layer is the busybox image with root digest
 // layerHash (as the guest reads it from the image's dm-verity superblock),
-// one exec and one external process, and the framework's rules. Without
+// one exec and one external process, a second container without stdio
+// access ("sh -c 'echo quiet'"), and the framework's rules. Without
 // device-mapper a layer cannot be mounted through dm-verity: layerDir then
 // names a directory that a custom mount_overlay rule accepts as the only
 // layer, recording what the framework's would (a custom policy, as the
@@ -61,6 +63,21 @@ containers := [
         "allow_stdio_access": true,
         "no_new_privileges": false,
     },
+    {
+        "command": ["sh", "-c", "echo quiet"],
+        "env_rules": %s,
+        "layers": [%q],
+        "capabilities": %s,
+        "mounts": [],
+        "exec_processes": [],
+        "signals": [],
+        "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
+        "seccomp_profile_sha256": "",
+        "allow_elevated": false,
+        "working_dir": "/",
+        "allow_stdio_access": false,
+        "no_new_privileges": false,
+    },
 ]
 external_processes := [
     {"command": ["echo", "ext-ok"], "env_rules": [{"pattern": %q, "strategy": "string", "required": false}], "working_dir": "/", "allow_stdio_access": true},
@@ -74,7 +91,7 @@ allow_unencrypted_scratch := true
 allow_capability_dropping := true
 allow_log_provider_dropping := false
 
-`, envRules, layerHash, caps, RegoPath)
+`, envRules, layerHash, caps, envRules, layerHash, caps, RegoPath)
 	for _, r := range rules {
 		if r == "mount_overlay" && layerDir != "" {
 			fmt.Fprintf(&b, `default mount_overlay := {"allowed": false}
@@ -96,10 +113,22 @@ mount_overlay := {"allowed": true, "metadata": [
 
 // GeneratedPolicySpec is the spec of the container GeneratedPolicy
 // allows, but for its environment and args: Spec with the default mounts
-// a policy allows unlisted (the cgroup v1 one of the two cgroup mounts).
+// a policy allows unlisted, with the one of the two cgroup mounts that
+// matches the machine's /sys/fs/cgroup.
 func GeneratedPolicySpec(rootfs string, env []string, args ...string) *specs.Spec {
 	spec := Spec(rootfs, args...)
 	spec.Process.Env = env
-	spec.Mounts = policy.DefaultMounts()[:8]
+	var kept []specs.Mount
+	cgroupType := "cgroup"
+	var st unix.Statfs_t
+	if unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		cgroupType = "cgroup2"
+	}
+	for _, m := range policy.DefaultMounts() {
+		if m.Destination != "/sys/fs/cgroup" || m.Type == cgroupType {
+			kept = append(kept, m)
+		}
+	}
+	spec.Mounts = kept
 	return spec
 }

@@ -10,9 +10,18 @@ import (
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
 )
 
-// VerityImage makes an ext4 image of dir followed by its dm-verity
-// superblock and hash tree, as hosts make layer images, on a loop device;
-// it returns the device and the root digest a policy names the layer by.
+// VerityLayer is VerityImage on a loop device: it returns the device and
+// the root digest.
+func VerityLayer(t *testing.T, dir string, size int64) (string, string) {
+	t.Helper()
+	img, root := VerityImage(t, dir, size)
+	return img, root
+}
+
+// VerityImage makes an image file holding an ext4 file system of size
+// bytes with dir's content, followed by its dm-verity superblock and hash
+// tree, as hosts make layer images; it returns the file and the root
+// digest a policy names the layer by.
 func VerityImage(t *testing.T, dir string, size int64) (string, string) {
 	t.Helper()
 	mkfs := mounttest.RequireTool(t, "mkfs.ext4")
@@ -32,5 +41,5 @@ func VerityImage(t *testing.T, dir string, size int64) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mounttest.Loop(t, img, mounttest.LoopOptions{}), root
+	return img, root
 }
