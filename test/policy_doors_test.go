@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/policy/framework"
@@ -110,5 +111,36 @@ func TestPolicyEmptyIsOpenDoor(t *testing.T) {
 	}
 	if got := <-out; got != "hi\n" {
 		t.Errorf("stdout %q", got)
+	}
+}
+
+// runtime_logging decides whether the daemon logs: the closed door refuses
+// it, so nothing is logged until a policy allows it (as the reference
+// discards its log output).
+func TestPolicyRuntimeLogging(t *testing.T) {
+	h := newHostEnv(t, "runc", "-initial-policy-stance", "deny")
+	ctx := testCtx(t)
+	const failed = "bridge: request failed"
+	if _, err := h.c.GetProperties(ctx, "missing-1", prot.PtProcessList); err == nil {
+		t.Fatal("properties of a missing container")
+	}
+	if err := h.setPolicy(framework.OpenDoorPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.c.GetProperties(ctx, "missing-2", prot.PtProcessList); err == nil {
+		t.Fatal("properties of a missing container")
+	}
+	// The log is read through a pipe: give it a moment to arrive.
+	logged := func() bool { return strings.Contains(h.g.log(), failed) && strings.Contains(h.g.log(), "missing-2") }
+	for deadline := time.Now().Add(10 * time.Second); !logged() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !logged() {
+		t.Fatalf("nothing logged once the policy allows it:\n%s", h.g.log())
+	}
+	// The log is one ordered stream: had the first failure been logged,
+	// it would be there before the second.
+	if strings.Contains(h.g.log(), "missing-1") {
+		t.Errorf("logged under the closed door:\n%s", h.g.log())
 	}
 }
