@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
-	"github.com/linux-gcs/gcs/internal/storage/devmapper"
-	"github.com/linux-gcs/gcs/internal/storage/scsi"
 	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
@@ -71,45 +68,5 @@ func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
 	}
 	if _, err := os.Lstat(m1); err == nil {
 		t.Errorf("refused mount made its mount point")
-	}
-}
-
-// Under a policy, the unmount of a disk whose directory is gone is refused
-// after the policy answered and changes nothing: the VM stays usable.
-func TestPolicyUnmountOfAMissingDirectory(t *testing.T) {
-	if !deviceMapper() {
-		t.Skip("needs device-mapper for the dm-verity layer mount (runs in the test VM)")
-	}
-	f := newFakeDevices(t)
-	busybox, hash := testutil.VerityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
-	f.addDisk(t, 1, "sdv", busybox)
-	h := newHostEnv(t, "runc", f.args()...)
-	disk := func(n string) *prot.LCOWMappedVirtualDisk {
-		return &prot.LCOWMappedVirtualDisk{MountPath: filepath.Join(h.dir, "mounts", "scsi", n), Lun: 1, ReadOnly: true, Options: []string{"ro"}}
-	}
-	if err := h.setPolicy(testutil.GeneratedPolicy(hash, "")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // the dm-verity device the refused unmount kept
-		devmapper.Remove(context.Background(), scsi.VerityName(disk("m2").MountPath))
-	})
-	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk("m2")); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Unmount(disk("m2").MountPath, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(disk("m2").MountPath); err != nil {
-		t.Fatal(err)
-	}
-	err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk("m2"))
-	if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "does not exist") {
-		t.Fatalf("unmount of a missing directory: %v", err)
-	}
-	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk("m1")); err != nil {
-		t.Fatalf("mount after a refused unmount: %v", err)
-	}
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk("m1")); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -57,7 +58,8 @@ func (f *policyDevices) node(t *testing.T, name, dev string) {
 // dm-verity device the GCS makes from the superblock it reads itself (the
 // host sends no VerityInfo); another image is refused on both, leaving no
 // mount point and no device-mapper device; a container runs on the SCSI
-// layer; and every unmount removes its dm-verity device.
+// layer; every unmount removes its dm-verity device; and the unmount of a
+// layer whose directory is gone is refused without harm.
 func TestPolicyVerityLayers(t *testing.T) {
 	if os.Getenv(envInVM) != "1" {
 		t.Skip("runs in the test VM")
@@ -80,7 +82,7 @@ func TestPolicyVerityLayers(t *testing.T) {
 		return g.c.ModifySettings(ctx, prot.NullContainerID, &prot.ModificationRequest{RequestType: rt, ResourceType: typ, Settings: s})
 	}
 	t.Cleanup(func() {
-		for n := 1; n <= 4; n++ {
+		for n := 1; n <= 5; n++ {
 			unix.Unmount(m(n), unix.MNT_DETACH)
 		}
 	})
@@ -193,6 +195,30 @@ func TestPolicyVerityLayers(t *testing.T) {
 	}
 	if n := len(verityDevices()); n != before {
 		t.Errorf("dm-verity devices left after unmount: %v", verityDevices())
+	}
+
+	// An unmount whose directory is gone is refused after the policy
+	// answered and changes nothing: the VM stays usable.
+	gone := &prot.LCOWMappedVirtualDisk{MountPath: m(5), Lun: 1, ReadOnly: true, Options: []string{"ro"}}
+	if err := modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, gone); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { devmapper.Remove(context.Background(), scsi.VerityName(m(5))) })
+	if err := unix.Unmount(m(5), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(m(5)); err != nil {
+		t.Fatal(err)
+	}
+	err = modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, gone)
+	if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("unmount of a missing directory: %v", err)
+	}
+	if err := modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+		t.Fatalf("mount after a refused unmount: %v", err)
+	}
+	if err := modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+		t.Fatal(err)
 	}
 }
 
