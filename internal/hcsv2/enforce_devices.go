@@ -33,10 +33,10 @@ func (m *confidentialMounts) set(table *map[string]bool, key string, v bool) {
 	(*table)[key] = v
 }
 
-func (m *confidentialMounts) drop(table map[string]bool, key string) {
+func (m *confidentialMounts) drop(table *map[string]bool, key string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(table, key)
+	delete(*table, key)
 }
 
 // isEncrypted reports whether p is on an encrypted read-write device.
@@ -186,7 +186,7 @@ func (h *Host) enforcedDisk(ctx context.Context, rt prot.RequestType, s *prot.LC
 			if err := h.unmountFailed("SCSI disk", s.MountPath, op()); err != nil {
 				return err
 			}
-			h.confMounts.drop(h.confMounts.encrypted, s.MountPath)
+			h.confMounts.drop(&h.confMounts.encrypted, s.MountPath)
 			return nil
 		})
 	}
@@ -330,7 +330,7 @@ func (h *Host) enforcedLayers(ctx context.Context, rt prot.RequestType, s *prot.
 			if err := h.unmountFailed("overlay", s.ContainerRootPath, op()); err != nil {
 				return err
 			}
-			h.confMounts.drop(h.confMounts.overlays, s.ContainerRootPath)
+			h.confMounts.drop(&h.confMounts.overlays, s.ContainerRootPath)
 			return nil
 		})
 	}
