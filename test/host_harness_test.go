@@ -33,6 +33,7 @@ type hostEnv struct {
 	runtime string
 	relay   transport.RelayListener
 	layer   string
+	cgroup  string // the daemon's -cgroup-parent ("" when not known)
 	notes   chan *prot.ContainerNotification
 	ids     atomic.Int64
 }
@@ -46,6 +47,7 @@ func newHostEnv(t testing.TB, runtime string, extra ...string) *hostEnv {
 	h, relayPrefix := hostBase(t, runtime)
 	testutil.NoLeaks(t, h.root, filepath.Join(h.root, "runtime"))
 	cg := testutil.CgroupParent(t)
+	h.cgroup = cg
 	addr := "unix://" + filepath.Join(h.dir, "bridge.sock")
 	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
 		"-relay", relayPrefix, "-root", h.root, "-runtime", runtime,

@@ -16,9 +16,11 @@ func routes(cfg Config, host *hcsv2.Host) *bridge.Mux {
 		return m
 	}
 	m.Handle(prot.ComputeSystemNegotiateProtocolV1, prot.PvInvalid, bridge.Negotiate(prot.LinuxCapabilities()))
-	m.Handle(prot.ComputeSystemDumpStacksV1, prot.PvV4, bridge.DumpStacks())
 	if host != nil {
+		m.Handle(prot.ComputeSystemDumpStacksV1, prot.PvV4, host.GuardDumpStacks(bridge.DumpStacks()))
 		host.Register(m)
+	} else {
+		m.Handle(prot.ComputeSystemDumpStacksV1, prot.PvV4, bridge.DumpStacks())
 	}
 	return m
 }

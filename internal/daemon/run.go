@@ -138,6 +138,7 @@ func (d *Daemon) buildHost() error {
 		ShutdownVM: d.shutdownVM,
 		Spawn:      cg.SpawnInRuntimeCgroup,
 		Log:        d.log,
+		LogOutput:  d.log.Logger.Out,
 	})
 	return nil
 }

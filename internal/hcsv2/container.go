@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
+	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
 	"github.com/linux-gcs/gcs/internal/stdio"
@@ -39,6 +40,12 @@ type Container struct {
 	// are registered under ("" for none).
 	netNS    string
 	attached bool
+
+	// decisions are the policy's answers to Create, settled when it ends;
+	// noStdio is set when the policy keeps the container's stdio from
+	// the host (see enforce_create.go).
+	decisions []*policy.Decision
+	noStdio   bool
 
 	// initIO is the init's stdio, made at Create and connected at start.
 	initPipes  *stdio.PipeRelay

@@ -41,6 +41,9 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 	if err != nil {
 		return err
 	}
+	if err := h.checkConfidentialCreate(id, sandboxID, cfg); err != nil {
+		return err
+	}
 	bundle := cfg.OCIBundlePath
 	if bundle == "" {
 		bundle = h.bundleDir(id)
@@ -66,6 +69,12 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 		return err
 	}
 	if err := h.checkOthersPaths(c, sandboxID); err != nil {
+		h.forget(c)
+		return err
+	}
+	c.rootfs = rootfsPath(c.bundle, spec)
+	defer func() { c.settleCreate(ctx, err) }()
+	if err := c.enforceCreate(ctx); err != nil {
 		h.forget(c)
 		return err
 	}
@@ -99,10 +108,6 @@ func (c *Container) prepareBundle(ctx context.Context) error {
 	if err := os.MkdirAll(c.bundle, 0o700); err != nil {
 		return prot.Errorf(prot.HrFail, "create bundle %s: %w", c.bundle, err)
 	}
-	c.rootfs = c.spec.Root.Path
-	if !filepath.IsAbs(c.rootfs) {
-		c.rootfs = filepath.Join(c.bundle, c.rootfs)
-	}
 	etcDir, err := c.prepareKind(ctx)
 	if err != nil {
 		return err
@@ -117,6 +122,15 @@ func (c *Container) prepareBundle(ctx context.Context) error {
 		return prot.Errorf(prot.HrFail, "write config.json: %w", err)
 	}
 	return nil
+}
+
+// rootfsPath is the spec's root path, taken relative to the bundle as the
+// runtime would.
+func rootfsPath(bundle string, spec *oci.Spec) string {
+	if filepath.IsAbs(spec.Root.Path) {
+		return spec.Root.Path
+	}
+	return filepath.Join(bundle, spec.Root.Path)
 }
 
 // ownsPidNamespace reports whether the container gets a pid namespace of

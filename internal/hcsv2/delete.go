@@ -15,6 +15,9 @@ func (h *Host) handleDeleteContainerState(ctx context.Context, r *bridge.Request
 		return nil, err
 	}
 	c, err := h.container(req.ContainerID)
+	if err == nil {
+		err = h.checkConfidentialDelete(c)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 	"github.com/linux-gcs/gcs/internal/storage/plan9"
 	"github.com/linux-gcs/gcs/internal/storage/pmem"
 	"github.com/linux-gcs/gcs/internal/storage/scsi"
@@ -36,7 +37,7 @@ func (h *Host) modifyDevice(ctx context.Context, mr *prot.ModificationRequest) (
 	d := h.opts.Devices
 	switch s := mr.Settings.(type) {
 	case *prot.LCOWMappedVirtualDisk:
-		return true, h.modifyDisk(ctx, d, mr.RequestType, s)
+		return true, h.modifyDisk(ctx, d, mr.RequestType, s, nil)
 	case *prot.SCSIDevice:
 		if mr.RequestType != prot.RequestTypeRemove {
 			return true, unsupportedRequest(mr)
@@ -61,7 +62,9 @@ func (h *Host) modifyDevice(ctx context.Context, mr *prot.ModificationRequest) (
 	return false, nil
 }
 
-func (h *Host) modifyDisk(ctx context.Context, d Devices, rt prot.RequestType, s *prot.LCOWMappedVirtualDisk) error {
+// modifyDisk mounts or unmounts a SCSI disk; verity, when set, is the
+// dm-verity the guest read on a read-only layer (see enforcedDisk).
+func (h *Host) modifyDisk(ctx context.Context, d Devices, rt prot.RequestType, s *prot.LCOWMappedVirtualDisk, verity *devmapper.VerityInfo) error {
 	if d.SCSI == nil {
 		return prot.Errorf(prot.HrFail, "SCSI disks are not supported by this GCS")
 	}
@@ -77,7 +80,7 @@ func (h *Host) modifyDisk(ctx context.Context, d Devices, rt prot.RequestType, s
 		fresh := missing(s.MountPath)
 		err = d.SCSI.Mount(ctx, dev, s.MountPath, scsi.MountOptions{
 			ReadOnly: s.ReadOnly, Filesystem: s.Filesystem, EnsureFilesystem: s.EnsureFilesystem,
-			Options: s.Options, BlockDev: s.BlockDev, Encrypted: s.Encrypted,
+			Options: s.Options, BlockDev: s.BlockDev, Encrypted: s.Encrypted, Verity: verity,
 		})
 		if err != nil {
 			return prot.WithHResult(prot.HrFail, err)

@@ -31,6 +31,9 @@ func stdioPorts(p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelayS
 // dialStdio connects the requested streams, in the order stdin, stdout,
 // stderr, before the process starts.
 func (h *Host) dialStdio(ctx context.Context, p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (stdio.Conns, error) {
+	if nullStdio(ctx) {
+		return nullConns(p), nil
+	}
 	in, out, errp := stdioPorts(p, s)
 	conns, err := stdio.DialConns(ctx, h.opts.Relay, in, out, errp)
 	if err != nil {
@@ -48,7 +51,7 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 	}
 	c.started = true
 	c.mu.Unlock()
-	conns, err := c.host.dialStdio(ctx, p, s)
+	conns, err := c.host.dialStdio(nullStdioIf(ctx, c.noStdio), p, s)
 	if err != nil {
 		// Nothing is started yet: the host may try again.
 		c.mu.Lock()
@@ -58,7 +61,7 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 	}
 	// The init's output outlives a dropped host end (live migration):
 	// its connections re-dial their ports until the container goes.
-	_, outPort, errPort := stdioPorts(p, s)
+	_, outPort, errPort := stdioPorts(withoutStdio(p, !c.noStdio), s)
 	conns = stdio.RedialOutputs(c.stdioCtx, conns, c.host.opts.Relay, outPort, errPort, c.log)
 	if c.initMaster != nil {
 		r := stdio.NewTTYRelay(c.initMaster, conns, c.log.WithField("pid", c.init.pid))
@@ -135,6 +138,7 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 		relay = pipes
 	}
 	proc := newProcess(rp, false)
+	proc.args = spec.Args
 	proc.setRelay(relay, tty)
 	if err := c.addExec(proc); err != nil {
 		relay.Close()

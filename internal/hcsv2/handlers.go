@@ -86,7 +86,7 @@ func (h *Host) handleExecuteProcess(ctx context.Context, r *bridge.Request) (pro
 	var pid uint32
 	var err error
 	if params.IsExternal || req.ContainerID == prot.NullContainerID {
-		pid, err = h.startUVMProcess(ctx, &params, relay)
+		pid, err = h.enforcedUVMProcess(ctx, &params, relay)
 	} else {
 		var c *Container
 		if c, err = h.container(req.ContainerID); err != nil {
@@ -95,7 +95,7 @@ func (h *Host) handleExecuteProcess(ctx context.Context, r *bridge.Request) (pro
 		if params.OCIProcess == nil {
 			pid, err = c.startInit(ctx, &params, relay)
 		} else {
-			pid, err = c.execProcess(ctx, &params, relay)
+			pid, err = c.enforcedExec(ctx, &params, relay)
 		}
 	}
 	if err != nil {

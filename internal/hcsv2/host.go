@@ -3,6 +3,7 @@ package hcsv2
 import (
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -60,6 +61,10 @@ type Options struct {
 	CheckPolicy func(ctx context.Context, encodedPolicy string) error
 	// Log receives the Host's logs.
 	Log *logrus.Entry
+	// LogOutput is where Log's logger writes while the policy allows
+	// runtime_logging (nothing is written while it does not); nil leaves
+	// the logger alone.
+	LogOutput io.Writer
 }
 
 // Host is the guest's state: containers by id and the utility VM's own
@@ -81,6 +86,12 @@ type Host struct {
 
 	// security is the security policy in force (see secpolicy.go).
 	security securityPolicy
+	// consistent is the mark a failed unmount leaves on a confidential
+	// VM; serial orders requests once a policy is set; confMounts records
+	// the devices and overlays mounted under a policy (see enforce*.go).
+	consistent consistency
+	serial     sync.Mutex
+	confMounts confidentialMounts
 }
 
 // NewHost returns an empty Host.
@@ -89,13 +100,18 @@ func NewHost(opts Options) *Host {
 	if log == nil {
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
-	return &Host{
+	if opts.PolicyOptions.MaxErrorLength == 0 {
+		opts.PolicyOptions.MaxErrorLength = maxDenialLength
+	}
+	h := &Host{
 		opts:       opts,
 		log:        log,
 		containers: make(map[string]*Container),
 		uvmProcs:   make(map[uint32]*process),
 		security:   securityPolicy{enforcer: initialEnforcer(opts)},
 	}
+	h.applyRuntimeLogging(context.Background(), opts.LogOutput)
+	return h
 }
 
 // bundleDir is where a container's bundle lives unless the host names one.

@@ -38,6 +38,9 @@ func (h *Host) handleModifySettings(ctx context.Context, r *bridge.Request) (pro
 
 // modifyUVM applies a utility-VM level resource change.
 func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) error {
+	if handled, err := h.enforcedModify(ctx, mr); handled {
+		return err
+	}
 	if handled, err := h.modifyDevice(ctx, mr); handled {
 		return err
 	}
@@ -47,7 +50,11 @@ func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) erro
 	case *prot.LCOWNetworkAdapter:
 		return h.modifyNetwork(ctx, mr.RequestType, s)
 	case *prot.LCOWConfidentialOptions:
-		return h.setSecurityPolicy(ctx, s)
+		if err := h.setSecurityPolicy(ctx, s); err != nil {
+			return err
+		}
+		h.applyRuntimeLogging(ctx, h.opts.LogOutput)
+		return nil
 	case *prot.LCOWSecurityPolicyFragment:
 		return h.loadPolicyFragment(ctx, mr.RequestType, s)
 	case *prot.LCOWContainerConstraints:

@@ -26,6 +26,9 @@ type process struct {
 	rp *reaper.Process
 	// uvm processes report a signal death as -1; container ones as 128+N.
 	uvm bool
+	// args is the command line of an exec, which signal policies judge
+	// (the init's is its container's).
+	args []string
 
 	mu       sync.Mutex
 	relay    stdio.Relay

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
+	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
@@ -19,6 +20,9 @@ func (h *Host) handleGetProperties(ctx context.Context, r *bridge.Request) (prot
 		if err := prot.UnmarshalJSON([]byte(req.Query), &q); err != nil {
 			return nil, fmt.Errorf("The query could not be unmarshaled: '%.200s': %w", req.Query, err)
 		}
+	}
+	if err := h.allowOnly("get properties", func(e policy.Enforcer) (*policy.Decision, error) { return e.GetProperties(ctx) }); err != nil {
+		return nil, err
 	}
 	if req.ContainerID == prot.NullContainerID {
 		return nil, prot.Errorf(prot.HrFail, "getPropertiesV2 is not supported against the UVM")

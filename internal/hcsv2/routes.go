@@ -7,18 +7,21 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
-// Register adds the Host's handlers for protocol v4 to m.
+// Register adds the Host's handlers for protocol v4 to m. Once a security
+// policy is set they run one at a time (inOrder), WaitForProcess excepted:
+// a wait may last as long as the process.
 func (h *Host) Register(m *bridge.Mux) {
 	v4 := prot.PvV4
-	m.HandleFunc(prot.ComputeSystemCreateV1, v4, h.handleCreate)
-	m.HandleFunc(prot.ComputeSystemStartV1, v4, h.handleStart)
-	m.Handle(prot.ComputeSystemShutdownGracefulV1, v4, h.shutdown(unix.SIGTERM))
-	m.Handle(prot.ComputeSystemShutdownForcedV1, v4, h.shutdown(unix.SIGKILL))
-	m.HandleFunc(prot.ComputeSystemExecuteProcessV1, v4, h.handleExecuteProcess)
+	serial := func(id prot.MessageIdentifier, handler bridge.Handler) { m.Handle(id, v4, h.inOrder(handler)) }
+	serial(prot.ComputeSystemCreateV1, bridge.Func(h.handleCreate))
+	serial(prot.ComputeSystemStartV1, bridge.Func(h.handleStart))
+	serial(prot.ComputeSystemShutdownGracefulV1, h.shutdown(unix.SIGTERM))
+	serial(prot.ComputeSystemShutdownForcedV1, h.shutdown(unix.SIGKILL))
+	serial(prot.ComputeSystemExecuteProcessV1, bridge.Func(h.handleExecuteProcess))
 	m.Handle(prot.ComputeSystemWaitForProcessV1, v4, bridge.HandlerFunc(h.handleWaitForProcess))
-	m.HandleFunc(prot.ComputeSystemSignalProcessV1, v4, h.handleSignalProcess)
-	m.HandleFunc(prot.ComputeSystemResizeConsoleV1, v4, h.handleResizeConsole)
-	m.HandleFunc(prot.ComputeSystemGetPropertiesV1, v4, h.handleGetProperties)
-	m.HandleFunc(prot.ComputeSystemModifySettingsV1, v4, h.handleModifySettings)
-	m.HandleFunc(prot.ComputeSystemDeleteContainerStateV1, v4, h.handleDeleteContainerState)
+	serial(prot.ComputeSystemSignalProcessV1, bridge.Func(h.handleSignalProcess))
+	serial(prot.ComputeSystemResizeConsoleV1, bridge.Func(h.handleResizeConsole))
+	serial(prot.ComputeSystemGetPropertiesV1, bridge.Func(h.handleGetProperties))
+	serial(prot.ComputeSystemModifySettingsV1, bridge.Func(h.handleModifySettings))
+	serial(prot.ComputeSystemDeleteContainerStateV1, bridge.Func(h.handleDeleteContainerState))
 }

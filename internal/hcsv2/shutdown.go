@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
+	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
@@ -24,6 +25,11 @@ func (h *Host) shutdown(sig unix.Signal) bridge.Handler {
 			return
 		}
 		c, err := h.container(req.ContainerID)
+		if err == nil {
+			err = h.allowOnly("shutdown", func(e policy.Enforcer) (*policy.Decision, error) {
+				return e.ShutdownContainer(ctx, policy.ShutdownContainer{ContainerID: c.id})
+			})
+		}
 		if err != nil {
 			w.Error(err)
 			return

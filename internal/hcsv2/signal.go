@@ -25,6 +25,9 @@ func (h *Host) handleSignalProcess(ctx context.Context, r *bridge.Request) (prot
 	if sig < 0 || sig > 64 {
 		return nil, prot.Errorf(prot.HrInvalidArg, "invalid signal %d", sig)
 	}
+	if err := h.enforceSignal(ctx, c, p, sig); err != nil {
+		return nil, err
+	}
 	// As the reference: the signal reaches the process alone, the init
 	// included (never the rest of its container); a SIGTERM or SIGKILL to
 	// the init records how the container is being stopped.

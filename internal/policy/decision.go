@@ -34,6 +34,19 @@ type Decision struct {
 
 	commit   func()
 	rollback func(context.Context) error
+	// engine is the Rego engine whose transaction the decision holds.
+	engine *engine.Engine
+}
+
+type joinKey struct{}
+
+// Join returns a context under which the enforcer's further decisions
+// join d, for an operation that needs several (a scratch and its
+// overlay): they do not wait for d, record into d's transaction, and are
+// kept or undone when d is committed or rolled back (their own Commit and
+// Rollback do nothing). d must still be pending.
+func Join(ctx context.Context, d *Decision) context.Context {
+	return context.WithValue(ctx, joinKey{}, d)
 }
 
 // Commit keeps what the decision recorded. Calling it again, or after

@@ -107,6 +107,15 @@ func (p *Rego) Decide(ctx context.Context, rule string, input map[string]any) (*
 	if !ruleName.MatchString(rule) {
 		return nil, fmt.Errorf("%q is not an enforcement point name", rule)
 	}
+	if outer, ok := ctx.Value(joinKey{}).(*Decision); ok && outer.engine == p.engine && outer.rollback != nil {
+		// Part of outer's transaction: nothing to wait for, and nothing
+		// to keep or undo but with outer.
+		result, ops, err := p.enforce(ctx, rule, input)
+		if err != nil {
+			return nil, err
+		}
+		return &Decision{Rule: rule, Result: result, Recorded: ops}, nil
+	}
 	txn := p.engine.Begin()
 	result, ops, err := p.enforce(ctx, rule, input)
 	if err != nil {
@@ -122,7 +131,7 @@ func (p *Rego) Decide(ctx context.Context, rule string, input map[string]any) (*
 var ruleName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
 func (p *Rego) decision(rule string, result engine.Result, ops []engine.Op, txn *engine.Txn) *Decision {
-	return &Decision{Rule: rule, Result: result, Recorded: ops, commit: txn.Commit, rollback: txn.Rollback}
+	return &Decision{Rule: rule, Result: result, Recorded: ops, commit: txn.Commit, rollback: txn.Rollback, engine: p.engine}
 }
 
 // enforce asks the policy, applies the API's defaults for the rule, records

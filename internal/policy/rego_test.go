@@ -280,3 +280,32 @@ func TestNilCapabilitiesRefused(t *testing.T) {
 		t.Fatalf("error %v, want the nil capabilities error", err)
 	}
 }
+
+// Decisions under Join(ctx, d) do not wait for d (which would deadlock)
+// and are kept or undone with it.
+func TestJoinedDecisionsFollowTheOuterOne(t *testing.T) {
+	ctx := context.Background()
+	p := unitPolicy(t, Options{})
+	const m0, root = "/run/mounts/scsi/m0", "/run/gcs/c/x/rootfs"
+	for _, keep := range []bool{false, true} {
+		outer, err := p.MountDevice(ctx, MountDevice{Target: m0, DeviceHash: layer1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner, err := p.MountOverlay(Join(ctx, outer), MountOverlay{ContainerID: "x", LayerPaths: []string{m0}, Target: root})
+		if err != nil {
+			t.Fatalf("joined overlay: %v", err)
+		}
+		inner.Commit() // does nothing: outer decides
+		if !keep {
+			if err := outer.Rollback(ctx); err != nil {
+				t.Fatal(err)
+			}
+			continue // both are allowed again below: nothing was kept
+		}
+		outer.Commit()
+	}
+	if _, err := p.MountOverlay(ctx, MountOverlay{ContainerID: "y", LayerPaths: []string{m0}, Target: root}); err == nil {
+		t.Fatalf("second overlay at %s allowed: the committed one was not kept", root)
+	}
+}

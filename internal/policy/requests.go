@@ -2,6 +2,7 @@ package policy
 
 import (
 	"path"
+	"regexp"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -26,10 +27,27 @@ func numbered(format string) string { return strings.Replace(format, "%d", "[0-9
 type MountDevice struct {
 	Target     string
 	DeviceHash string
+	// MountPathRegex is where layers may be mounted; empty for the
+	// reference's /run/mounts/scsi/m[0-9]+ (a guest whose state lives
+	// elsewhere passes its own).
+	MountPathRegex string
+}
+
+// LayerMountPathRegex is the MountPathRegex of layers mounted below
+// mountsRoot (the reference's is /run/mounts).
+func LayerMountPathRegex(mountsRoot string) string {
+	return regexp.QuoteMeta(mountsRoot) + "/scsi/m[0-9]+"
 }
 
 func (r MountDevice) input() map[string]any {
-	return map[string]any{"target": r.Target, "deviceHash": r.DeviceHash, "mountPathRegex": numbered(scsiMountFmt)}
+	return map[string]any{"target": r.Target, "deviceHash": r.DeviceHash, "mountPathRegex": orDefault(r.MountPathRegex, numbered(scsiMountFmt))}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // UnmountDevice asks to unmount a read-only device.
@@ -45,6 +63,9 @@ type RWMountDevice struct {
 	Encrypted        bool
 	EnsureFilesystem bool
 	Filesystem       string
+	// ContainerRoot is where container roots live; empty for the
+	// reference's /run/gcs/c.
+	ContainerRoot string
 }
 
 func (r RWMountDevice) input() map[string]any {
@@ -54,7 +75,7 @@ func (r RWMountDevice) input() map[string]any {
 		"ensureFilesystem": r.EnsureFilesystem,
 		"filesystem":       r.Filesystem,
 		// The container id is not known yet: any valid one will do.
-		"mountPathRegex": ContainerRoot + "/[0-9a-fA-F]{64}",
+		"mountPathRegex": regexp.QuoteMeta(orDefault(r.ContainerRoot, ContainerRoot)) + "/[0-9a-fA-F]{64}",
 	}
 }
 
@@ -139,6 +160,11 @@ type CreateContainer struct {
 	SeccompProfileSHA256 string
 	// IsSandbox is true for a pod's sandbox (pause) container.
 	IsSandbox bool
+	// SandboxDir and HugePagesDir are where the pod's sandbox:// and
+	// hugepages:// mounts live; empty for the reference's (see
+	// SandboxMountsDir, HugePagesMountsDir).
+	SandboxDir   string
+	HugePagesDir string
 }
 
 // SandboxMountsDir is where a pod's sandbox:// mounts live.
@@ -157,8 +183,8 @@ func (r CreateContainer) input() map[string]any {
 		"argList":              strs(r.Args),
 		"envList":              strs(r.Env),
 		"workingDir":           r.WorkingDir,
-		"sandboxDir":           SandboxMountsDir(r.SandboxID),
-		"hugePagesDir":         HugePagesMountsDir(r.SandboxID),
+		"sandboxDir":           orDefault(r.SandboxDir, SandboxMountsDir(r.SandboxID)),
+		"hugePagesDir":         orDefault(r.HugePagesDir, HugePagesMountsDir(r.SandboxID)),
 		"mounts":               mountsInput(r.Mounts),
 		"devices":              devicesInput(r.Devices),
 		"privileged":           r.Privileged,
@@ -236,10 +262,15 @@ func (r SignalContainerProcess) input() map[string]any {
 }
 
 // Plan9Mount asks to mount a plan9 share at Target.
-type Plan9Mount struct{ Target string }
+type Plan9Mount struct {
+	Target string
+	// ContainerRoot is where container roots live; empty for the
+	// reference's /run/gcs/c.
+	ContainerRoot string
+}
 
 func (r Plan9Mount) input() map[string]any {
-	return map[string]any{"rootPrefix": ContainerRoot, "mountPathPrefix": numbered(plan9MountFmt), "target": r.Target}
+	return map[string]any{"rootPrefix": orDefault(r.ContainerRoot, ContainerRoot), "mountPathPrefix": numbered(plan9MountFmt), "target": r.Target}
 }
 
 // Plan9Unmount asks to unmount a plan9 share.

@@ -52,6 +52,19 @@ func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptio
 			}
 		}()
 	}
+	if o.Verity != nil {
+		name := VerityName(target)
+		if source, err = openVerity(ctx, device, name, o.Verity); err != nil {
+			return fmt.Errorf("mount SCSI disk %s: %w", device, err)
+		}
+		defer func() {
+			if err != nil {
+				if rerr := devmapper.Remove(context.WithoutCancel(ctx), name); rerr != nil {
+					log.WithError(rerr).Warn("remove dm-verity device after a failed mount")
+				}
+			}
+		}()
+	}
 	fstypes, err := m.prepare(ctx, log, source, o)
 	if err != nil {
 		return err
@@ -182,6 +195,9 @@ func (m *Mounter) Unmount(ctx context.Context, target string) error {
 		if detached {
 			log.Warn("SCSI disk mount was busy: detached it")
 		}
+	}
+	if err := closeVerity(ctx, VerityName(target), detached); err != nil {
+		return fmt.Errorf("unmount SCSI disk at %s: %w", target, err)
 	}
 	name := CryptName(target)
 	if ok, err := devmapper.Exists(ctx, name); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
@@ -60,6 +61,10 @@ type MountOptions struct {
 	// formats that with Filesystem (ext4 when empty): scratch space whose
 	// content does not outlive the mount.
 	Encrypted bool
+	// Verity, for a ReadOnly mount, mounts the layer through a dm-verity
+	// device made from what the guest read of the device's superblock,
+	// checked against its root digest before the mount.
+	Verity *devmapper.VerityInfo
 }
 
 // check validates o before anything is done.
@@ -69,6 +74,9 @@ func (o MountOptions) check() error {
 	}
 	if o.BlockDev && o.Encrypted {
 		return errors.New("BlockDev and Encrypted cannot be combined")
+	}
+	if o.Verity != nil && (!o.ReadOnly || o.BlockDev || o.Encrypted) {
+		return errors.New("dm-verity is for read-only file system mounts only")
 	}
 	if o.Filesystem != "" && !isFSName(o.Filesystem) {
 		return fmt.Errorf("file system %q is not valid", o.Filesystem)
@@ -94,6 +102,13 @@ func isFSName(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// VerityName returns the name of the dm-verity device Mount makes for a
+// Verity mount at target, derived from the target alone like CryptName.
+func VerityName(target string) string {
+	sum := sha256.Sum256([]byte(target))
+	return "gcs-verity-" + hex.EncodeToString(sum[:8])
 }
 
 // CryptName returns the name of the dm-crypt device Mount makes for an

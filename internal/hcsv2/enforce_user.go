@@ -1,0 +1,67 @@
+package hcsv2
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/policy"
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/rootfs"
+)
+
+// defaultUmask is the kernel's umask when a process names none.
+const defaultUmask = "0022"
+
+// policyUser describes the user p runs as to a Rego policy (the open and
+// closed doors need nothing, and read nothing, as in the reference) the
+// way the reference hands it to the policy: the user and its groups by id, with the names the
+// container's /etc/passwd and /etc/group give them, and the umask. As in
+// the reference, an id that a present file does not list is an error,
+// except for a user given by name, whose names are looked up leniently.
+func (h *Host) policyUser(ctx context.Context, root string, p *oci.Process) (policy.IDName, []policy.IDName, string, error) {
+	if _, ok := h.enforcer().(*policy.Rego); !ok {
+		return policy.IDName{}, nil, "", nil
+	}
+	users := rootfs.Users{Root: root}
+	umask := defaultUmask
+	if p.User.Umask != nil {
+		umask = fmt.Sprintf("%04o", *p.User.Umask)
+	}
+	fail := func(err error) (policy.IDName, []policy.IDName, string, error) {
+		return policy.IDName{}, nil, "", prot.Errorf(prot.HrFail, "describe the process's user to the policy: %w", err)
+	}
+	var usr policy.IDName
+	var groups []policy.IDName
+	if p.User.Username != "" {
+		u, err := users.Resolve(ctx, p.User.Username)
+		if err != nil {
+			return fail(err)
+		}
+		uname, _ := users.UserName(ctx, u.UID)
+		gname, _ := users.GroupName(ctx, u.GID)
+		usr = policy.IDName{ID: strconv.FormatUint(uint64(u.UID), 10), Name: uname}
+		groups = []policy.IDName{{ID: strconv.FormatUint(uint64(u.GID), 10), Name: gname}}
+	} else {
+		uname, err := users.UserName(ctx, p.User.UID)
+		if err != nil {
+			return fail(err)
+		}
+		gname, err := users.GroupName(ctx, p.User.GID)
+		if err != nil {
+			return fail(err)
+		}
+		usr = policy.IDName{ID: strconv.FormatUint(uint64(p.User.UID), 10), Name: uname}
+		groups = []policy.IDName{{ID: strconv.FormatUint(uint64(p.User.GID), 10), Name: gname}}
+	}
+	for _, gid := range p.User.AdditionalGids {
+		name, err := users.GroupName(ctx, gid)
+		if err != nil {
+			return fail(err)
+		}
+		groups = append(groups, policy.IDName{ID: strconv.FormatUint(uint64(gid), 10), Name: name})
+	}
+	return usr, groups, umask, nil
+}
