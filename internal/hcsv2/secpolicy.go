@@ -2,6 +2,7 @@ package hcsv2
 
 import (
 	"context"
+	"encoding/base64"
 	"sync"
 
 	"github.com/linux-gcs/gcs/internal/policy"
@@ -62,7 +63,11 @@ func (h *Host) setSecurityPolicy(ctx context.Context, o *prot.LCOWConfidentialOp
 			return prot.WithHResult(prot.HrFail, err)
 		}
 	}
-	e, err := policy.Install(ctx, o.EncodedSecurityPolicy, h.opts.PolicyOptions)
+	text, err := base64.StdEncoding.DecodeString(o.EncodedSecurityPolicy)
+	if err != nil {
+		return prot.Errorf(prot.HrFail, "decode the security policy: %w", err)
+	}
+	e, err := policy.Install(ctx, string(text), h.opts.PolicyOptions)
 	if err != nil {
 		return prot.Errorf(prot.HrFail, "installing the security policy: %w", err)
 	}
