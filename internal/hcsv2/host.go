@@ -12,6 +12,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/cgroup"
 	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/policy"
+	"github.com/linux-gcs/gcs/internal/policy/fragment"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/reaper"
 	"github.com/linux-gcs/gcs/internal/runtime"
@@ -58,6 +59,10 @@ type Options struct {
 	// request before it is installed (attestation: the SNP HOST_DATA must
 	// be its digest).
 	CheckPolicy func(ctx context.Context, encodedPolicy string) error
+	// FragmentsDir is where injected policy fragments are recorded (made
+	// when the policy is set, bound read-only into confidential
+	// containers); empty means the reference's /tmp/fragments.
+	FragmentsDir string
 	// Log receives the Host's logs.
 	Log *logrus.Entry
 }
@@ -81,6 +86,9 @@ type Host struct {
 
 	// security is the security policy in force (see secpolicy.go).
 	security securityPolicy
+	// fragments verifies and records injected policy fragments (see
+	// fragments.go).
+	fragments *fragment.Injector
 }
 
 // NewHost returns an empty Host.
@@ -89,13 +97,15 @@ func NewHost(opts Options) *Host {
 	if log == nil {
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
-	return &Host{
+	h := &Host{
 		opts:       opts,
 		log:        log,
 		containers: make(map[string]*Container),
 		uvmProcs:   make(map[uint32]*process),
 		security:   securityPolicy{enforcer: initialEnforcer(opts)},
 	}
+	h.fragments = fragment.NewInjector(h.fragmentsDir(), log.WithField("component", "fragments"))
+	return h
 }
 
 // bundleDir is where a container's bundle lives unless the host names one.
