@@ -115,15 +115,18 @@ scratch_unmount := {"allowed": true}
 `, issuer, confFeed)
 }
 
-// confFragment is a fragment of the given SVN offering one container:
-// sh -c script over the busybox layer, as specFor builds it.
-func confFragment(svn, script string) string {
-	return fmt.Sprintf(`package infra
+// confFragment is a fragment of the given SVN offering one container
+// per script: sh -c script over the busybox layer, as specFor builds it.
+func confFragment(svn string, scripts ...string) string {
+	var containers []string
+	for _, script := range scripts {
+		containers = append(containers, fmt.Sprintf(confContainer, script))
+	}
+	return fmt.Sprintf("package infra\n\nsvn := %q\nframework_version := \"0.5.0\"\n\ncontainers := [%s]\n", svn, strings.Join(containers, ", "))
+}
 
-svn := %q
-framework_version := "0.5.0"
-
-containers := [{
+// confContainer is one container of confFragment (%q: its script).
+const confContainer = `{
     "command": ["sh", "-c", %q],
     "env_rules": [{"pattern": ".*", "strategy": "re2", "required": false}],
     "layers": [],
@@ -137,9 +140,7 @@ containers := [{
     "working_dir": "/",
     "allow_stdio_access": true,
     "no_new_privileges": false,
-}]
-`, svn, script)
-}
+}`
 
 // signedFragment signs a fragment for confFeed with s at header SVN svn.
 func signedFragment(t *testing.T, s *fragmenttest.Signer, svn int64, rego string) []byte {
