@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,69 +77,15 @@ func (h *hostEnv) fragmentVerdicts(t *testing.T, raw []byte) []string {
 }
 
 // confPolicy is the base policy of the confidential tests: fragments of
-// issuer on confFeed from SVN 2 may add containers; the policy itself
-// has none. Layers are the harness's directories, not devices the policy
-// saw mounted, so its mount_overlay matches an overlay with every
-// container the policy and its loaded fragments offer; create_container
-// and the process rules are the framework's. The rest is allowed.
-func confPolicy(issuer string) string {
-	return fmt.Sprintf(`package policy
+// issuer on confFeed from SVN 2 may add containers (see
+// fragmenttest.FeedPolicy).
+func confPolicy(issuer string) string { return fragmenttest.FeedPolicy(issuer, confFeed, "2") }
 
-api_version := "0.10.0"
-framework_version := "0.5.0"
-
-fragments := [{"issuer": %q, "feed": %q, "minimum_svn": "2", "includes": ["containers"]}]
-
-containers := []
-
-mount_overlay := {"allowed": true, "metadata": [data.framework.metadata_add("matches", input.containerID, data.framework.candidate_containers)]}
-create_container := data.framework.create_container
-exec_in_container := data.framework.exec_in_container
-shutdown_container := data.framework.shutdown_container
-signal_container_process := data.framework.signal_container_process
-load_fragment := data.framework.load_fragment
-reason := data.framework.reason
-
-mount_device := {"allowed": true}
-unmount_device := {"allowed": true}
-unmount_overlay := {"allowed": true}
-exec_external := {"allowed": true, "env_list": null, "allow_stdio_access": true}
-plan9_mount := {"allowed": true}
-plan9_unmount := {"allowed": true}
-get_properties := {"allowed": true}
-dump_stacks := {"allowed": true}
-runtime_logging := {"allowed": true}
-scratch_mount := {"allowed": true}
-scratch_unmount := {"allowed": true}
-`, issuer, confFeed)
-}
-
-// confFragment is a fragment of the given SVN offering one container
-// per script: sh -c script over the busybox layer, as specFor builds it.
+// confFragment is a fragment of the given SVN offering one container per
+// script (see fragmenttest.ScriptsFragment).
 func confFragment(svn string, scripts ...string) string {
-	var containers []string
-	for _, script := range scripts {
-		containers = append(containers, fmt.Sprintf(confContainer, script))
-	}
-	return fmt.Sprintf("package infra\n\nsvn := %q\nframework_version := \"0.5.0\"\n\ncontainers := [%s]\n", svn, strings.Join(containers, ", "))
+	return fragmenttest.ScriptsFragment(svn, scripts...)
 }
-
-// confContainer is one container of confFragment (%q: its script).
-const confContainer = `{
-    "command": ["sh", "-c", %q],
-    "env_rules": [{"pattern": ".*", "strategy": "re2", "required": false}],
-    "layers": [],
-    "capabilities": null,
-    "mounts": [],
-    "exec_processes": [],
-    "signals": [],
-    "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
-    "seccomp_profile_sha256": "",
-    "allow_elevated": false,
-    "working_dir": "/",
-    "allow_stdio_access": true,
-    "no_new_privileges": false,
-}`
 
 // signedFragment signs a fragment for confFeed with s at header SVN svn.
 func signedFragment(t *testing.T, s *fragmenttest.Signer, svn int64, rego string) []byte {
