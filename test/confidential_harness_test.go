@@ -20,16 +20,16 @@ const (
 	confFragmentSh = "echo from-the-fragment"
 )
 
-// confID returns a container id unique within this host in the shape a
+// confidentialID returns a container id unique within this host in the shape a
 // confidential VM wants (64 hexadecimal characters).
-func (h *hostEnv) confID(prefix string) string {
+func (h *hostEnv) confidentialID(prefix string) string {
 	sum := sha256.Sum256([]byte(h.id(prefix)))
 	return hex.EncodeToString(sum[:])
 }
 
-// setPolicy sends a SecurityPolicy request with the Rego policy and
+// setConfPolicy sends a SecurityPolicy request with the Rego policy and
 // the UVM reference info given (base64, as the host sends them).
-func (h *hostEnv) setPolicy(rego, uvmReference string) error {
+func (h *hostEnv) setConfPolicy(rego, uvmReference string) error {
 	return h.modify(prot.RequestTypeAdd, prot.ResourceTypeSecurityPolicy, &prot.LCOWConfidentialOptions{
 		EnforcerType:          "rego",
 		EncodedSecurityPolicy: base64.StdEncoding.EncodeToString([]byte(rego)),

@@ -20,10 +20,10 @@ func TestSecurityPolicyIsBase64(t *testing.T) {
 	if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "base64") {
 		t.Fatalf("policy not in base64: %v", err)
 	}
-	if err := h.setPolicy(confPolicy("did:x509:0:sha256:AAAA::subject:CN:nobody"), ""); err != nil {
+	if err := h.setConfPolicy(confPolicy("did:x509:0:sha256:AAAA::subject:CN:nobody"), ""); err != nil {
 		t.Fatalf("set a base64 Rego policy: %v", err)
 	}
-	err = h.setPolicy(confPolicy("did:x509:0:sha256:AAAA::subject:CN:nobody"), "")
+	err = h.setConfPolicy(confPolicy("did:x509:0:sha256:AAAA::subject:CN:nobody"), "")
 	if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "already been set") {
 		t.Fatalf("second policy: %v", err)
 	}

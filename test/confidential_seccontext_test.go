@@ -61,7 +61,7 @@ func (h *hostEnv) runAt(t *testing.T, id, bundle, scratch string, spec *oci.Spec
 func TestSecurityContextInContainer(t *testing.T) {
 	forEachRuntime(t, func(t *testing.T, runtime string) {
 		h := newHostEnv(t, runtime)
-		before, err := h.runScript(t, h.confID("before"), securityContextScript, nil)
+		before, err := h.runScript(t, h.confidentialID("before"), securityContextScript, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,14 +71,14 @@ func TestSecurityContextInContainer(t *testing.T) {
 		s := fragmenttest.NewSigner(t, "Contoso Infra")
 		policyText := confPolicy(s.Issuer)
 		reference := base64.StdEncoding.EncodeToString([]byte("uvm reference info"))
-		if err := h.setPolicy(policyText, reference); err != nil {
+		if err := h.setConfPolicy(policyText, reference); err != nil {
 			t.Fatal(err)
 		}
 		raw := signedFragment(t, s, 2, confFragment("2", securityContextScript))
 		if err := h.sendFragment(raw); err != nil {
 			t.Fatal(err)
 		}
-		out, err := h.runScript(t, h.confID("ctx"), securityContextScript, nil)
+		out, err := h.runScript(t, h.confidentialID("ctx"), securityContextScript, nil)
 		if err != nil {
 			t.Fatalf("create the fragment's container: %v", err)
 		}
@@ -101,7 +101,7 @@ func TestSecurityContextInContainer(t *testing.T) {
 		if lines[5] != "fragments-read-only" {
 			t.Errorf("fragments.info: %s", lines[5])
 		}
-		off, err := h.runScript(t, h.confID("off"), securityContextScript,
+		off, err := h.runScript(t, h.confidentialID("off"), securityContextScript,
 			map[string]string{"io.microsoft.virtualmachine.lcow.securitypolicy.env": "false"})
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +135,7 @@ func TestSEVDeviceInConfidentialWorkload(t *testing.T) {
 		t.Fatalf("before any policy: sandbox, workload saw %q", before)
 	}
 	s := fragmenttest.NewSigner(t, "Contoso Infra")
-	if err := h.setPolicy(confPolicy(s.Issuer), ""); err != nil {
+	if err := h.setConfPolicy(confPolicy(s.Issuer), ""); err != nil {
 		t.Fatal(err)
 	}
 	raw := signedFragment(t, s, 2, confFragment("2", sevScript+"; exec sleep 3600", sevScript))
@@ -151,7 +151,7 @@ func TestSEVDeviceInConfidentialWorkload(t *testing.T) {
 // have the SEV guest device; the sandbox keeps running.
 func (h *hostEnv) runPodSEV(t *testing.T) [2]string {
 	l := podLayouts()[0]
-	sb, id := h.confID("sandbox"), h.confID("workload")
+	sb, id := h.confidentialID("sandbox"), h.confidentialID("workload")
 	bundle, scratch := l.paths(h, sb, sb)
 	if err := h.createAt(sb, bundle, scratch, podSandboxSpec("", "sh", "-c", sevScript+"; exec sleep 3600")); err != nil {
 		t.Fatalf("create the sandbox: %v", err)

@@ -19,7 +19,7 @@ import (
 func TestPolicyFragmentRefusals(t *testing.T) {
 	h := newHostEnv(t, testutil.Runtimes(t)[0])
 	s := fragmenttest.NewSigner(t, "Contoso Infra")
-	if err := h.setPolicy(confPolicy(s.Issuer), ""); err != nil {
+	if err := h.setConfPolicy(confPolicy(s.Issuer), ""); err != nil {
 		t.Fatalf("set policy: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(h.fragmentsDir(), "README")); err != nil {
