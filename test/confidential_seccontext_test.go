@@ -129,11 +129,12 @@ func TestSEVDeviceInConfidentialWorkload(t *testing.T) {
 	if err := unix.Mknod(filepath.Join(devRoot, "sev-guest"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))); err != nil {
 		t.Fatal(err)
 	}
-	h := newHostEnv(t, testutil.Runtimes(t)[0], "-dev-root", devRoot)
-	before := h.runPodSEV(t)
-	if before != [2]string{"none", "none"} {
+	// Without a policy (a daemon of its own: a pod left running when a
+	// policy arrives could not be shut down unless the policy allows it).
+	if before := newHostEnv(t, testutil.Runtimes(t)[0], "-dev-root", devRoot).runPodSEV(t); before != [2]string{"none", "none"} {
 		t.Fatalf("before any policy: sandbox, workload saw %q", before)
 	}
+	h := newHostEnv(t, testutil.Runtimes(t)[0], "-dev-root", devRoot)
 	s := fragmenttest.NewSigner(t, "Contoso Infra")
 	if err := h.setConfPolicy(confPolicy(s.Issuer), ""); err != nil {
 		t.Fatal(err)

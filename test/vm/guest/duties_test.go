@@ -78,6 +78,7 @@ func (g *dutiesGCS) busyboxRoot(t *testing.T, id string) string {
 		ResourceType: prot.ResourceTypeCombinedLayers,
 		RequestType:  prot.RequestTypeAdd,
 		Settings: &prot.LCOWCombinedLayers{
+			ContainerID:       id,
 			ContainerRootPath: filepath.Join(bundle, "rootfs"),
 			// Layers must be inside the GCS's roots, as the host's are.
 			Layers:      []prot.Layer{{Path: testutil.BusyboxRootfsAt(t, filepath.Join(g.dir, "root", "layers", "busybox"))}},
