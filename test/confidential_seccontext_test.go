@@ -30,15 +30,16 @@ touch "$UVM_SECURITY_CONTEXT_DIR/fragments.info/x" 2>/dev/null && echo fragments
 // runScript creates container id running sh -c script (with extra
 // annotations), starts it and returns its stdout.
 func (h *hostEnv) runScript(t *testing.T, id, script string, annotations map[string]string) (string, error) {
-	spec := specFor("sh", "-c", script)
+	spec := confSpec("sh", "-c", script)
 	spec.Annotations = annotations
-	return h.runAt(t, id, h.bundle(id), filepath.Join(h.bundle(id), "scratch"), spec)
+	// The scratch where a confidential VM wants it: <bundle>/scratch/<id>.
+	return h.runAt(t, id, h.bundle(id), filepath.Join(h.bundle(id), "scratch", id), spec)
 }
 
 // runAt creates container id from spec with its bundle and scratch
 // where given, starts it and returns its stdout once it exited 0.
 func (h *hostEnv) runAt(t *testing.T, id, bundle, scratch string, spec *oci.Spec) (string, error) {
-	if err := h.createAt(id, bundle, scratch, spec); err != nil {
+	if err := h.createConfidential(t, id, bundle, scratch, spec); err != nil {
 		return "", err
 	}
 	s := h.listenStdio(false, true, true)
@@ -154,7 +155,7 @@ func (h *hostEnv) runPodSEV(t *testing.T) [2]string {
 	l := podLayouts()[0]
 	sb, id := h.confidentialID("sandbox"), h.confidentialID("workload")
 	bundle, scratch := l.paths(h, sb, sb)
-	if err := h.createAt(sb, bundle, scratch, podSandboxSpec("", "sh", "-c", sevScript+"; exec sleep 3600")); err != nil {
+	if err := h.createConfidential(t, sb, bundle, scratch, podSpec(confSpec("sh", "-c", sevScript+"; exec sleep 3600"), podSandboxSpec(""))); err != nil {
 		t.Fatalf("create the sandbox: %v", err)
 	}
 	st := h.listenStdio(false, true, false)
@@ -166,9 +167,16 @@ func (h *hostEnv) runPodSEV(t *testing.T) [2]string {
 		t.Fatalf("sandbox output: %v", err)
 	}
 	bundle, scratch = l.paths(h, sb, id)
-	out, err := h.runAt(t, id, bundle, scratch, podWorkloadSpec(sb, "sh", "-c", sevScript))
+	out, err := h.runAt(t, id, bundle, scratch, podSpec(confSpec("sh", "-c", sevScript), podWorkloadSpec(sb)))
 	if err != nil {
 		t.Fatalf("create the workload: %v", err)
 	}
 	return [2]string{strings.TrimSpace(line), strings.TrimSpace(out)}
+}
+
+// podSpec is spec with the pod annotations and hostname of kind (a
+// podSandboxSpec or podWorkloadSpec).
+func podSpec(spec, kind *oci.Spec) *oci.Spec {
+	spec.Annotations, spec.Hostname = kind.Annotations, kind.Hostname
+	return spec
 }
