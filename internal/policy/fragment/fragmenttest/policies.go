@@ -45,22 +45,36 @@ scratch_unmount := {"allowed": true}
 
 // ScriptsFragment is a fragment (package infra) of the given SVN offering
 // one container per script: sh -c script, any environment, any user, the
-// default capabilities, stdio allowed.
+// default capabilities and mounts (as CRI gives them), stdio allowed.
 func ScriptsFragment(svn string, scripts ...string) string {
+	return scriptsFragment(svn, "null", "[]", scripts)
+}
+
+// GcsctlRunFragment is ScriptsFragment for containers as "gcsctl run"
+// makes them: with the capabilities of `runc spec`.
+func GcsctlRunFragment(svn string, scripts ...string) string {
+	const caps = `["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]`
+	return scriptsFragment(svn,
+		`{"bounding": `+caps+`, "effective": `+caps+`, "permitted": `+caps+`, "inheritable": [], "ambient": []}`,
+		"[]", scripts)
+}
+
+func scriptsFragment(svn, capabilities, mounts string, scripts []string) string {
 	containers := make([]string, 0, len(scripts))
 	for _, script := range scripts {
-		containers = append(containers, fmt.Sprintf(scriptContainer, script))
+		containers = append(containers, fmt.Sprintf(scriptContainer, script, capabilities, mounts))
 	}
 	return fmt.Sprintf("package infra\n\nsvn := %q\nframework_version := \"0.5.0\"\n\ncontainers := [%s]\n", svn, strings.Join(containers, ", "))
 }
 
-// scriptContainer is one container of ScriptsFragment (%q: its script).
+// scriptContainer is one container of a scripts fragment (its script,
+// capabilities and mounts).
 const scriptContainer = `{
     "command": ["sh", "-c", %q],
     "env_rules": [{"pattern": ".*", "strategy": "re2", "required": false}],
     "layers": [],
-    "capabilities": null,
-    "mounts": [],
+    "capabilities": %s,
+    "mounts": %s,
     "exec_processes": [],
     "signals": [],
     "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
