@@ -3,6 +3,8 @@ package test
 import (
 	"bufio"
 	"encoding/base64"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,6 +70,11 @@ func TestSecurityContextInContainer(t *testing.T) {
 		}
 		if before != "dir=\n" {
 			t.Fatalf("before any policy the container saw %q, want no security context", before)
+		}
+		// Nothing to write, nothing made (as the reference): not even the
+		// fragments record, which the policy makes.
+		if _, err := os.Stat(h.fragmentsDir()); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("fragments directory before any policy: %v", err)
 		}
 		s := fragmenttest.NewSigner(t, "Contoso Infra")
 		policyText := confPolicy(s.Issuer)

@@ -36,8 +36,8 @@ func (h *Host) securityContents() securitycontext.Contents {
 // one: its absence is only logged, as in the reference).
 func (c *Container) addSecurityContext() error {
 	h := c.host
-	if securitycontext.Enabled(c.spec.Annotations) {
-		if _, err := securitycontext.Write(c.rootfs, c.spec, h.securityContents(), c.fragmentsSource()); err != nil {
+	if contents := h.securityContents(); securitycontext.Enabled(c.spec.Annotations) && contents.Any(c.spec.Annotations) {
+		if _, err := securitycontext.Write(c.rootfs, c.spec, contents, c.fragmentsSource()); err != nil {
 			return prot.Errorf(prot.HrFail, "write the security context: %w", err)
 		}
 	}
