@@ -49,7 +49,7 @@ func TestConfidentialFlow(t *testing.T) {
 	if err := modify(prot.ResourceTypeSecurityPolicy, &prot.LCOWConfidentialOptions{EncodedSecurityPolicy: encoded}); err != nil {
 		t.Fatalf("set the policy: %v", err)
 	}
-	payload := []byte(fragmenttest.ScriptsFragment("1", confidentialScript))
+	payload := []byte(fragmenttest.GcsctlRunFragment("1", confidentialScript))
 	claims := fragmenttest.Claims{Issuer: s.Issuer, Feed: feed, SVN: fragmenttest.SVN(1)}
 	forger := *s
 	forger.Key = fragmenttest.NewKey(t)
@@ -64,10 +64,15 @@ func TestConfidentialFlow(t *testing.T) {
 	sum := sha256.Sum256([]byte(fmt.Sprint("confidential-", time.Now().UnixNano())))
 	id := hex.EncodeToString(sum[:])
 	rootfs := filepath.Join(g.busyboxRoot(t, id), "rootfs")
+	// Shaped as the fragment describes it (as gcsctl run makes it): /proc
+	// with CRI's options, runc spec's capabilities, no ambient ones.
 	spec := specFor("sh", "-c", confidentialScript)
+	spec.Mounts[0].Options = []string{"nosuid", "noexec", "nodev"}
+	spec.Process.Capabilities.Ambient, spec.Process.Capabilities.Inheritable = nil, nil
 	spec.Root = &oci.Root{Path: rootfs}
 	if err := g.c.CreateContainer(testCtx(t), id, &prot.VMHostedContainerSettingsV2{
 		SchemaVersion: prot.SchemaVersion{Major: 2, Minor: 1}, OCIBundlePath: filepath.Dir(rootfs), OCISpecification: spec,
+		ScratchDirPath: filepath.Join(filepath.Dir(rootfs), "scratch", id),
 	}); err != nil {
 		t.Fatalf("create the fragment's container: %v", err)
 	}

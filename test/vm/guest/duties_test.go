@@ -70,8 +70,10 @@ func startDutiesGCS(t *testing.T, args ...string) *dutiesGCS {
 }
 
 // busyboxRoot has the second GCS mount a busybox layer as container id's
-// rootfs (bundle/rootfs, its bundle returned) and, after the test, delete
-// the container's state and unmount it.
+// rootfs (bundle/rootfs, its bundle returned; the scratch where a
+// confidential VM wants it, bundle/scratch/id) and, after the test (the
+// container has exited), unmount it and then delete the container's state,
+// the order a confidential GCS accepts.
 func (g *dutiesGCS) busyboxRoot(t *testing.T, id string) string {
 	bundle := filepath.Join(g.dir, "root", "c", id)
 	layers := &prot.ModificationRequest{
@@ -82,16 +84,16 @@ func (g *dutiesGCS) busyboxRoot(t *testing.T, id string) string {
 			ContainerRootPath: filepath.Join(bundle, "rootfs"),
 			// Layers must be inside the GCS's roots, as the host's are.
 			Layers:      []prot.Layer{{Path: testutil.BusyboxRootfsAt(t, filepath.Join(g.dir, "root", "layers", "busybox"))}},
-			ScratchPath: filepath.Join(bundle, "scratch"),
+			ScratchPath: filepath.Join(bundle, "scratch", id),
 		},
 	}
 	if err := g.c.ModifySettings(testCtx(t), prot.NullContainerID, layers); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		g.c.DeleteContainerState(context.Background(), id)
 		layers.RequestType = prot.RequestTypeRemove
 		g.c.ModifySettings(context.Background(), prot.NullContainerID, layers)
+		g.c.DeleteContainerState(context.Background(), id)
 	})
 	return bundle
 }
