@@ -39,13 +39,17 @@ func NewSigner(t testing.TB, cn string) *Signer {
 // New makes a CA and a leaf whose subject CN is cn (for tools; tests use
 // NewSigner).
 func New(cn string) (*Signer, error) {
+	// One validity for both: did:x509 resolution checks the chain at the
+	// leaf's NotAfter, which must not pass the CA's (two time.Now calls
+	// straddling a second made it so, now and then, on a slow machine).
+	notBefore, notAfter := time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test Fragment CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 	}
 	ca, err := makeCert(caTmpl, caTmpl, &caKey.PublicKey, caKey)
@@ -58,7 +62,7 @@ func New(cn string) (*Signer, error) {
 	}
 	leafTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature,
 	}
 	leaf, err := makeCert(leafTmpl, ca, &key.PublicKey, caKey)
