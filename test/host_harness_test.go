@@ -119,6 +119,7 @@ func (h *hostEnv) createAt(id, bundle, scratch string, spec *oci.Spec) error {
 		ResourceType: prot.ResourceTypeCombinedLayers,
 		RequestType:  prot.RequestTypeAdd,
 		Settings: &prot.LCOWCombinedLayers{
+			ContainerID:       id,
 			ContainerRootPath: rootfs,
 			Layers:            []prot.Layer{{Path: h.layer}},
 			ScratchPath:       scratch,

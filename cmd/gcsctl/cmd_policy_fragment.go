@@ -28,7 +28,10 @@ func policyFragmentCommand() command {
 		detail: `FILE holds a COSE_Sign1 envelope, raw or base64. It is sent as a
 SecurityPolicyFragment (RequestType Add) for the utility VM, where the
 signature and issuer are checked and the fragment offered to the security
-policy (this GCS does not take fragments yet: see docs/POLICY.md).
+policy in force; what the policy keeps (containers, external processes,
+further fragments) takes part in later decisions. A refusal is an E_FAIL
+reply saying what failed, and loads nothing. The GCS records every
+fragment and its verdict (/run/fragments in the VM; see docs/POLICY.md).
 --media-type names what the envelope carries: ` + fragment.MediaTypeFragment + ` (a Rego
 fragment, the default), ` + fragment.MediaTypeTrustList + `,
 ` + fragment.MediaTypeTCBReferenceInfo + ` or

@@ -16,7 +16,7 @@ import (
 )
 
 // TestPolicyFragmentRequest checks the request "policy fragment" sends,
-// against the fake peer: the daemon does not take fragments yet.
+// against the fake peer (TestPolicyFragmentDaemon sends it to the GCS).
 func TestPolicyFragmentRequest(t *testing.T) {
 	s := fragmenttest.NewSigner(t, "Contoso Fragments")
 	raw := s.Sign(t, fragmenttest.Claims{Issuer: s.Issuer, Feed: "contoso/app"}, []byte("package app\n"))

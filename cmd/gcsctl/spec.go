@@ -78,10 +78,12 @@ func defaultSpec(o *runOptions, rootfs string) *oci.Spec {
 	}
 }
 
-// defaultMounts are the mounts of `runc spec`.
+// defaultMounts are the mounts of `runc spec`, /proc with the options
+// containerd's CRI gives it (nosuid, noexec, nodev), so that a security
+// policy's default mounts cover them all.
 func defaultMounts() []oci.Mount {
 	return []oci.Mount{
-		{Destination: "/proc", Type: "proc", Source: "proc"},
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
 		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs",
 			Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
 		{Destination: "/dev/pts", Type: "devpts", Source: "devpts",

@@ -107,7 +107,9 @@ func (d *Daemon) buildHost() error {
 	}
 	// The host's directories sit beside the state root: /run/gcs,
 	// /run/mounts and /run/layers in a utility VM, ROOT's siblings in
-	// tests.
+	// tests. So does the record of injected fragments (/run/fragments):
+	// outside every directory where bundles, scratch or devices may go,
+	// so no container's removal nor any mount can take it.
 	run := filepath.Dir(filepath.Clean(d.cfg.Root))
 	mounts, layers := filepath.Join(run, "mounts"), filepath.Join(run, "layers")
 	roots := []string{d.cfg.Root, mounts, layers}
@@ -118,6 +120,7 @@ func (d *Daemon) buildHost() error {
 		Reaper:          rp,
 		Cgroups:         cg,
 		InitialEnforcer: initialEnforcer(d.cfg.DenyBeforePolicy),
+		FragmentsDir:    filepath.Join(run, "fragments"),
 		CheckPolicy: func(ctx context.Context, encoded string) error {
 			return attest.CheckPolicy(ctx, attest.Device{Root: d.cfg.DevRoot}, encoded, d.log.WithField("component", "attest"))
 		},

@@ -114,6 +114,9 @@ func (c *Container) prepareBundle(ctx context.Context) error {
 	}
 	prepareSpec(c.spec, c.kind, c.bundle, etcDir, c.cgroupPath)
 	c.ownsPidNS = ownsPidNamespace(c.spec)
+	if err := c.addSecurityContext(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(c.spec)
 	if err != nil {
 		return prot.Errorf(prot.HrFail, "encode config.json: %w", err)

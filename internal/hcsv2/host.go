@@ -13,6 +13,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/cgroup"
 	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/policy"
+	"github.com/linux-gcs/gcs/internal/policy/fragment"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/reaper"
 	"github.com/linux-gcs/gcs/internal/runtime"
@@ -59,6 +60,10 @@ type Options struct {
 	// request before it is installed (attestation: the SNP HOST_DATA must
 	// be its digest).
 	CheckPolicy func(ctx context.Context, encodedPolicy string) error
+	// FragmentsDir is where injected policy fragments are recorded (made
+	// when the policy is set, bound read-only into confidential
+	// containers); empty means the reference's /tmp/fragments.
+	FragmentsDir string
 	// Log receives the Host's logs.
 	Log *logrus.Entry
 	// LogOutput is where Log's logger writes while the policy allows
@@ -92,6 +97,9 @@ type Host struct {
 	consistent consistency
 	serial     sync.Mutex
 	confMounts confidentialMounts
+	// fragments verifies and records injected policy fragments (see
+	// fragments.go).
+	fragments *fragment.Injector
 }
 
 // NewHost returns an empty Host.
@@ -111,6 +119,7 @@ func NewHost(opts Options) *Host {
 		security:   securityPolicy{enforcer: initialEnforcer(opts)},
 	}
 	h.applyRuntimeLogging(context.Background(), opts.LogOutput)
+	h.fragments = fragment.NewInjector(h.fragmentsDir(), log.WithField("component", "fragments"))
 	return h
 }
 

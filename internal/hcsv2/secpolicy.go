@@ -58,6 +58,7 @@ func (h *Host) setSecurityPolicy(ctx context.Context, o *prot.LCOWConfidentialOp
 	if h.security.set {
 		return prot.Errorf(prot.HrFail, "security policy has already been set")
 	}
+	h.ensureFragmentsDir()
 	if h.opts.CheckPolicy != nil {
 		if err := h.opts.CheckPolicy(ctx, o.EncodedSecurityPolicy); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
@@ -87,9 +88,4 @@ func enforcerKind(e policy.Enforcer) string {
 		return "closed_door"
 	}
 	return "rego"
-}
-
-// loadPolicyFragment handles SecurityPolicyFragment.
-func (h *Host) loadPolicyFragment(ctx context.Context, rt prot.RequestType, f *prot.LCOWSecurityPolicyFragment) error {
-	return prot.Errorf(prot.HrFail, "security policy fragments are not supported yet")
 }

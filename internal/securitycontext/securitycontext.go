@@ -104,6 +104,12 @@ func (c Contents) files(annotations map[string]string) []file {
 	return out
 }
 
+// Any reports whether Write would write anything for a container with
+// these annotations.
+func (c Contents) Any(annotations map[string]string) bool {
+	return len(c.files(annotations)) > 0
+}
+
 func encode(b []byte) string {
 	if len(b) == 0 {
 		return ""

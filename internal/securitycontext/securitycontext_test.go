@@ -98,6 +98,9 @@ func TestWriteSome(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rootfs := t.TempDir()
 			spec := newSpec(tt.annotations)
+			if any := tt.c.Any(tt.annotations); any != (tt.files != nil) {
+				t.Fatalf("Any = %v", any)
+			}
 			dir, err := Write(rootfs, spec, tt.c, tt.fragments)
 			if err != nil {
 				t.Fatal(err)

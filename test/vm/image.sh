@@ -2,7 +2,7 @@
 # Builds the test VM's boot files under $VM_CACHE (make image):
 #
 #   vmlinux          the Debian kernel, uncompressed, for a fast PVH boot
-#   initrd.img       the initramfs: our init, gcs, gcsctl, runc, busybox,
+#   initrd.img       the initramfs: our init, gcs, gcsctl, fragsign, runc, busybox,
 #                    kernel modules and the in-guest test binaries
 #   bin/vmrun        the host-side runner (make vm-test, make vm-shell)
 #
@@ -169,7 +169,7 @@ if [[ ! -e $gdir/.done ]]; then
 		cd "$mod"
 		# -s -w: no symbol table or DWARF (stack traces keep their names);
 		# smaller binaries make a smaller initramfs and a faster boot.
-		"$GO" build -trimpath -ldflags=-s\ -w -o "$gdir/" ./cmd/gcs ./cmd/gcsctl ./test/vm/init ./test/vm/vmrun
+		"$GO" build -trimpath -ldflags=-s\ -w -o "$gdir/" ./cmd/gcs ./cmd/gcsctl ./test/vm/init ./test/vm/vmrun ./test/vm/fragsign
 		"$GO" test -c -trimpath -ldflags=-s\ -w -o "$gdir/guest.test" ./test/vm/guest
 		# Test binaries of the packages that need the VM's kernel; patterns
 		# that match nothing (yet) are skipped.
@@ -264,7 +264,7 @@ done
 for f in "${hostfiles[@]}"; do put "$f"; done
 
 cp "$gdir/init" "$st/init"
-cp "$gdir/gcs" "$gdir/gcsctl" "$st/usr/bin/"
+cp "$gdir/gcs" "$gdir/gcsctl" "$gdir/fragsign" "$st/usr/bin/"
 cp "$gdir/guest.test" "$st/tests/"
 cp -a "$gdir/pkg/." "$st/tests/pkg/"
 

@@ -69,6 +69,35 @@ func startDutiesGCS(t *testing.T, args ...string) *dutiesGCS {
 	return g
 }
 
+// busyboxRoot has the second GCS mount a busybox layer as container id's
+// rootfs (bundle/rootfs, its bundle returned; the scratch where a
+// confidential VM wants it, bundle/scratch/id) and, after the test (the
+// container has exited), unmount it and then delete the container's state,
+// the order a confidential GCS accepts.
+func (g *dutiesGCS) busyboxRoot(t *testing.T, id string) string {
+	bundle := filepath.Join(g.dir, "root", "c", id)
+	layers := &prot.ModificationRequest{
+		ResourceType: prot.ResourceTypeCombinedLayers,
+		RequestType:  prot.RequestTypeAdd,
+		Settings: &prot.LCOWCombinedLayers{
+			ContainerID:       id,
+			ContainerRootPath: filepath.Join(bundle, "rootfs"),
+			// Layers must be inside the GCS's roots, as the host's are.
+			Layers:      []prot.Layer{{Path: testutil.BusyboxRootfsAt(t, filepath.Join(g.dir, "root", "layers", "busybox"))}},
+			ScratchPath: filepath.Join(bundle, "scratch", id),
+		},
+	}
+	if err := g.c.ModifySettings(testCtx(t), prot.NullContainerID, layers); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		layers.RequestType = prot.RequestTypeRemove
+		g.c.ModifySettings(context.Background(), prot.NullContainerID, layers)
+		g.c.DeleteContainerState(context.Background(), id)
+	})
+	return bundle
+}
+
 // TestDaemonDuties checks in a real VM (cgroup v2, where /gcs has no
 // threshold event and is polled) what the host tests check with v1: the
 // threshold of /gcs, an OOM kill under /pods, the kernel log and the time
@@ -119,25 +148,7 @@ func TestDaemonDuties(t *testing.T) {
 
 	t.Run("container OOM", func(t *testing.T) {
 		id := fmt.Sprintf("oom-%d", time.Now().UnixNano())
-		bundle := filepath.Join(g.dir, "root", "c", id)
-		layers := &prot.ModificationRequest{
-			ResourceType: prot.ResourceTypeCombinedLayers,
-			RequestType:  prot.RequestTypeAdd,
-			Settings: &prot.LCOWCombinedLayers{
-				ContainerRootPath: filepath.Join(bundle, "rootfs"),
-				// Layers must be inside the GCS's roots, as the host's are.
-				Layers:      []prot.Layer{{Path: testutil.BusyboxRootfsAt(t, filepath.Join(g.dir, "root", "layers", "busybox"))}},
-				ScratchPath: filepath.Join(bundle, "scratch"),
-			},
-		}
-		if err := g.c.ModifySettings(testCtx(t), prot.NullContainerID, layers); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			g.c.DeleteContainerState(context.Background(), id)
-			layers.RequestType = prot.RequestTypeRemove
-			g.c.ModifySettings(context.Background(), prot.NullContainerID, layers)
-		})
+		bundle := g.busyboxRoot(t, id)
 		spec := specFor("dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1")
 		spec.Root = &oci.Root{Path: filepath.Join(bundle, "rootfs")}
 		limit := int64(32 << 20)

@@ -29,23 +29,53 @@ type Signer struct {
 // NewSigner makes a CA and a leaf whose subject CN is cn.
 func NewSigner(t testing.TB, cn string) *Signer {
 	t.Helper()
-	caKey := NewKey(t)
+	s, err := New(cn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// New makes a CA and a leaf whose subject CN is cn (for tools; tests use
+// NewSigner).
+func New(cn string) (*Signer, error) {
+	// One validity for both: did:x509 resolution checks the chain at the
+	// leaf's NotAfter, which must not pass the CA's (two time.Now calls
+	// straddling a second made it so, now and then, on a slow machine).
+	notBefore, notAfter := time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
 	caTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test Fragment CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 	}
-	ca := makeCert(t, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	key := NewKey(t)
+	ca, err := makeCert(caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
 	leafTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature,
 	}
-	leaf := makeCert(t, leafTmpl, ca, &key.PublicKey, caKey)
+	leaf, err := makeCert(leafTmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{CA: ca, Leaf: leaf, Key: key, Issuer: IssuerOf(ca, cn)}, nil
+}
+
+// IssuerOf is the did:x509 issuer naming a leaf of subject CN cn under ca.
+func IssuerOf(ca *x509.Certificate, cn string) string {
 	sum := sha256.Sum256(ca.Raw)
-	issuer := "did:x509:0:sha256:" + base64.RawURLEncoding.EncodeToString(sum[:]) + "::subject:CN:" + cn
-	return &Signer{CA: ca, Leaf: leaf, Key: key, Issuer: issuer}
+	return "did:x509:0:sha256:" + base64.RawURLEncoding.EncodeToString(sum[:]) + "::subject:CN:" + cn
 }
 
 // NewKey makes a P-256 key.
@@ -58,17 +88,12 @@ func NewKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-func makeCert(t testing.TB, tmpl, parent *x509.Certificate, pub *ecdsa.PublicKey, signKey *ecdsa.PrivateKey) *x509.Certificate {
-	t.Helper()
+func makeCert(tmpl, parent *x509.Certificate, pub *ecdsa.PublicKey, signKey *ecdsa.PrivateKey) (*x509.Certificate, error) {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return x509.ParseCertificate(der)
 }
 
 // Claims is what an envelope's protected header says.
@@ -83,6 +108,15 @@ type Claims struct {
 // chain (leaf, CA).
 func (s *Signer) Sign(t testing.TB, c Claims, payload []byte) []byte {
 	t.Helper()
+	raw, err := s.Envelope(c, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// Envelope is Sign for tools.
+func (s *Signer) Envelope(c Claims, payload []byte) ([]byte, error) {
 	h := cose.Headers{Protected: cose.ProtectedHeader{
 		cose.HeaderLabelAlgorithm:   cose.AlgorithmES256,
 		cose.HeaderLabelContentType: "application/unknown+rego",
@@ -99,13 +133,9 @@ func (s *Signer) Sign(t testing.TB, c Claims, payload []byte) []byte {
 	}
 	cs, err := cose.NewSigner(cose.AlgorithmES256, s.Key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	raw, err := cose.Sign1(rand.Reader, cs, h, payload, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return cose.Sign1(rand.Reader, cs, h, payload, nil)
 }
 
 // SVN returns a pointer to n.
