@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 )
 
@@ -12,17 +13,26 @@ import (
 // for the answer, so that the GCS's timeout error arrives.
 const waitMargin = 5 * time.Second
 
+// waitNotice is how long wait waits without a time limit before it says
+// that it does.
+const waitNotice = 5 * time.Second
+
 // waitCommand waits for a process to exit.
 func waitCommand() command {
 	return command{
 		name:    "wait",
-		args:    "[--timeout DUR] ID PID",
-		summary: "wait for process PID of container ID to exit, print its exit code and exit with it",
-		detail: `wait sends WaitForProcess. The global --timeout, when given, is the time
-limit of the wait itself (the GCS then answers with a timeout error, exit 1);
-without it wait waits forever. An exec's process can be waited for only once:
-the GCS forgets it when it has reported its exit. A container's init can be
-waited for again and again.`,
+		args:    "[--timeout DUR] ID [PID]",
+		summary: "wait for container ID's init (or process PID) to exit, print its exit code and exit with it",
+		detail: `wait sends WaitForProcess. Without PID it waits for the container's init,
+whose pid it reads from ROOT/c/ID/init.pid, the file the OCI runtime wrote in
+the bundle (the protocol has no request that names a container's init).
+
+As docker wait, wait has no time limit of its own: it waits as long as the
+process runs, and says so on stderr after 5s. The global --timeout, when
+given, is the time limit of the wait itself (the GCS then answers with a
+timeout error, exit 1). An exec's process can be waited for only once: the GCS
+forgets it when it has reported its exit. A container's init can be waited for
+again and again, until rm.`,
 		negotiate: true,
 		setup: func(*flag.FlagSet) parseFunc {
 			return parseWait
@@ -32,18 +42,45 @@ waited for again and again.`,
 
 // parseWait checks wait's arguments.
 func parseWait(args []string, _ io.Reader) (action, error) {
-	if len(args) != 2 {
-		return nil, usageErrorf("wait wants ID PID, got %d arguments", len(args))
+	if len(args) < 1 || len(args) > 2 {
+		return nil, usageErrorf("wait wants ID [PID], got %d arguments", len(args))
 	}
 	id := args[0]
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	pid, err := parsePid("wait", args[1])
-	if err != nil {
-		return nil, err
+	var pid uint32 // 0: the init
+	if len(args) == 2 {
+		var err error
+		if pid, err = parsePid("wait", args[1]); err != nil {
+			return nil, err
+		}
 	}
-	return func(ctx context.Context, s *session) error { return runWait(ctx, s, id, pid) }, nil
+	return func(ctx context.Context, s *session) error {
+		id, err := resolveID(s.g.root, id)
+		if err != nil {
+			return err
+		}
+		if pid == 0 {
+			if pid, err = initPid(s.g.root, id); err != nil {
+				return err
+			}
+		}
+		return runWait(ctx, s, id, pid)
+	}, nil
+}
+
+// initPid returns the pid of container id's init, as the runtime wrote it
+// in the bundle.
+func initPid(root, id string) (uint32, error) {
+	r, err := findBundle(root, id)
+	if err != nil {
+		return 0, err
+	}
+	if r.InitPid == 0 {
+		return 0, fmt.Errorf("container %s has no init pid in %s (not created yet?)", id, filepath.Join(r.Bundle, "init.pid"))
+	}
+	return r.InitPid, nil
 }
 
 // runWait is the wait action.
@@ -55,7 +92,12 @@ func runWait(ctx context.Context, s *session, id string, pid uint32) error {
 		ctx, cancel = context.WithTimeout(ctx, limit+waitMargin)
 		defer cancel()
 	}
+	stopNotice := func() {}
+	if limit < 0 {
+		stopNotice = s.noticeAfter(waitNotice, "gcsctl: waiting for process %d of %s to exit, with no time limit (--timeout DUR sets one; stop %s ends it)\n", pid, id, id)
+	}
 	code, err := s.client.WaitForProcess(ctx, id, pid, limit)
+	stopNotice()
 	if err != nil {
 		return err
 	}

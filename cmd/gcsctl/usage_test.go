@@ -66,7 +66,7 @@ func TestCommandUsageErrors(t *testing.T) {
 		{"kill PID 0", []string{"kill", "c1", "0"}, "", `kill: invalid PID "0"`},
 
 		// wait
-		{"wait without PID", []string{"wait", "c1"}, "", "wait wants ID PID, got 1 arguments"},
+		{"wait with too many arguments", []string{"wait", "c1", "1", "2"}, "", "wait wants ID [PID], got 3 arguments"},
 		{"wait for a bad PID", []string{"wait", "c1", "x"}, "", `wait: invalid PID "x"`},
 		{"wait with a negative timeout", []string{"wait", "--timeout", "-1s", "c1", "1"}, "", "--timeout must not be negative"},
 
@@ -167,7 +167,7 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"help", "run"}, []string{"Usage: gcsctl [flags] run [-t] [-i] [-d]", "IMAGE-ROOTFS-DIR CMD [ARG...]",
 			"Flags of run:", "--layer DIR", "--user UID[:GID]", "  -t  ", "ShutdownForced"}},
 		{[]string{"exec", "--help"}, []string{"Usage: gcsctl [flags] exec [-t] [-i] [--env K=V]... [--cwd DIR] ID CMD [ARG...]"}},
-		{[]string{"help", "wait"}, []string{"The global --timeout, when given, is the time"}},
+		{[]string{"help", "wait"}, []string{"given, is the time limit of the wait itself"}},
 		{[]string{"help", "layers"}, []string{"Usage: gcsctl [flags] layers add --id ID", "Usage: gcsctl [flags] layers remove --id ID"}},
 		{[]string{"layers", "-h"}, []string{"Flags of layers add:", "Flags of layers remove:"}},
 		{[]string{"help", "disk", "add"}, []string{"Flags of disk add:", "--ensure-fs", "--option O"}},
