@@ -44,6 +44,7 @@ func commands() []command {
 		rawCommand(),
 		runCommand(),
 		execCommand(),
+		lsCommand(),
 		psCommand(),
 		statsCommand(),
 		killCommand(),

@@ -81,8 +81,8 @@ func TestDaemonDetachedContainer(t *testing.T) {
 		}
 
 		// ps lists the init; stats count it.
-		if stdout, _ := d.mustCtl(t, 0, "", "ps", "long"); stdout != pid+"\n" {
-			t.Errorf("ps printed %q, want the init %s", stdout, pid)
+		if stdout, _ := d.mustCtl(t, 0, "", "ps", "-q", "long"); stdout != pid+"\n" {
+			t.Errorf("ps -q printed %q, want the init %s", stdout, pid)
 		}
 		stdout, _ = d.mustCtl(t, 0, "", "ps", "--json", "long")
 		var props prot.PropertiesV2
