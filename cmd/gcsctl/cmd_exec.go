@@ -52,7 +52,10 @@ func setupExec(fs *flag.FlagSet) parseFunc {
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, s *session) error { return execProcess(ctx, s, o) }, nil
+		return withID(o.id, func(ctx context.Context, s *session, id string) error {
+			o.id = id
+			return execProcess(ctx, s, o)
+		}), nil
 	}
 }
 

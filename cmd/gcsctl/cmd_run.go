@@ -18,7 +18,7 @@ const hostnameLength = 12
 func runCommand() command {
 	return command{
 		name: "run",
-		args: "[-t] [-i] [-d] [--id ID] [--rm] [--layer DIR]... [--scratch DIR] [--hostname H] [--env K=V]... " +
+		args: "[-t] [-i] [-d] [--id|--name ID] [--rm] [--layer DIR]... [--scratch DIR] [--hostname H] [--env K=V]... " +
 			"[--cwd DIR] [--user UID[:GID]] IMAGE-ROOTFS-DIR CMD [ARG...]",
 		summary: "run CMD in a new container, attached, and exit with its exit code",
 		detail: `run mounts the layers with ModifySettings CombinedLayers at ROOT/c/ID/rootfs
@@ -94,6 +94,7 @@ func registerRunFlags(fs *flag.FlagSet) *runFlags {
 	fs.BoolVar(&o.stdin, "i", false, "attach gcsctl's standard input")
 	fs.BoolVar(&o.detach, "d", false, "start CMD detached, print \"ID PID\" and exit")
 	fs.StringVar(&o.id, "id", "", "container `ID` (default: random)")
+	fs.StringVar(&o.id, "name", "", "container `ID`, as --id (docker's name for it)")
 	fs.BoolVar(&o.rm, "rm", false, "delete the container and unmount its layers at the end\n(default true when no --id is given and not -d)")
 	fs.Var(&f.layers, "layer", "lower layer `DIR` below IMAGE-ROOTFS-DIR; repeat for more, top first")
 	fs.StringVar(&o.scratch, "scratch", "", "scratch `DIR` for writes (default ROOT/c/ID/scratch)")
@@ -113,6 +114,9 @@ func (f *runFlags) options(fs *flag.FlagSet, args []string) (*runOptions, error)
 	}
 	if o.detach && (o.tty || o.stdin || o.rm) {
 		return nil, usageErrorf("run: -d cannot be combined with -t, -i or --rm")
+	}
+	if set := setFlags(fs); set["id"] && set["name"] {
+		return nil, usageErrorf("run: --id and --name are the same: give one")
 	}
 	if o.id == "" {
 		o.id = newID()

@@ -56,18 +56,15 @@ func parseWait(args []string, _ io.Reader) (action, error) {
 			return nil, err
 		}
 	}
-	return func(ctx context.Context, s *session) error {
-		id, err := resolveID(s.g.root, id)
-		if err != nil {
-			return err
-		}
+	return withID(id, func(ctx context.Context, s *session, id string) error {
 		if pid == 0 {
+			var err error
 			if pid, err = initPid(s.g.root, id); err != nil {
 				return err
 			}
 		}
 		return runWait(ctx, s, id, pid)
-	}, nil
+	}), nil
 }
 
 // initPid returns the pid of container id's init, as the runtime wrote it
@@ -86,17 +83,13 @@ func initPid(root, id string) (uint32, error) {
 // runWait is the wait action.
 func runWait(ctx context.Context, s *session, id string, pid uint32) error {
 	limit := time.Duration(-1) // forever
+	stopNotice := func() {}
 	if s.g.timeoutSet && s.g.timeout > 0 {
 		limit = s.g.timeout
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, limit+waitMargin)
-		defer cancel()
-	}
-	stopNotice := func() {}
-	if limit < 0 {
+	} else {
 		stopNotice = s.noticeAfter(waitNotice, "gcsctl: waiting for process %d of %s to exit, with no time limit (--timeout DUR sets one; stop %s ends it)\n", pid, id, id)
 	}
-	code, err := s.client.WaitForProcess(ctx, id, pid, limit)
+	code, err := s.waitProcess(ctx, id, pid, limit)
 	stopNotice()
 	if err != nil {
 		return err
@@ -105,4 +98,15 @@ func runWait(ctx context.Context, s *session, id string, pid uint32) error {
 		return err
 	}
 	return exitWith(code)
+}
+
+// waitProcess sends WaitForProcess with the time limit limit (negative:
+// none), waiting waitMargin longer for the GCS's answer.
+func (s *session) waitProcess(ctx context.Context, id string, pid uint32, limit time.Duration) (uint32, error) {
+	if limit >= 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit+waitMargin)
+		defer cancel()
+	}
+	return s.client.WaitForProcess(ctx, id, pid, limit)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -81,13 +79,48 @@ func TestDaemonLsPs(t *testing.T) {
 	for _, id := range []string{"lsrun", "lsdone", "lsnone"} {
 		d.mustCtl(t, 0, "", "layers", "remove", "--id", id)
 	}
-	// layers remove leaves the bundle directory of a container never
-	// created (issue 12's third defect, the GCS's to fix).
-	if err := os.RemoveAll(filepath.Join(d.root, "c", "lsnone")); err != nil {
-		t.Fatal(err)
-	}
 	if stdout, _ := d.mustCtl(t, 0, "", "ls"); stdout != "ID  STATE  PID  AGE  COMMAND\n" {
 		t.Errorf("ls with no container printed %q", stdout)
 	}
+	d.checkClean(t)
+}
+
+// TestDaemonRmForcePrefixName: run --name names a container; a unique
+// prefix of an id names it in exec and rm, an ambiguous one is refused;
+// rm -f removes a running container, an exited one and mounted layers
+// without a container, leaving nothing behind.
+func TestDaemonRmForcePrefixName(t *testing.T) {
+	d := startDaemon(t, "runc")
+	stdout, _ := d.mustCtl(t, 0, "", "run", "-d", "--name", "rmf-running", d.rootfs, "sleep", "1000")
+	if !strings.HasPrefix(stdout, "rmf-running ") {
+		t.Errorf("run -d --name printed %q", stdout)
+	}
+	d.runDetached(t, "rmf-exited", "true")
+	d.mustCtl(t, 0, "", "wait", "rmf-exited")
+	d.mustCtl(t, 0, "", "layers", "add", "--id", "rmf-layers", d.rootfs)
+
+	if code, _, stderr := d.ctl(t, "", "exec", "rmf", "true"); code != exitUsage ||
+		!strings.Contains(stderr, `container id prefix "rmf" is ambiguous: it matches rmf-exited, rmf-layers, rmf-running`) {
+		t.Errorf("exec with an ambiguous prefix: exit %d, stderr %q", code, stderr)
+	}
+	if stdout, _ := d.mustCtl(t, 0, "", "exec", "rmf-r", "echo", "hi"); stdout != "hi\n" {
+		t.Errorf("exec by prefix printed %q", stdout)
+	}
+	for _, prefix := range []string{"rmf-r", "rmf-e", "rmf-l"} {
+		d.mustCtl(t, 0, "", "rm", "-f", prefix)
+	}
+	if stdout, _ := d.mustCtl(t, 0, "", "ls"); stdout != "ID  STATE  PID  AGE  COMMAND\n" {
+		t.Errorf("ls after rm -f printed %q", stdout)
+	}
+	d.checkClean(t)
+}
+
+// TestDaemonLayersRemoveLeavesNothing: layers add then layers remove, no
+// container ever created, leaves no bundle directory behind (issue 12: the
+// GCS made ROOT/c/ID for the mount and the scratch, and kept it).
+func TestDaemonLayersRemoveLeavesNothing(t *testing.T) {
+	d := startDaemon(t, "runc")
+	d.mustCtl(t, 0, "", "layers", "add", "--id", "onlylayers", d.rootfs)
+	d.mustCtl(t, 0, "", "layers", "remove", "--id", "onlylayers")
 	d.checkClean(t)
 }

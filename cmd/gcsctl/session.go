@@ -40,6 +40,14 @@ func (s *session) requestContext(ctx context.Context) (context.Context, context.
 	return withTimeout(ctx, s.g.timeout)
 }
 
+// requestLimit is --timeout as a time limit for the GCS: negative for none.
+func (s *session) requestLimit() time.Duration {
+	if s.g.timeout <= 0 {
+		return -1
+	}
+	return s.g.timeout
+}
+
 // cleanupContext returns a context for undoing things after ctx ended
 // (gcsctl was interrupted) or a step failed: it outlives ctx, bounded by
 // cleanupTimeout.

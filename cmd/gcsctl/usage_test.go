@@ -173,7 +173,7 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"help", "disk", "add"}, []string{"Flags of disk add:", "--ensure-fs", "--option O"}},
 		{[]string{"net", "add", "-h"}, []string{"--route DEST=NEXTHOP[@METRIC]", "--dns-suffix S,..."}},
 		{[]string{"help"}, []string{"--relay PREFIX", "must match gcs -relay", "GCSCTL_RELAY", "--root DIR", "GCSCTL_ROOT",
-			"\n  run [-t] [-i] [-d] [--id ID]", "\n  net remove --ns NSID --id ADAPTERID\n"}},
+			"\n  run [-t] [-i] [-d] [--id|--name ID]", "\n  net remove --ns NSID --id ADAPTERID\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
