@@ -180,7 +180,7 @@ func (a *app) parse(args []string) (*invocation, error) {
 	cfs := newFlagSet("gcsctl " + cmd.name)
 	inv.g.register(cfs)
 	parseArgs := cmd.setup(cfs)
-	if err := cfs.Parse(rest); err != nil {
+	if err := cfs.Parse(expandShortFlags(cfs, rest)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			inv.help, inv.helpFor = true, cmd.name
 			return inv, nil

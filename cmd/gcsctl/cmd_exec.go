@@ -18,11 +18,11 @@ const sigkill = 9
 func execCommand() command {
 	return command{
 		name:    "exec",
-		args:    "[-t] [-i] [--env K=V]... [--cwd DIR] ID CMD [ARG...]",
+		args:    "[-t] [-i] [-e K=V]... [-w DIR] [-u USER] ID [--] CMD [ARG...]",
 		summary: "run CMD in running container ID, attached, and exit with its exit code",
-		detail: `exec sends ExecuteProcess with an OciProcess (uid 0, the container's
-capabilities) and relays its stdout and stderr (and stdin with -i) through relay
-ports gcsctl listens on. It exits with CMD's exit code. An interrupt (SIGINT,
+		detail: `exec sends ExecuteProcess with an OciProcess (by default uid 0, the
+container's capabilities) and relays its stdout and stderr (and stdin with -i)
+through relay ports gcsctl listens on. It exits with CMD's exit code. An interrupt (SIGINT,
 SIGTERM) kills CMD (SIGKILL). -t and -i are as for run.`,
 		negotiate: true,
 		setup:     setupExec,
@@ -35,13 +35,15 @@ type execOptions struct {
 	id   string
 	env  []string
 	cwd  string
+	user oci.User
 	args []string
 }
 
 // execFlags are exec's flags as parsed, before they become execOptions.
 type execFlags struct {
-	o   execOptions
-	env stringList
+	o    execOptions
+	env  stringList
+	user string
 }
 
 // setupExec defines exec's flags.
@@ -64,8 +66,7 @@ func registerExecFlags(fs *flag.FlagSet) *execFlags {
 	f := &execFlags{}
 	fs.BoolVar(&f.o.tty, "t", false, "give the process a terminal")
 	fs.BoolVar(&f.o.stdin, "i", false, "attach gcsctl's standard input")
-	fs.Var(&f.env, "env", "add `K=V` to the environment; repeat for more (PATH has a default)")
-	fs.StringVar(&f.o.cwd, "cwd", "/", "working `DIR` of CMD")
+	registerProcessFlags(fs, &f.env, &f.o.cwd, &f.user, "0:0")
 	return f
 }
 
@@ -82,7 +83,14 @@ func (f *execFlags) options(args []string) (*execOptions, error) {
 	if err := checkEnv("exec", f.env); err != nil {
 		return nil, err
 	}
-	o.id, o.env, o.args = args[0], f.env, args[1:]
+	var err error
+	if o.user, err = parseUser(f.user); err != nil {
+		return nil, usageErrorf("exec: %v", err)
+	}
+	o.id, o.env, o.args = args[0], f.env, afterDoubleDash(args[1:])
+	if len(o.args) == 0 {
+		return nil, usageErrorf("exec wants ID CMD [ARG...]: CMD is missing after --")
+	}
 	return &o, nil
 }
 
@@ -90,7 +98,7 @@ func (f *execFlags) options(args []string) (*execOptions, error) {
 func (o *execOptions) process() *oci.Process {
 	return &oci.Process{
 		Terminal: o.tty,
-		User:     oci.User{UID: 0, GID: 0},
+		User:     o.user,
 		Args:     o.args,
 		Env:      processEnv(o.env, o.tty),
 		Cwd:      o.cwd,

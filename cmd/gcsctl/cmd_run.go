@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -18,8 +20,8 @@ const hostnameLength = 12
 func runCommand() command {
 	return command{
 		name: "run",
-		args: "[-t] [-i] [-d] [--id|--name ID] [--rm] [--layer DIR]... [--scratch DIR] [--hostname H] [--env K=V]... " +
-			"[--cwd DIR] [--user UID[:GID]] IMAGE-ROOTFS-DIR CMD [ARG...]",
+		args: "[-t] [-i] [-d] [--id|--name ID] [--rm] [--layer DIR]... [--scratch DIR] [--hostname H] [-e K=V]... " +
+			"[-w DIR] [-u USER] IMAGE-ROOTFS-DIR [--] CMD [ARG...]",
 		summary: "run CMD in a new container, attached, and exit with its exit code",
 		detail: `run mounts the layers with ModifySettings CombinedLayers at ROOT/c/ID/rootfs
 (IMAGE-ROOTFS-DIR on top, then each --layer in order, then the scratch
@@ -63,7 +65,7 @@ type runOptions struct {
 	hostname string
 	env      []string
 	cwd      string
-	uid, gid uint32
+	user     oci.User
 	args     []string
 }
 
@@ -99,9 +101,7 @@ func registerRunFlags(fs *flag.FlagSet) *runFlags {
 	fs.Var(&f.layers, "layer", "lower layer `DIR` below IMAGE-ROOTFS-DIR; repeat for more, top first")
 	fs.StringVar(&o.scratch, "scratch", "", "scratch `DIR` for writes (default ROOT/c/ID/scratch)")
 	fs.StringVar(&o.hostname, "hostname", "", "container host name `H` (default: the id's first 12 characters)")
-	fs.Var(&f.env, "env", "add `K=V` to the environment; repeat for more (PATH has a default)")
-	fs.StringVar(&o.cwd, "cwd", "/", "working `DIR` of CMD")
-	fs.StringVar(&f.user, "user", "0:0", "user `UID[:GID]` to run CMD as")
+	registerProcessFlags(fs, &f.env, &o.cwd, &f.user, "0:0")
 	return f
 }
 
@@ -130,13 +130,16 @@ func (f *runFlags) options(fs *flag.FlagSet, args []string) (*runOptions, error)
 		o.hostname = o.id[:min(len(o.id), hostnameLength)]
 	}
 	var err error
-	if o.uid, o.gid, err = parseUser(f.user); err != nil {
+	if o.user, err = parseUser(f.user); err != nil {
 		return nil, usageErrorf("run: %v", err)
 	}
 	if err := checkEnv("run", f.env); err != nil {
 		return nil, err
 	}
-	o.env, o.args = f.env, args[1:]
+	o.env, o.args = f.env, afterDoubleDash(args[1:])
+	if len(o.args) == 0 {
+		return nil, usageErrorf("run wants IMAGE-ROOTFS-DIR CMD [ARG...]: CMD is missing after --")
+	}
 	if o.layers, err = absPaths(append([]string{args[0]}, f.layers...)); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -122,5 +124,48 @@ func TestDaemonLayersRemoveLeavesNothing(t *testing.T) {
 	d := startDaemon(t, "runc")
 	d.mustCtl(t, 0, "", "layers", "add", "--id", "onlylayers", d.rootfs)
 	d.mustCtl(t, 0, "", "layers", "remove", "--id", "onlylayers")
+	d.checkClean(t)
+}
+
+// TestDaemonProcessFlags: run and exec take docker's short flags, combined
+// (-it, -ti) or not (-e, -w, -u), and "--" before CMD; -u NAME is resolved
+// by the GCS in the container's own /etc/passwd and /etc/group.
+func TestDaemonProcessFlags(t *testing.T) {
+	d := startDaemon(t, "runc")
+	script := `cat; echo "$A $B"; pwd; id -u; id -g`
+	stdout, _ := d.mustCtl(t, 0, "in\n", "run", "-i", "--rm", "-e", "A=1", "--env", "B=2", "-w", "/etc", "-u", "1:2", d.rootfs, "--", "sh", "-c", script)
+	if stdout != "in\n1 2\n/etc\n1\n2\n" {
+		t.Errorf("run with short flags printed %q", stdout)
+	}
+
+	d.runDetached(t, "flags", "sleep", "1000")
+	rootfs := filepath.Join(d.root, "c", "flags", "rootfs")
+	for file, line := range map[string]string{"passwd": "alice:x:1234:4321::/:/bin/sh\n", "group": "staff:x:4321:\nwheel:x:99:\n"} {
+		f, err := os.OpenFile(filepath.Join(rootfs, "etc", file), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteString(line)
+		if f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		user, want string
+	}{
+		{"alice", "1234 4321\n"}, {"alice:wheel", "1234 99\n"}, {"root", "0 0\n"}, {"7:8", "7 8\n"},
+	} {
+		if stdout, _ := d.mustCtl(t, 0, "", "exec", "-u", tt.user, "flags", "--", "sh", "-c", `echo $(id -u) $(id -g)`); stdout != tt.want {
+			t.Errorf("exec -u %s printed %q, want %q", tt.user, stdout, tt.want)
+		}
+	}
+	if code, _, stderr := d.ctl(t, "", "exec", "-u", "nosuchuser", "flags", "true"); code == 0 || !strings.Contains(stderr, "nosuchuser") {
+		t.Errorf("exec -u nosuchuser: exit %d, stderr %q", code, stderr)
+	}
+	// -ti: the flags combined, in any order.
+	if stdout, _ := d.mustCtl(t, 0, "", "exec", "-ti", "flags", "tty"); !strings.HasPrefix(stdout, "/dev/pts/") {
+		t.Errorf("exec -ti tty printed %q", stdout)
+	}
+	d.mustCtl(t, 0, "", "rm", "-f", "flags")
 	d.checkClean(t)
 }

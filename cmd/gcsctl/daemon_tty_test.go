@@ -112,7 +112,7 @@ func TestDaemonTerminal(t *testing.T) {
 		}
 
 		out, _ := d.mustCtl(t, 0, "", "run", "-d", "--id", "tty", d.rootfs, "sleep", "1000")
-		r = runOnPty(t, d, "go\r", "exec", "-t", "-i", "tty", "sh", "-c", "read x; echo got:$x; stty size; echo $TERM")
+		r = runOnPty(t, d, "go\r", "exec", "-it", "tty", "sh", "-c", "read x; echo got:$x; stty size; echo $TERM")
 		if r.code != 0 || !strings.Contains(r.output, "got:go\r") || !strings.Contains(r.output, "33 111\r") || !strings.Contains(r.output, "xterm\r") {
 			t.Errorf("exec -t -i exited %d with output %q; stderr %q", r.code, r.output, r.stderr)
 		}

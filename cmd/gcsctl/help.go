@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 )
@@ -132,15 +133,20 @@ func hasFlags(fs *flag.FlagSet) bool {
 	return n > 0
 }
 
-// writeFlags lists the flags of fs, one per entry, "--name ARG  usage".
+// writeFlags lists the flags of fs, one per entry, "--name ARG  usage";
+// flags that set the same variable (-e and --env) share an entry.
 func writeFlags(w io.Writer, fs *flag.FlagSet) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, usage := flag.UnquoteUsage(f)
-		name := "--" + f.Name
-		if len(f.Name) == 1 {
-			name = "-" + f.Name
+	for _, e := range flagEntries(fs) {
+		arg, usage := flag.UnquoteUsage(e.flag)
+		names := make([]string, len(e.names))
+		for i, n := range e.names {
+			names[i] = "--" + n
+			if len(n) == 1 {
+				names[i] = "-" + n
+			}
 		}
+		name := strings.Join(names, ", ")
 		if arg != "" {
 			name += " " + strings.ToUpper(arg)
 		}
@@ -149,8 +155,41 @@ func writeFlags(w io.Writer, fs *flag.FlagSet) {
 		for _, l := range lines[1:] {
 			fmt.Fprintf(tw, "  \t%s\n", l)
 		}
-	})
+	}
 	_ = tw.Flush()
+}
+
+// flagEntry is one entry of a flag list: the names of the flags that set
+// one variable, the short ones first, and the flag whose usage is shown.
+type flagEntry struct {
+	names []string
+	flag  *flag.Flag
+}
+
+// flagEntries groups the flags of fs by the variable they set.
+func flagEntries(fs *flag.FlagSet) []*flagEntry {
+	var entries []*flagEntry
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, e := range entries {
+			if sameVariable(e.flag.Value, f.Value) {
+				if len(f.Name) == 1 {
+					e.names = append([]string{f.Name}, e.names...)
+				} else {
+					e.names = append(e.names, f.Name)
+				}
+				return
+			}
+		}
+		entries = append(entries, &flagEntry{names: []string{f.Name}, flag: f})
+	})
+	return entries
+}
+
+// sameVariable reports whether two flag values are one variable: the flag
+// package's values are pointers to it.
+func sameVariable(a, b flag.Value) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Kind() == reflect.Pointer && reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
 }
 
 // capitalize upper-cases the first letter of s.

@@ -35,12 +35,13 @@ func TestCommandUsageErrors(t *testing.T) {
 		{"run with id ..", []string{"run", "--id", "..", "/rootfs", "sh"}, "", `invalid container id ".."`},
 		{"run with env without =", []string{"run", "--env", "NOEQ", "/rootfs", "sh"}, "", `run: --env "NOEQ": want NAME=VALUE`},
 		{"run with env without name", []string{"run", "--env", "=v", "/rootfs", "sh"}, "", `--env "=v": want NAME=VALUE`},
-		{"run with a user name", []string{"run", "--user", "root", "/rootfs", "sh"}, "", "bad uid"},
-		{"run with a bad gid", []string{"run", "--user", "0:wheel", "/rootfs", "sh"}, "", "bad gid"},
+		{"run with a bad user name", []string{"run", "--user", "a b", "/rootfs", "sh"}, "", "want UID[:GID] or NAME[:GROUP]"},
+		{"run with a bad gid", []string{"run", "-u", "0:4294967296", "/rootfs", "sh"}, "", "bad gid"},
+		{"run with no CMD after --", []string{"run", "/rootfs", "--"}, "", "CMD is missing after --"},
 		{"run -d -t", []string{"run", "-d", "-t", "/rootfs", "sh"}, "", "-d cannot be combined with -t, -i or --rm"},
 		{"run -d -i", []string{"run", "-d", "-i", "/rootfs", "sh"}, "", "-d cannot be combined"},
 		{"run -d --rm", []string{"run", "-d", "--rm", "/rootfs", "sh"}, "", "-d cannot be combined"},
-		{"run -it", []string{"run", "-it", "/rootfs", "sh"}, "", "run: flag provided but not defined: -it"},
+		{"run -xt", []string{"run", "-xt", "/rootfs", "sh"}, "", "run: flag provided but not defined: -xt"},
 
 		// exec
 		{"exec without arguments", []string{"exec"}, "", "exec wants ID CMD [ARG...], got 0 arguments"},
@@ -164,9 +165,9 @@ func TestCommandHelp(t *testing.T) {
 		args []string
 		want []string // in stdout
 	}{
-		{[]string{"help", "run"}, []string{"Usage: gcsctl [flags] run [-t] [-i] [-d]", "IMAGE-ROOTFS-DIR CMD [ARG...]",
-			"Flags of run:", "--layer DIR", "--user UID[:GID]", "  -t  ", "ShutdownForced"}},
-		{[]string{"exec", "--help"}, []string{"Usage: gcsctl [flags] exec [-t] [-i] [--env K=V]... [--cwd DIR] ID CMD [ARG...]"}},
+		{[]string{"help", "run"}, []string{"Usage: gcsctl [flags] run [-t] [-i] [-d]", "IMAGE-ROOTFS-DIR [--] CMD [ARG...]",
+			"Flags of run:", "--layer DIR", "-u, --user USER", "  -t  ", "ShutdownForced"}},
+		{[]string{"exec", "--help"}, []string{"Usage: gcsctl [flags] exec [-t] [-i] [-e K=V]... [-w DIR] [-u USER] ID [--] CMD"}},
 		{[]string{"help", "wait"}, []string{"given, is the time limit of the wait itself"}},
 		{[]string{"help", "layers"}, []string{"Usage: gcsctl [flags] layers add --id ID", "Usage: gcsctl [flags] layers remove --id ID"}},
 		{[]string{"layers", "-h"}, []string{"Flags of layers add:", "Flags of layers remove:"}},
