@@ -127,7 +127,7 @@ type invocation struct {
 func (a *app) run(ctx context.Context, args []string) int {
 	inv, err := a.parse(args)
 	if err != nil {
-		return a.report(err)
+		return a.exitCode(inv, err)
 	}
 	if inv.help {
 		if err := a.help(a.stdout, inv.helpFor); err != nil {
@@ -136,9 +136,21 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if err := a.execute(ctx, inv); err != nil {
-		return a.report(err)
+		return a.exitCode(inv, err)
 	}
 	return exitOK
+}
+
+// exitCode reports err and returns the code to exit with: for commands
+// that exit with a process's code, gcsctl's own failures become
+// exitFailed.
+func (a *app) exitCode(inv *invocation, err error) int {
+	code := a.report(err)
+	var status exitStatus
+	if inv != nil && inv.cmd.exitsWithProcess && (code == exitError || code == exitUsage) && !errors.As(err, &status) {
+		return exitFailed
+	}
+	return code
 }
 
 // parse turns the command line into an invocation. Its errors are usage
@@ -177,6 +189,15 @@ func (a *app) parse(args []string) (*invocation, error) {
 		return nil, err
 	}
 	inv.cmd = cmd
+	inv.g.timeoutSet = setFlags(fs)["timeout"]
+	inv, err = a.parseCommand(inv, rest)
+	return inv, err
+}
+
+// parseCommand parses the command line after inv.cmd's name. It returns
+// inv, with its command, even with an error.
+func (a *app) parseCommand(inv *invocation, rest []string) (*invocation, error) {
+	cmd := inv.cmd
 	cfs := newFlagSet("gcsctl " + cmd.name)
 	inv.g.register(cfs)
 	parseArgs := cmd.setup(cfs)
@@ -185,15 +206,15 @@ func (a *app) parse(args []string) (*invocation, error) {
 			inv.help, inv.helpFor = true, cmd.name
 			return inv, nil
 		}
-		return nil, usageErrorf("%s: %v", cmd.name, err)
+		return inv, usageErrorf("%s: %v", cmd.name, err)
 	}
-	inv.g.timeoutSet = setFlags(fs)["timeout"] || setFlags(cfs)["timeout"]
+	inv.g.timeoutSet = inv.g.timeoutSet || setFlags(cfs)["timeout"]
 	if err := inv.g.check(); err != nil {
-		return nil, err
+		return inv, err
 	}
 	act, err := parseArgs(cfs.Args(), a.stdin)
 	if err != nil {
-		return nil, err
+		return inv, err
 	}
 	inv.act = act
 	return inv, nil

@@ -24,8 +24,9 @@ func execCommand() command {
 container's capabilities) and relays its stdout and stderr (and stdin with -i)
 through relay ports gcsctl listens on. It exits with CMD's exit code. An interrupt (SIGINT,
 SIGTERM) kills CMD (SIGKILL). -t and -i are as for run.`,
-		negotiate: true,
-		setup:     setupExec,
+		negotiate:        true,
+		exitsWithProcess: true,
+		setup:            setupExec,
 	}
 }
 
@@ -111,7 +112,7 @@ func execProcess(ctx context.Context, s *session, o *execOptions) error {
 		params.OCIProcess = o.process()
 		pid, err := s.client.ExecuteProcess(ctx, o.id, params, relay)
 		if err != nil {
-			return 0, fmt.Errorf("exec in container %s: %w", o.id, err)
+			return 0, classifyStart(fmt.Errorf("exec in container %s: %w", o.id, err))
 		}
 		return pid, nil
 	}

@@ -51,9 +51,9 @@ from the current directory.`,
 // layersRemoveCommand unmounts a container's root file system.
 func layersRemoveCommand() command {
 	return command{
-		name:      "layers remove",
-		args:      "--id ID",
-		summary:   "unmount container ID's rootfs (CombinedLayers Remove)",
+		name:    "layers remove",
+		args:    "--id ID",
+		summary: "unmount container ID's rootfs (CombinedLayers Remove)",
 		detail: `When no container ID was created (its bundle ROOT/c/ID has no config.json),
 gcsctl then removes the bundle directory and its default scratch ROOT/c/ID/scratch,
 which the GCS made for the mount but deletes only with a container.`,

@@ -49,8 +49,9 @@ it ends; a detached one lets them in (exec, ps, stats, kill, wait, rm).
 SIGTERM) kills the container (ShutdownForced) and cleans up as usual. With -t the container gets a terminal; with -t -i the local one
 is put in raw mode meanwhile (keys such as ^C go to the container), and its
 size follows the local one (SIGWINCH).`,
-		negotiate: true,
-		setup:     setupRun,
+		negotiate:        true,
+		exitsWithProcess: true,
+		setup:            setupRun,
 	}
 }
 
@@ -217,7 +218,7 @@ func (s *session) createContainer(ctx context.Context, o *runOptions, p containe
 	cancel()
 	created = client.HResult(err) != prot.HrVmcomputeAlreadyExists
 	if err != nil {
-		return created, fmt.Errorf("create container %s: %w", o.id, err)
+		return created, classifyStart(fmt.Errorf("create container %s: %w", o.id, err))
 	}
 	rctx, cancel = s.requestContext(ctx)
 	defer cancel()

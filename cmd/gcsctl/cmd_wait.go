@@ -30,10 +30,11 @@ the bundle (the protocol has no request that names a container's init).
 As docker wait, wait has no time limit of its own: it waits as long as the
 process runs, and says so on stderr after 5s. The global --timeout, when
 given, is the time limit of the wait itself (the GCS then answers with a
-timeout error, exit 1). An exec's process can be waited for only once: the GCS
+timeout error, exit 125). An exec's process can be waited for only once: the GCS
 forgets it when it has reported its exit. A container's init can be waited for
 again and again, until rm.`,
-		negotiate: true,
+		negotiate:        true,
+		exitsWithProcess: true,
 		setup: func(*flag.FlagSet) parseFunc {
 			return parseWait
 		},

@@ -169,3 +169,34 @@ func TestDaemonProcessFlags(t *testing.T) {
 	d.mustCtl(t, 0, "", "rm", "-f", "flags")
 	d.checkClean(t)
 }
+
+// TestDaemonExitCodes: run and exec exit with docker's codes where CMD is
+// not found (127) or cannot be run (126), and with 125 for gcsctl's own
+// failures, for both runtimes, whose words for these differ.
+func TestDaemonExitCodes(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		d := startDaemon(t, rt)
+		d.runDetached(t, "codes", "sleep", "1000")
+		tests := []struct {
+			cmd  string
+			code int
+		}{
+			{"/nonexistent", exitNotFound}, {"nosuchcmd", exitNotFound}, {"/etc/passwd", exitCannotRun}, {"/etc", exitCannotRun},
+		}
+		for _, tt := range tests {
+			if code, _, stderr := d.ctl(t, "", "run", d.rootfs, tt.cmd); code != tt.code {
+				t.Errorf("run %s: exit %d, want %d; stderr %q", tt.cmd, code, tt.code, stderr)
+			}
+			if code, _, stderr := d.ctl(t, "", "exec", "codes", tt.cmd); code != tt.code {
+				t.Errorf("exec %s: exit %d, want %d; stderr %q", tt.cmd, code, tt.code, stderr)
+			}
+		}
+		for _, args := range [][]string{{"exec", "nosuchcontainer", "true"}, {"run", "--bogus", d.rootfs, "true"}, {"wait", "codes", "99999"}} {
+			if code, _, stderr := d.ctl(t, "", args...); code != exitFailed {
+				t.Errorf("gcsctl %v: exit %d, want %d; stderr %q", args, code, exitFailed, stderr)
+			}
+		}
+		d.mustCtl(t, 0, "", "rm", "-f", "codes")
+		d.checkClean(t)
+	})
+}

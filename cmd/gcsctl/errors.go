@@ -9,11 +9,19 @@ import (
 )
 
 // Exit codes of gcsctl itself. Commands that run a process exit with the
-// process's code instead (see exitStatus).
+// process's code instead (see exitStatus), and with docker's codes for
+// their own failures, so that those do not look like the process's.
 const (
 	exitOK    = 0
 	exitError = 1
 	exitUsage = 2
+	// exitFailed is what run, exec and wait exit with when gcsctl fails
+	// (usage errors included), as docker run does.
+	exitFailed = 125
+	// exitCannotRun is a command that was found but could not be run.
+	exitCannotRun = 126
+	// exitNotFound is a command that was not found.
+	exitNotFound = 127
 )
 
 // usageError is a mistake on the command line (exit code 2).
@@ -57,6 +65,11 @@ func (a *app) report(err error) int {
 	if errors.As(err, &es) {
 		return es.code()
 	}
+	var se *startError
+	if errors.As(err, &se) {
+		fmt.Fprintf(a.stderr, "error: %v\n", err)
+		return se.code
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(a.stderr, "error: %s\nRun 'gcsctl help' for usage.\n", ue.msg)
@@ -78,4 +91,48 @@ func (a *app) report(err error) int {
 	}
 	fmt.Fprintf(a.stderr, "error: %v\n", err)
 	return exitError
+}
+
+// startError is the GCS's refusal to start a process because its
+// executable is missing or cannot be run, which run and exec exit with
+// as a shell does: 127 and 126.
+type startError struct {
+	code int
+	err  error
+}
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
+// The runtimes' words (runc's, crun's) for an executable that is missing
+// or cannot be run, in lower case.
+var (
+	notFoundWords  = []string{"executable file not found", "no such file or directory"}
+	cannotRunWords = []string{"permission denied", "operation not permitted", "exec format error", "is a directory"}
+)
+
+// classifyStart wraps err, the error of the request that starts a process
+// (run's Create, exec's ExecuteProcess), in a startError when the GCS's
+// reply says the executable is missing or cannot be run. Only replies that
+// speak of the exec are taken: "exec:" (runc) or "executable" (crun).
+func classifyStart(err error) error {
+	var reply *client.Error
+	if !errors.As(err, &reply) {
+		return err
+	}
+	msg := strings.ToLower(reply.Message)
+	if !strings.Contains(msg, "exec: ") && !strings.Contains(msg, "executable") {
+		return err
+	}
+	for _, w := range notFoundWords {
+		if strings.Contains(msg, w) {
+			return &startError{code: exitNotFound, err: err}
+		}
+	}
+	for _, w := range cannotRunWords {
+		if strings.Contains(msg, w) {
+			return &startError{code: exitCannotRun, err: err}
+		}
+	}
+	return err
 }

@@ -22,7 +22,10 @@ ports gcsctl listens on (--relay), which the GCS dials.`
 // exitStatusHelp documents the exit codes.
 const exitStatusHelp = `Exit status: 0 on success, 1 on an error (an error reply prints
 "error: HRESULT 0x...: message"), 2 on a usage error. run, exec and wait exit
-with the process's exit code instead (255 for codes above 255).`
+with the process's exit code instead (255 for codes above 255), as docker
+does: 125 when gcsctl itself fails (usage errors included), 126 when CMD
+cannot be run (not executable), 127 when CMD is not found; a process killed
+by a signal exits with 128+N (130 for SIGINT, 137 for SIGKILL).`
 
 // Layout of the command list in the overview: each command's synopsis,
 // wrapped, then its summary below it.
