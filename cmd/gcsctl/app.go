@@ -36,15 +36,25 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// signals delivers the interrupts gcsctl receives (SIGINT, SIGTERM);
+	// nil when there are none to watch.
+	signals <-chan os.Signal
 }
 
 // run executes gcsctl with args (without the program name) and its own
 // standard streams, and returns the exit code. A nil stdin reads as empty.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWithSignals(ctx, args, nil, stdin, stdout, stderr)
+}
+
+// runWithSignals is run with the interrupts gcsctl receives: an attached
+// run or exec forwards the first to its process (see session.watchSignals),
+// any other command stops as if ctx ended.
+func runWithSignals(ctx context.Context, args []string, signals <-chan os.Signal, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, signals: signals}
 	return a.run(ctx, args)
 }
 
@@ -240,15 +250,18 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // execute connects, negotiates if the command wants it, and runs the action.
 func (a *app) execute(ctx context.Context, inv *invocation) error {
+	s := &session{g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr}
+	ctx, stop := s.watchSignals(ctx, a.signals)
+	defer stop()
 	if inv.cmd.offline {
-		return inv.act(ctx, &session{g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr})
+		return inv.act(ctx, s)
 	}
 	c, err := a.connect(ctx, inv.g)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	s := &session{client: c, g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr}
+	s.client = c
 	if inv.cmd.negotiate && !inv.g.noNegotiate {
 		if _, err := s.negotiate(ctx); err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,8 +23,9 @@ func execCommand() command {
 		summary: "run CMD in running container ID, attached, and exit with its exit code",
 		detail: `exec sends ExecuteProcess with an OciProcess (by default uid 0, the
 container's capabilities) and relays its stdout and stderr (and stdin with -i)
-through relay ports gcsctl listens on. It exits with CMD's exit code. An interrupt (SIGINT,
-SIGTERM) kills CMD (SIGKILL). -t and -i are as for run.`,
+through relay ports gcsctl listens on. It exits with CMD's exit code. The
+first interrupt (SIGINT, SIGTERM) is sent to CMD (exit 130 if SIGINT kills
+it), a second one kills it (SIGKILL). -t and -i are as for run.`,
 		negotiate:        true,
 		exitsWithProcess: true,
 		setup:            setupExec,
@@ -118,6 +120,10 @@ func execProcess(ctx context.Context, s *session, o *execOptions) error {
 	}
 	kill := func(ctx context.Context, pid uint32) error { return s.client.SignalProcess(ctx, o.id, pid, sigkill) }
 	code, err := s.runAttached(ctx, o.id, o.stdioMode, start, kill)
+	if errors.Is(err, errDetached) {
+		_, err = fmt.Fprintf(s.stderr, "gcsctl: detached from a process of container %s, which goes on\n", o.id)
+		return err
+	}
 	if err != nil {
 		return err
 	}

@@ -45,10 +45,14 @@ connected (it reads EOF, its writes fail). The GCS serves one bridge
 connection at a time, so an attached run keeps other gcsctl commands out until
 it ends; a detached one lets them in (exec, ps, stats, kill, wait, rm).
 
---timeout bounds each request, not how long CMD runs. An interrupt (SIGINT,
-SIGTERM) kills the container (ShutdownForced) and cleans up as usual. With -t the container gets a terminal; with -t -i the local one
-is put in raw mode meanwhile (keys such as ^C go to the container), and its
-size follows the local one (SIGWINCH).`,
+--timeout bounds each request, not how long CMD runs. The first interrupt
+gcsctl gets (SIGINT, SIGTERM) is sent to CMD (SignalProcess), as docker does:
+CMD, pid 1 of its namespace, dies of it only if it handles it (exit 130 for
+SIGINT); a second interrupt kills the container (ShutdownForced) and cleans up
+as usual. With -t the container gets a terminal; with -t -i the local one is
+put in raw mode meanwhile (keys such as ^C go to the container), and its size
+follows the local one (SIGWINCH); ctrl-p ctrl-q, docker's detach keys, detach:
+gcsctl exits 0 and leaves the container running, even with --rm.`,
 		negotiate:        true,
 		exitsWithProcess: true,
 		setup:            setupRun,
@@ -155,10 +159,11 @@ func (f *runFlags) options(fs *flag.FlagSet, args []string) (*runOptions, error)
 // runContainer is the run action.
 func runContainer(ctx context.Context, s *session, o *runOptions) (err error) {
 	p := pathsFor(s.g.root, o.id, o.scratch)
-	var mounted, created, started bool
+	var mounted, created, started, detached bool
 	defer func() {
-		// Undo a failed start; with --rm, remove the container in any case.
-		if (err == nil || started) && !o.rm {
+		// Undo a failed start; with --rm, remove the container in any
+		// case, unless the user detached from it.
+		if detached || (err == nil || started) && !o.rm {
 			return
 		}
 		cctx, cancel := cleanupContext(ctx)
@@ -196,6 +201,11 @@ func runContainer(ctx context.Context, s *session, o *runOptions) (err error) {
 	}
 	kill := func(ctx context.Context, _ uint32) error { return s.client.ShutdownForced(ctx, o.id) }
 	code, err := s.runAttached(ctx, o.id, o.stdioMode, start, kill)
+	if errors.Is(err, errDetached) {
+		detached = true
+		_, err = fmt.Fprintf(s.stderr, "gcsctl: detached from container %s, which goes on: rm -f %s removes it\n", o.id, o.id)
+		return err
+	}
 	if err != nil {
 		return err
 	}

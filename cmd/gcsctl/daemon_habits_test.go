@@ -200,3 +200,44 @@ func TestDaemonExitCodes(t *testing.T) {
 		d.checkClean(t)
 	})
 }
+
+// TestDaemonInterrupt: the first interrupt an attached run or exec gets is
+// sent to its process (130 when SIGINT kills it, the init's own code when
+// it handles it); a second one kills the process.
+func TestDaemonInterrupt(t *testing.T) {
+	d := startDaemon(t, "runc")
+	d.runDetached(t, "intr", "sleep", "1000")
+	tests := []struct {
+		name   string
+		args   []string
+		twice  bool   // interrupt again after the notice
+		code   int    // gcsctl's exit code
+		stdout string // what the process printed
+	}{
+		{"exec dies of SIGINT", []string{"exec", "intr", "sh", "-c", "echo ready; exec sleep 1000"}, false, 130, "ready\n"},
+		{"run handles SIGINT", []string{"run", d.rootfs, "sh", "-c", `trap 'echo got INT; exit 7' INT; echo ready; while :; do sleep 0.05; done`}, false, 7, "ready\ngot INT\n"},
+		{"run ignores SIGINT: killed by the second", []string{"run", d.rootfs, "sh", "-c", "trap '' INT; echo ready; while :; do sleep 0.05; done"}, true, 137, "ready\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			signals := make(chan os.Signal, 1)
+			var stdout, stderr syncBuffer
+			ready, noticed := stdout.notifyOn("ready\n"), stderr.notifyOn("interrupt again to kill it")
+			done := make(chan int, 1)
+			go func() {
+				done <- runWithSignals(t.Context(), append(append([]string(nil), d.flags...), tt.args...), signals, nil, &stdout, &stderr)
+			}()
+			waitFor(t, ready, "the process to be ready")
+			signals <- os.Interrupt
+			if tt.twice {
+				waitFor(t, noticed, "the notice that the interrupt was sent")
+				signals <- os.Interrupt
+			}
+			if code := <-done; code != tt.code || stdout.String() != tt.stdout {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, stdout.String(), stderr.String(), tt.code, tt.stdout)
+			}
+		})
+	}
+	d.mustCtl(t, 0, "", "rm", "-f", "intr")
+	d.checkClean(t)
+}

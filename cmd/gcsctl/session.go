@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/linux-gcs/gcs/client"
@@ -29,6 +30,9 @@ type session struct {
 	g              globals
 	stdin          io.Reader
 	stdout, stderr io.Writer
+
+	// signalHandler deals with interrupts while a process is attached.
+	signalHandler atomic.Pointer[signalHandler]
 
 	relayOnce sync.Once
 	relay     transport.RelayListener
