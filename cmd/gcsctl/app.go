@@ -39,6 +39,8 @@ type app struct {
 	// signals delivers the interrupts gcsctl receives (SIGINT, SIGTERM);
 	// nil when there are none to watch.
 	signals <-chan os.Signal
+	// jsonErrors makes report print errors as JSON (--json).
+	jsonErrors bool
 }
 
 // run executes gcsctl with args (without the program name) and its own
@@ -77,7 +79,7 @@ type globals struct {
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.addr, "addr", g.addr, "`ADDR` of the bridge: unix:///PATH, vsock://CID:PORT or tcp://HOST:PORT\n(default $"+addrEnv+", else "+defaultAddr+")")
 	fs.BoolVar(&g.listen, "listen", g.listen, "listen on ADDR and wait for the GCS to dial in, as the host does\n(default $"+listenEnv+", else false)")
-	fs.BoolVar(&g.json, "json", g.json, "print responses as JSON")
+	fs.BoolVar(&g.json, "json", g.json, "print output as JSON (ls, ps, stats, wait, run -d, pod run, negotiate,\nversion, stacks, raw) and errors as a JSON object on stderr")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit `DUR` for connecting and for each request; 0 means none\n(default 30s)")
 	fs.BoolVar(&g.noNegotiate, "no-negotiate", g.noNegotiate, "do not send NegotiateProtocol before the command")
 	fs.StringVar(&g.relay, "relay", g.relay, "relay port `PREFIX` gcsctl listens on for process stdio:\n"+
@@ -155,6 +157,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 // that exit with a process's code, gcsctl's own failures become
 // exitFailed.
 func (a *app) exitCode(inv *invocation, err error) int {
+	a.jsonErrors = inv != nil && inv.g.json
 	code := a.report(err)
 	var status exitStatus
 	if inv != nil && inv.cmd.exitsWithProcess && (code == exitError || code == exitUsage) && !errors.As(err, &status) {

@@ -40,7 +40,7 @@ and its layers unmounted at the end; otherwise use rm and layers remove.
 If a step fails before CMD starts, what was done is undone.
 
 With -d, CMD is started detached: run prints "ID PID" (the container's id and
-CMD's pid) and exits, leaving the container running; CMD's stdio is not
+CMD's pid; with --json {"id":ID,"pid":PID}) and exits, leaving the container running; CMD's stdio is not
 connected (it reads EOF, its writes fail). The GCS serves one bridge
 connection at a time, so an attached run keeps other gcsctl commands out until
 it ends; a detached one lets them in (exec, ps, stats, kill, wait, rm).
@@ -196,8 +196,7 @@ func runContainer(ctx context.Context, s *session, o *runOptions) (err error) {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(s.stdout, "%s %d\n", o.id, pid)
-		return err
+		return s.printStarted(o.id, pid)
 	}
 	kill := func(ctx context.Context, _ uint32) error { return s.client.ShutdownForced(ctx, o.id) }
 	code, err := s.runAttached(ctx, o.id, o.stdioMode, start, kill)

@@ -95,7 +95,14 @@ func runWait(ctx context.Context, s *session, id string, pid uint32) error {
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintln(s.stdout, code); err != nil {
+	if s.g.json {
+		err = s.printJSON(struct {
+			ExitCode uint32 `json:"exitCode"`
+		}{code})
+	} else {
+		_, err = fmt.Fprintln(s.stdout, code)
+	}
+	if err != nil {
 		return err
 	}
 	return exitWith(code)

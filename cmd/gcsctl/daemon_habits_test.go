@@ -241,3 +241,42 @@ func TestDaemonInterrupt(t *testing.T) {
 	d.mustCtl(t, 0, "", "rm", "-f", "intr")
 	d.checkClean(t)
 }
+
+// TestDaemonJSON: --json covers run -d, wait and errors (on stderr).
+func TestDaemonJSON(t *testing.T) {
+	d := startDaemon(t, "runc")
+	stdout, _ := d.mustCtl(t, 0, "", "--json", "run", "-d", "--id", "js", d.rootfs, "sh", "-c", "exit 4")
+	var started startedJSON
+	if err := json.Unmarshal([]byte(stdout), &started); err != nil || started.ID != "js" || started.Pid == 0 {
+		t.Errorf("run -d --json printed %q (%v)", stdout, err)
+	}
+	stdout, _ = d.mustCtl(t, 4, "", "wait", "--json", "js")
+	var waited struct {
+		ExitCode *uint32 `json:"exitCode"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &waited); err != nil || waited.ExitCode == nil || *waited.ExitCode != 4 {
+		t.Errorf("wait --json printed %q (%v)", stdout, err)
+	}
+	tests := []struct {
+		args []string
+		code int
+		want errorJSON
+	}{
+		{[]string{"rm", "--json", "nosuch"}, exitError, errorJSON{Error: `HRESULT 0xc037010e: container "nosuch" not found`, HResult: "0xc037010e"}},
+		{[]string{"--json", "ps"}, exitUsage, errorJSON{Error: "ps wants ID, got 0 arguments", Usage: true}},
+		{[]string{"--json", "run", d.rootfs, "/nonexistent"}, exitNotFound, errorJSON{HResult: "0x80004005"}},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := d.ctl(t, "", tt.args...)
+		var got errorJSON
+		err := json.Unmarshal([]byte(stderr), &got)
+		if tt.want.Error == "" {
+			tt.want.Error = got.Error // run's message is the runtime's
+		}
+		if code != tt.code || stdout != "" || err != nil || got != tt.want {
+			t.Errorf("gcsctl %v: exit %d, stdout %q, stderr %q (%v); want %d and %+v", tt.args, code, stdout, stderr, err, tt.code, tt.want)
+		}
+	}
+	d.mustCtl(t, 0, "", "rm", "-f", "js")
+	d.checkClean(t)
+}

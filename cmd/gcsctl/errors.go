@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -65,32 +66,65 @@ func (a *app) report(err error) int {
 	if errors.As(err, &es) {
 		return es.code()
 	}
+	msg, code := describe(err)
+	if a.jsonErrors {
+		return a.reportJSON(err, msg, code)
+	}
+	if code == exitUsage {
+		fmt.Fprintf(a.stderr, "error: %s\nRun 'gcsctl help' for usage.\n", msg)
+		return code
+	}
+	fmt.Fprintf(a.stderr, "error: %s\n", msg)
+	return code
+}
+
+// describe returns the message to print for err and the exit code it
+// implies.
+func describe(err error) (string, int) {
 	var se *startError
 	if errors.As(err, &se) {
-		fmt.Fprintf(a.stderr, "error: %v\n", err)
-		return se.code
+		return err.Error(), se.code
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(a.stderr, "error: %s\nRun 'gcsctl help' for usage.\n", ue.msg)
-		return exitUsage
+		return ue.msg, exitUsage
 	}
 	// A bare error reply is printed in short; one wrapped with what gcsctl
 	// was doing falls through and is printed in full.
 	if ce, ok := err.(*client.Error); ok {
 		switch {
 		case ce.Message == "":
-			fmt.Fprintf(a.stderr, "error: HRESULT %s\n", ce.HResult.Hex())
+			return "HRESULT " + ce.HResult.Hex(), exitError
 		case strings.HasPrefix(ce.Message, "HRESULT"):
 			// The GCS already names the HRESULT in its message.
-			fmt.Fprintf(a.stderr, "error: %s\n", ce.Message)
-		default:
-			fmt.Fprintf(a.stderr, "error: HRESULT %s: %s\n", ce.HResult.Hex(), ce.Message)
+			return ce.Message, exitError
 		}
-		return exitError
+		return fmt.Sprintf("HRESULT %s: %s", ce.HResult.Hex(), ce.Message), exitError
 	}
-	fmt.Fprintf(a.stderr, "error: %v\n", err)
-	return exitError
+	return err.Error(), exitError
+}
+
+// errorJSON is an error as --json prints it on stderr.
+type errorJSON struct {
+	Error   string `json:"error"`
+	HResult string `json:"hresult,omitempty"` // of the GCS's error reply, if any
+	Usage   bool   `json:"usage,omitempty"`   // a mistake on the command line
+}
+
+// reportJSON prints err, described as msg, as a JSON object on stderr.
+func (a *app) reportJSON(err error, msg string, code int) int {
+	e := errorJSON{Error: msg, Usage: code == exitUsage}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		e.HResult = ce.HResult.Hex()
+	}
+	b, merr := json.Marshal(e)
+	if merr != nil {
+		fmt.Fprintf(a.stderr, "error: %s\n", msg)
+		return code
+	}
+	fmt.Fprintf(a.stderr, "%s\n", b)
+	return code
 }
 
 // startError is the GCS's refusal to start a process because its

@@ -101,6 +101,23 @@ func (s *session) printJSON(v any) error {
 	return err
 }
 
+// startedJSON is what run -d and pod run print with --json for each
+// container started.
+type startedJSON struct {
+	ID  string `json:"id"`
+	Pid uint32 `json:"pid"`
+}
+
+// printStarted prints that container id's init started with pid: "ID PID",
+// or with --json an object.
+func (s *session) printStarted(id string, pid uint32) error {
+	if s.g.json {
+		return s.printJSON(startedJSON{ID: id, Pid: pid})
+	}
+	_, err := fmt.Fprintf(s.stdout, "%s %d\n", id, pid)
+	return err
+}
+
 // noticeAfter prints a notice to stderr unless the returned function is
 // called within d; that function returns once the notice is printed or
 // dropped, so stderr has one writer at a time.
