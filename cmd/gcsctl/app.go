@@ -253,7 +253,7 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // execute connects, negotiates if the command wants it, and runs the action.
 func (a *app) execute(ctx context.Context, inv *invocation) error {
-	s := &session{g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr}
+	s := &session{g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, connect: a.connect}
 	ctx, stop := s.watchSignals(ctx, a.signals)
 	defer stop()
 	if inv.cmd.offline {

@@ -70,6 +70,8 @@ func commands() []command {
 		modifyCommand(),
 		policySimulateCommand(),
 		policyFragmentCommand(),
+		versionCommand(),
+		completionCommand(),
 	}
 }
 

@@ -280,3 +280,27 @@ func TestDaemonJSON(t *testing.T) {
 	d.mustCtl(t, 0, "", "rm", "-f", "js")
 	d.checkClean(t)
 }
+
+// TestDaemonVersion: version prints gcsctl's build and what the GCS
+// negotiates; without a GCS only gcsctl's part, and exit 1.
+func TestDaemonVersion(t *testing.T) {
+	d := startDaemon(t, "runc")
+	stdout, _ := d.mustCtl(t, 0, "", "version")
+	for _, want := range []string{`(?m)^Client: gcsctl .*, go1\.`, `(?m)^Server: the GCS at unix://`, `(?m)^Protocol version: +4$`, `(?m)^  SignalProcessSupported: +yes$`} {
+		if !regexp.MustCompile(want).MatchString(stdout) {
+			t.Errorf("version printed\n%s\nwant a line matching %s", stdout, want)
+		}
+	}
+	stdout, _ = d.mustCtl(t, 0, "", "version", "--json")
+	var v versionJSON
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil || v.Client.Go == "" || v.Server == nil || v.Server.Version != 4 {
+		t.Errorf("version --json printed %s (%v)", stdout, err)
+	}
+	code, stdout, stderr := d.ctl(t, "", "--addr", filepath.Join(t.TempDir(), "none.sock"), "version")
+	if code != exitError || !strings.HasPrefix(stdout, "Client: gcsctl ") || strings.Contains(stdout, "Server") || !strings.Contains(stderr, "is gcs running") {
+		t.Errorf("version without a GCS: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if stdout, _ := d.mustCtl(t, 0, "", "--addr", "/nonexistent.sock", "version", "--client"); !strings.HasPrefix(stdout, "Client: gcsctl ") {
+		t.Errorf("version --client printed %q", stdout)
+	}
+}

@@ -26,8 +26,10 @@ const busyNotice = 2 * time.Second
 // session is what a command's action works with: a connected client, the
 // global flags and gcsctl's standard streams.
 type session struct {
-	client         *client.Client
-	g              globals
+	client *client.Client
+	g      globals
+	// connect connects to the GCS, for offline commands that may want to.
+	connect        func(ctx context.Context, g globals) (*client.Client, error)
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
