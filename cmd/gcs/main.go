@@ -38,7 +38,11 @@ func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Wr
 	}
 	defer closeLog()
 	v := version.Get()
-	log.WithFields(logrus.Fields{"version": v.Version, "commit": v.Commit, "go": v.Go}).Info("gcs: starting")
+	fields := logrus.Fields{"version": v.Version, "go": v.Go}
+	if v.Commit != "" {
+		fields["commit"], fields["modified"] = v.Commit, v.Modified
+	}
+	log.WithFields(fields).Info("gcs: starting")
 
 	cfg, err := opts.config(stdin, stdout, log)
 	if err != nil {

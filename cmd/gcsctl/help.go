@@ -17,7 +17,24 @@ first, as the host must.
 Containers are built as hcsshim's host builds them: the layers are mounted with
 ModifySettings CombinedLayers at ROOT/c/ID/rootfs (scratch ROOT/c/ID/scratch),
 the bundle is ROOT/c/ID, and a process's stdio reaches gcsctl through relay
-ports gcsctl listens on (--relay), which the GCS dials.`
+ports gcsctl listens on (--relay), which the GCS dials. gcsctl runs beside the
+GCS and reads ROOT itself where the protocol has no request (ls, ps, wait ID).
+
+On a development machine, as root, from the source tree:
+  gcs -v4 -listen -bridge unix:///tmp/gcs/bridge.sock \
+      -relay unix:///tmp/gcs/relay -root /tmp/gcs/root \
+      -cgroup-parent /gcs-dev -shutdown-action exit 2>gcs.log &
+  export GCSCTL_ADDR=/tmp/gcs/bridge.sock GCSCTL_ROOT=/tmp/gcs/root \
+      GCSCTL_RELAY=unix:///tmp/gcs/relay
+  img=/tmp/gcs/root/images/busybox; scripts/busybox-rootfs.sh $img
+  gcsctl run $img sh -c 'echo hi; exit 3'      # hi, exit 3
+  gcsctl run -d --name web $img sleep 1000     # web PID
+  gcsctl ls; gcsctl ps web
+  gcsctl exec -it web sh                       # ctrl-p ctrl-q detaches
+  gcsctl rm -f web
+In the VM (make vm-shell) the profile sets GCSCTL_*, the GCS dials in
+(GCSCTL_LISTEN=1) and the image is /run/layers/busybox:
+  gcsctl run -it /run/layers/busybox sh`
 
 // exitStatusHelp documents the exit codes.
 const exitStatusHelp = `Exit status: 0 on success, 1 on an error (an error reply prints
