@@ -16,6 +16,9 @@ import (
 
 var errHelp = errors.New("help requested")
 
+// errVersion is parseFlags' answer to -version.
+var errVersion = errors.New("version requested")
+
 // options holds every flag. The first group are the reference's flags,
 // accepted with the same names and defaults so that gcs can replace it in a
 // utility-VM image; the second group are this implementation's own.
@@ -47,6 +50,7 @@ type options struct {
 	devRoot        string
 	deviceTimeout  time.Duration
 	podsMemEvery   time.Duration
+	version        bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -55,7 +59,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 
 	fs.BoolVar(&o.v4, "v4", false, "enable the v4 protocol handlers (the host always passes it; without it every request gets E_NOTIMPL)")
-	fs.StringVar(&o.logLevel, "loglevel", "debug", "log level: panic, fatal, error, warning, info, debug, trace")
+	// The reference defaults to debug; the host always passes -loglevel,
+	// so the default is only what a person running gcs by hand gets.
+	fs.StringVar(&o.logLevel, "loglevel", "info", "log level: panic, fatal, error, warning, info, debug, trace")
 	fs.StringVar(&o.logFile, "logfile", "", "write logs to this file, emptied first, instead of standard error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&o.useInOutErr, "use-inouterr", false, "serve the bridge on stdin/stdout (logs stay on stderr); end of input stops the daemon")
@@ -82,6 +88,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 10*time.Second, "how long to wait for an attached disk to appear (network adapters: at most 5s)")
 	fs.DurationVar(&o.podsMemEvery, "pods-mem-interval", daemon.DefaultPodsMemoryInterval, "how often the /pods memory limit is recomputed from the VM's memory (hot-added memory)")
 
+	fs.BoolVar(&o.version, "version", false, "print the version and exit (not a flag of the reference; a host never passes it)")
+
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: gcs [flags]\n\nThe Linux guest compute service: serves the host's bridge protocol.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -91,6 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, errHelp
 		}
 		return nil, err
+	}
+	if o.version {
+		return nil, errVersion
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "gcs: unexpected arguments: %v\n", fs.Args())

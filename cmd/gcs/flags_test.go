@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,3 +56,40 @@ func TestLogfileIsEmptied(t *testing.T) {
 		t.Errorf("log file:\n%s", b)
 	}
 }
+
+// TestLogDefaults: a gcs run by hand logs at info; the daemon's own pid is
+// gcs-pid on every line, leaving pid to the processes a line is about.
+func TestLogDefaults(t *testing.T) {
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.logLevel != "info" {
+		t.Errorf("-loglevel defaults to %q, want info", o.logLevel)
+	}
+	var out strings.Builder
+	log, closeLog, err := setupLogging(o, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLog()
+	log.Debug("hidden")
+	log.WithField("pid", 42).Info("shown")
+	want := fmt.Sprintf(`msg=shown gcs-pid=%d pid=42`, os.Getpid())
+	if got := out.String(); strings.Contains(got, "hidden") || !strings.Contains(got, want) {
+		t.Errorf("log:\n%s\nwant one line with %q", got, want)
+	}
+}
+
+// TestVersionFlag: gcs -version prints its build on stdout and exits 0.
+func TestVersionFlag(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if code := run([]string{"-version"}, nil, nopWriteCloser{&stdout}, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "gcs ") || !strings.Contains(stdout.String(), "go1.") {
+		t.Errorf("gcs -version: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// nopWriteCloser is a WriteCloser whose Close does nothing.
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }

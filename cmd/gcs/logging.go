@@ -9,6 +9,9 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// daemonPidField is the log field of the daemon's own pid.
+const daemonPidField = "gcs-pid"
+
 // setupLogging builds the daemon's logger from -loglevel, -log-format and
 // -logfile. Logs never go to standard output, which may carry the bridge.
 func setupLogging(o *options, stderr io.Writer) (*logrus.Entry, func(), error) {
@@ -35,5 +38,7 @@ func setupLogging(o *options, stderr io.Writer) (*logrus.Entry, func(), error) {
 		l.SetOutput(f)
 		closeFn = func() { f.Close() }
 	}
-	return logrus.NewEntry(l).WithField("pid", os.Getpid()), closeFn, nil
+	// "pid" is left to the processes lines are about (a container's init,
+	// an exec, a runtime); the daemon's own is gcs-pid on every line.
+	return logrus.NewEntry(l).WithField(daemonPidField, os.Getpid()), closeFn, nil
 }

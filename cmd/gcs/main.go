@@ -10,6 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/linux-gcs/gcs/internal/version"
 )
 
 func main() {
@@ -18,10 +22,13 @@ func main() {
 
 func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Writer) int {
 	opts, err := parseFlags(args, stderr)
-	if err != nil {
-		if err == errHelp {
-			return 0
-		}
+	switch {
+	case err == errHelp:
+		return 0
+	case err == errVersion:
+		fmt.Fprintf(stdout, "gcs %s\n", version.Get())
+		return 0
+	case err != nil:
 		return 2
 	}
 	log, closeLog, err := setupLogging(opts, stderr)
@@ -30,6 +37,12 @@ func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Wr
 		return 1
 	}
 	defer closeLog()
+	v := version.Get()
+	fields := logrus.Fields{"version": v.Version, "go": v.Go}
+	if v.Commit != "" {
+		fields["commit"], fields["modified"] = v.Commit, v.Modified
+	}
+	log.WithFields(fields).Info("gcs: starting")
 
 	cfg, err := opts.config(stdin, stdout, log)
 	if err != nil {

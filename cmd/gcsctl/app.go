@@ -36,15 +36,27 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// signals delivers the interrupts gcsctl receives (SIGINT, SIGTERM);
+	// nil when there are none to watch.
+	signals <-chan os.Signal
+	// jsonErrors makes report print errors as JSON (--json).
+	jsonErrors bool
 }
 
 // run executes gcsctl with args (without the program name) and its own
 // standard streams, and returns the exit code. A nil stdin reads as empty.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWithSignals(ctx, args, nil, stdin, stdout, stderr)
+}
+
+// runWithSignals is run with the interrupts gcsctl receives: an attached
+// run or exec forwards the first to its process (see session.watchSignals),
+// any other command stops as if ctx ended.
+func runWithSignals(ctx context.Context, args []string, signals <-chan os.Signal, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, signals: signals}
 	return a.run(ctx, args)
 }
 
@@ -67,7 +79,7 @@ type globals struct {
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.addr, "addr", g.addr, "`ADDR` of the bridge: unix:///PATH, vsock://CID:PORT or tcp://HOST:PORT\n(default $"+addrEnv+", else "+defaultAddr+")")
 	fs.BoolVar(&g.listen, "listen", g.listen, "listen on ADDR and wait for the GCS to dial in, as the host does\n(default $"+listenEnv+", else false)")
-	fs.BoolVar(&g.json, "json", g.json, "print responses as JSON")
+	fs.BoolVar(&g.json, "json", g.json, "print output as JSON (ls, ps, stats, wait, run -d, pod run, negotiate,\nversion, stacks, raw) and errors as a JSON object on stderr")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit `DUR` for connecting and for each request; 0 means none\n(default 30s)")
 	fs.BoolVar(&g.noNegotiate, "no-negotiate", g.noNegotiate, "do not send NegotiateProtocol before the command")
 	fs.StringVar(&g.relay, "relay", g.relay, "relay port `PREFIX` gcsctl listens on for process stdio:\n"+
@@ -127,7 +139,7 @@ type invocation struct {
 func (a *app) run(ctx context.Context, args []string) int {
 	inv, err := a.parse(args)
 	if err != nil {
-		return a.report(err)
+		return a.exitCode(inv, err)
 	}
 	if inv.help {
 		if err := a.help(a.stdout, inv.helpFor); err != nil {
@@ -136,9 +148,22 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if err := a.execute(ctx, inv); err != nil {
-		return a.report(err)
+		return a.exitCode(inv, err)
 	}
 	return exitOK
+}
+
+// exitCode reports err and returns the code to exit with: for commands
+// that exit with a process's code, gcsctl's own failures become
+// exitFailed.
+func (a *app) exitCode(inv *invocation, err error) int {
+	a.jsonErrors = inv != nil && inv.g.json
+	code := a.report(err)
+	var status exitStatus
+	if inv != nil && inv.cmd.exitsWithProcess && (code == exitError || code == exitUsage) && !errors.As(err, &status) {
+		return exitFailed
+	}
+	return code
 }
 
 // parse turns the command line into an invocation. Its errors are usage
@@ -177,23 +202,32 @@ func (a *app) parse(args []string) (*invocation, error) {
 		return nil, err
 	}
 	inv.cmd = cmd
+	inv.g.timeoutSet = setFlags(fs)["timeout"]
+	inv, err = a.parseCommand(inv, rest)
+	return inv, err
+}
+
+// parseCommand parses the command line after inv.cmd's name. It returns
+// inv, with its command, even with an error.
+func (a *app) parseCommand(inv *invocation, rest []string) (*invocation, error) {
+	cmd := inv.cmd
 	cfs := newFlagSet("gcsctl " + cmd.name)
 	inv.g.register(cfs)
 	parseArgs := cmd.setup(cfs)
-	if err := cfs.Parse(rest); err != nil {
+	if err := cfs.Parse(expandShortFlags(cfs, rest)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			inv.help, inv.helpFor = true, cmd.name
 			return inv, nil
 		}
-		return nil, usageErrorf("%s: %v", cmd.name, err)
+		return inv, usageErrorf("%s: %v", cmd.name, err)
 	}
-	inv.g.timeoutSet = setFlags(fs)["timeout"] || setFlags(cfs)["timeout"]
+	inv.g.timeoutSet = inv.g.timeoutSet || setFlags(cfs)["timeout"]
 	if err := inv.g.check(); err != nil {
-		return nil, err
+		return inv, err
 	}
 	act, err := parseArgs(cfs.Args(), a.stdin)
 	if err != nil {
-		return nil, err
+		return inv, err
 	}
 	inv.act = act
 	return inv, nil
@@ -219,15 +253,18 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // execute connects, negotiates if the command wants it, and runs the action.
 func (a *app) execute(ctx context.Context, inv *invocation) error {
+	s := &session{g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, connect: a.connect}
+	ctx, stop := s.watchSignals(ctx, a.signals)
+	defer stop()
 	if inv.cmd.offline {
-		return inv.act(ctx, &session{g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr})
+		return inv.act(ctx, s)
 	}
 	c, err := a.connect(ctx, inv.g)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	s := &session{client: c, g: inv.g, stdin: a.stdin, stdout: a.stdout, stderr: a.stderr}
+	s.client = c
 	if inv.cmd.negotiate && !inv.g.noNegotiate {
 		if _, err := s.negotiate(ctx); err != nil {
 			return err

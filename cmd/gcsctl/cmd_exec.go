@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,14 +19,16 @@ const sigkill = 9
 func execCommand() command {
 	return command{
 		name:    "exec",
-		args:    "[-t] [-i] [--env K=V]... [--cwd DIR] ID CMD [ARG...]",
+		args:    "[-t] [-i] [-e K=V]... [-w DIR] [-u USER] ID [--] CMD [ARG...]",
 		summary: "run CMD in running container ID, attached, and exit with its exit code",
-		detail: `exec sends ExecuteProcess with an OciProcess (uid 0, the container's
-capabilities) and relays its stdout and stderr (and stdin with -i) through relay
-ports gcsctl listens on. It exits with CMD's exit code. An interrupt (SIGINT,
-SIGTERM) kills CMD (SIGKILL). -t and -i are as for run.`,
-		negotiate: true,
-		setup:     setupExec,
+		detail: `exec sends ExecuteProcess with an OciProcess (by default uid 0, the
+container's capabilities) and relays its stdout and stderr (and stdin with -i)
+through relay ports gcsctl listens on. It exits with CMD's exit code. The
+first interrupt (SIGINT, SIGTERM) is sent to CMD (exit 130 if SIGINT kills
+it), a second one kills it (SIGKILL). -t and -i are as for run.`,
+		negotiate:        true,
+		exitsWithProcess: true,
+		setup:            setupExec,
 	}
 }
 
@@ -35,13 +38,15 @@ type execOptions struct {
 	id   string
 	env  []string
 	cwd  string
+	user oci.User
 	args []string
 }
 
 // execFlags are exec's flags as parsed, before they become execOptions.
 type execFlags struct {
-	o   execOptions
-	env stringList
+	o    execOptions
+	env  stringList
+	user string
 }
 
 // setupExec defines exec's flags.
@@ -52,7 +57,10 @@ func setupExec(fs *flag.FlagSet) parseFunc {
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, s *session) error { return execProcess(ctx, s, o) }, nil
+		return withID(o.id, func(ctx context.Context, s *session, id string) error {
+			o.id = id
+			return execProcess(ctx, s, o)
+		}), nil
 	}
 }
 
@@ -61,8 +69,7 @@ func registerExecFlags(fs *flag.FlagSet) *execFlags {
 	f := &execFlags{}
 	fs.BoolVar(&f.o.tty, "t", false, "give the process a terminal")
 	fs.BoolVar(&f.o.stdin, "i", false, "attach gcsctl's standard input")
-	fs.Var(&f.env, "env", "add `K=V` to the environment; repeat for more (PATH has a default)")
-	fs.StringVar(&f.o.cwd, "cwd", "/", "working `DIR` of CMD")
+	registerProcessFlags(fs, &f.env, &f.o.cwd, &f.user, "0:0")
 	return f
 }
 
@@ -79,7 +86,14 @@ func (f *execFlags) options(args []string) (*execOptions, error) {
 	if err := checkEnv("exec", f.env); err != nil {
 		return nil, err
 	}
-	o.id, o.env, o.args = args[0], f.env, args[1:]
+	var err error
+	if o.user, err = parseUser(f.user); err != nil {
+		return nil, usageErrorf("exec: %v", err)
+	}
+	o.id, o.env, o.args = args[0], f.env, afterDoubleDash(args[1:])
+	if len(o.args) == 0 {
+		return nil, usageErrorf("exec wants ID CMD [ARG...]: CMD is missing after --")
+	}
 	return &o, nil
 }
 
@@ -87,7 +101,7 @@ func (f *execFlags) options(args []string) (*execOptions, error) {
 func (o *execOptions) process() *oci.Process {
 	return &oci.Process{
 		Terminal: o.tty,
-		User:     oci.User{UID: 0, GID: 0},
+		User:     o.user,
 		Args:     o.args,
 		Env:      processEnv(o.env, o.tty),
 		Cwd:      o.cwd,
@@ -100,12 +114,16 @@ func execProcess(ctx context.Context, s *session, o *execOptions) error {
 		params.OCIProcess = o.process()
 		pid, err := s.client.ExecuteProcess(ctx, o.id, params, relay)
 		if err != nil {
-			return 0, fmt.Errorf("exec in container %s: %w", o.id, err)
+			return 0, classifyStart(fmt.Errorf("exec in container %s: %w", o.id, err))
 		}
 		return pid, nil
 	}
 	kill := func(ctx context.Context, pid uint32) error { return s.client.SignalProcess(ctx, o.id, pid, sigkill) }
 	code, err := s.runAttached(ctx, o.id, o.stdioMode, start, kill)
+	if errors.Is(err, errDetached) {
+		_, err = fmt.Fprintf(s.stderr, "gcsctl: detached from a process of container %s, which goes on\n", o.id)
+		return err
+	}
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,10 @@ func setupKill(fs *flag.FlagSet) parseFunc {
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, s *session) error { return runKill(ctx, s, o) }, nil
+		return withID(o.id, func(ctx context.Context, s *session, id string) error {
+			o.id = id
+			return runKill(ctx, s, o)
+		}), nil
 	}
 }
 

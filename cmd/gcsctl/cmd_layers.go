@@ -51,9 +51,12 @@ from the current directory.`,
 // layersRemoveCommand unmounts a container's root file system.
 func layersRemoveCommand() command {
 	return command{
-		name:      "layers remove",
-		args:      "--id ID",
-		summary:   "unmount container ID's rootfs (CombinedLayers Remove)",
+		name:    "layers remove",
+		args:    "--id ID",
+		summary: "unmount container ID's rootfs (CombinedLayers Remove)",
+		detail: `When no container ID was created (its bundle ROOT/c/ID has no config.json),
+gcsctl then removes the bundle directory and its default scratch ROOT/c/ID/scratch,
+which the GCS made for the mount but deletes only with a container.`,
 		negotiate: true,
 		setup: func(fs *flag.FlagSet) parseFunc {
 			id := fs.String("id", "", "container `ID` whose rootfs to unmount (required)")
@@ -68,7 +71,11 @@ func layersRemoveCommand() command {
 					return nil, usageErrorf("layers remove takes no arguments, got %q", args)
 				}
 				return func(ctx context.Context, s *session) error {
-					return s.removeLayers(ctx, *id, pathsFor(s.g.root, *id, ""))
+					p := pathsFor(s.g.root, *id, "")
+					if err := s.removeLayers(ctx, *id, p); err != nil {
+						return err
+					}
+					return removeBundleLeft(p)
 				}, nil
 			}
 		},

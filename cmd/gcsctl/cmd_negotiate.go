@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -32,8 +33,13 @@ func runNegotiate(ctx context.Context, s *session) error {
 	if s.g.json {
 		return s.printJSON(resp)
 	}
+	return printNegotiated(s.stdout, resp)
+}
+
+// printNegotiated writes what the GCS announced in resp as a table.
+func printNegotiated(w io.Writer, resp *prot.NegotiateProtocolResponse) error {
 	caps := resp.Capabilities
-	tw := tabwriter.NewWriter(s.stdout, 0, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "Protocol version:\t%d\n", resp.Version)
 	fmt.Fprintf(tw, "Runtime OS type:\t%s\n", caps.RuntimeOsType)
 	fmt.Fprintf(tw, "Schema versions:\t%s\n", schemaVersions(caps.SupportedSchemaVersions))

@@ -269,8 +269,7 @@ func (s *session) startPodContainer(ctx context.Context, o *podOptions, id strin
 	if err != nil {
 		return fmt.Errorf("start the init of container %s: %w", id, err)
 	}
-	_, err = fmt.Fprintf(s.stdout, "%s %d\n", id, pid)
-	return err
+	return s.printStarted(id, pid)
 }
 
 // removePod takes the pod's workloads down, then its sandbox: each is

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -18,8 +20,8 @@ const hostnameLength = 12
 func runCommand() command {
 	return command{
 		name: "run",
-		args: "[-t] [-i] [-d] [--id ID] [--rm] [--layer DIR]... [--scratch DIR] [--hostname H] [--env K=V]... " +
-			"[--cwd DIR] [--user UID[:GID]] IMAGE-ROOTFS-DIR CMD [ARG...]",
+		args: "[-t] [-i] [-d] [--id|--name ID] [--rm] [--layer DIR]... [--scratch DIR] [--hostname H] [-e K=V]... " +
+			"[-w DIR] [-u USER] IMAGE-ROOTFS-DIR [--] CMD [ARG...]",
 		summary: "run CMD in a new container, attached, and exit with its exit code",
 		detail: `run mounts the layers with ModifySettings CombinedLayers at ROOT/c/ID/rootfs
 (IMAGE-ROOTFS-DIR on top, then each --layer in order, then the scratch
@@ -38,17 +40,22 @@ and its layers unmounted at the end; otherwise use rm and layers remove.
 If a step fails before CMD starts, what was done is undone.
 
 With -d, CMD is started detached: run prints "ID PID" (the container's id and
-CMD's pid) and exits, leaving the container running; CMD's stdio is not
+CMD's pid; with --json {"id":ID,"pid":PID}) and exits, leaving the container running; CMD's stdio is not
 connected (it reads EOF, its writes fail). The GCS serves one bridge
 connection at a time, so an attached run keeps other gcsctl commands out until
 it ends; a detached one lets them in (exec, ps, stats, kill, wait, rm).
 
---timeout bounds each request, not how long CMD runs. An interrupt (SIGINT,
-SIGTERM) kills the container (ShutdownForced) and cleans up as usual. With -t the container gets a terminal; with -t -i the local one
-is put in raw mode meanwhile (keys such as ^C go to the container), and its
-size follows the local one (SIGWINCH).`,
-		negotiate: true,
-		setup:     setupRun,
+--timeout bounds each request, not how long CMD runs. The first interrupt
+gcsctl gets (SIGINT, SIGTERM) is sent to CMD (SignalProcess), as docker does:
+CMD, pid 1 of its namespace, dies of it only if it handles it (exit 130 for
+SIGINT); a second interrupt kills the container (ShutdownForced) and cleans up
+as usual. With -t the container gets a terminal; with -t -i the local one is
+put in raw mode meanwhile (keys such as ^C go to the container), and its size
+follows the local one (SIGWINCH); ctrl-p ctrl-q, docker's detach keys, detach:
+gcsctl exits 0 and leaves the container running, even with --rm.`,
+		negotiate:        true,
+		exitsWithProcess: true,
+		setup:            setupRun,
 	}
 }
 
@@ -63,7 +70,7 @@ type runOptions struct {
 	hostname string
 	env      []string
 	cwd      string
-	uid, gid uint32
+	user     oci.User
 	args     []string
 }
 
@@ -94,13 +101,12 @@ func registerRunFlags(fs *flag.FlagSet) *runFlags {
 	fs.BoolVar(&o.stdin, "i", false, "attach gcsctl's standard input")
 	fs.BoolVar(&o.detach, "d", false, "start CMD detached, print \"ID PID\" and exit")
 	fs.StringVar(&o.id, "id", "", "container `ID` (default: random)")
+	fs.StringVar(&o.id, "name", "", "container `ID`, as --id (docker's name for it)")
 	fs.BoolVar(&o.rm, "rm", false, "delete the container and unmount its layers at the end\n(default true when no --id is given and not -d)")
 	fs.Var(&f.layers, "layer", "lower layer `DIR` below IMAGE-ROOTFS-DIR; repeat for more, top first")
 	fs.StringVar(&o.scratch, "scratch", "", "scratch `DIR` for writes (default ROOT/c/ID/scratch)")
 	fs.StringVar(&o.hostname, "hostname", "", "container host name `H` (default: the id's first 12 characters)")
-	fs.Var(&f.env, "env", "add `K=V` to the environment; repeat for more (PATH has a default)")
-	fs.StringVar(&o.cwd, "cwd", "/", "working `DIR` of CMD")
-	fs.StringVar(&f.user, "user", "0:0", "user `UID[:GID]` to run CMD as")
+	registerProcessFlags(fs, &f.env, &o.cwd, &f.user, "0:0")
 	return f
 }
 
@@ -114,6 +120,9 @@ func (f *runFlags) options(fs *flag.FlagSet, args []string) (*runOptions, error)
 	if o.detach && (o.tty || o.stdin || o.rm) {
 		return nil, usageErrorf("run: -d cannot be combined with -t, -i or --rm")
 	}
+	if set := setFlags(fs); set["id"] && set["name"] {
+		return nil, usageErrorf("run: --id and --name are the same: give one")
+	}
 	if o.id == "" {
 		o.id = newID()
 		if !setFlags(fs)["rm"] && !o.detach {
@@ -126,13 +135,16 @@ func (f *runFlags) options(fs *flag.FlagSet, args []string) (*runOptions, error)
 		o.hostname = o.id[:min(len(o.id), hostnameLength)]
 	}
 	var err error
-	if o.uid, o.gid, err = parseUser(f.user); err != nil {
+	if o.user, err = parseUser(f.user); err != nil {
 		return nil, usageErrorf("run: %v", err)
 	}
 	if err := checkEnv("run", f.env); err != nil {
 		return nil, err
 	}
-	o.env, o.args = f.env, args[1:]
+	o.env, o.args = f.env, afterDoubleDash(args[1:])
+	if len(o.args) == 0 {
+		return nil, usageErrorf("run wants IMAGE-ROOTFS-DIR CMD [ARG...]: CMD is missing after --")
+	}
 	if o.layers, err = absPaths(append([]string{args[0]}, f.layers...)); err != nil {
 		return nil, err
 	}
@@ -147,10 +159,11 @@ func (f *runFlags) options(fs *flag.FlagSet, args []string) (*runOptions, error)
 // runContainer is the run action.
 func runContainer(ctx context.Context, s *session, o *runOptions) (err error) {
 	p := pathsFor(s.g.root, o.id, o.scratch)
-	var mounted, created, started bool
+	var mounted, created, started, detached bool
 	defer func() {
-		// Undo a failed start; with --rm, remove the container in any case.
-		if (err == nil || started) && !o.rm {
+		// Undo a failed start; with --rm, remove the container in any
+		// case, unless the user detached from it.
+		if detached || (err == nil || started) && !o.rm {
 			return
 		}
 		cctx, cancel := cleanupContext(ctx)
@@ -183,11 +196,15 @@ func runContainer(ctx context.Context, s *session, o *runOptions) (err error) {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(s.stdout, "%s %d\n", o.id, pid)
-		return err
+		return s.printStarted(o.id, pid)
 	}
 	kill := func(ctx context.Context, _ uint32) error { return s.client.ShutdownForced(ctx, o.id) }
 	code, err := s.runAttached(ctx, o.id, o.stdioMode, start, kill)
+	if errors.Is(err, errDetached) {
+		detached = true
+		_, err = fmt.Fprintf(s.stderr, "gcsctl: detached from container %s, which goes on: rm -f %s removes it\n", o.id, o.id)
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -210,7 +227,7 @@ func (s *session) createContainer(ctx context.Context, o *runOptions, p containe
 	cancel()
 	created = client.HResult(err) != prot.HrVmcomputeAlreadyExists
 	if err != nil {
-		return created, fmt.Errorf("create container %s: %w", o.id, err)
+		return created, classifyStart(fmt.Errorf("create container %s: %w", o.id, err))
 	}
 	rctx, cancel = s.requestContext(ctx)
 	defer cancel()

@@ -46,7 +46,7 @@ func TestDaemonRun(t *testing.T) {
 		}
 
 		// A failed start is undone.
-		if _, stderr := d.mustCtl(t, 1, "", "run", "--id", "r3", d.rootfs, "/no/such/binary"); !strings.Contains(stderr, "no/such/binary") {
+		if _, stderr := d.mustCtl(t, exitNotFound, "", "run", "--id", "r3", d.rootfs, "/no/such/binary"); !strings.Contains(stderr, "no/such/binary") {
 			t.Errorf("run of a missing binary: %s", stderr)
 		}
 		d.checkClean(t)
@@ -64,7 +64,7 @@ func TestDaemonDetachedContainer(t *testing.T) {
 		pid := strconv.FormatUint(uint64(initPid), 10)
 
 		// Running another container of that id fails and leaves this one be.
-		if _, stderr := d.mustCtl(t, 1, "", "run", "--id", "long", d.rootfs, "true"); stderr != "error: container long already exists\n" {
+		if _, stderr := d.mustCtl(t, exitFailed, "", "run", "--id", "long", d.rootfs, "true"); stderr != "error: container long already exists\n" {
 			t.Errorf("run of an existing id: %q", stderr)
 		}
 
@@ -81,8 +81,8 @@ func TestDaemonDetachedContainer(t *testing.T) {
 		}
 
 		// ps lists the init; stats count it.
-		if stdout, _ := d.mustCtl(t, 0, "", "ps", "long"); stdout != pid+"\n" {
-			t.Errorf("ps printed %q, want the init %s", stdout, pid)
+		if stdout, _ := d.mustCtl(t, 0, "", "ps", "-q", "long"); stdout != pid+"\n" {
+			t.Errorf("ps -q printed %q, want the init %s", stdout, pid)
 		}
 		stdout, _ = d.mustCtl(t, 0, "", "ps", "--json", "long")
 		var props prot.PropertiesV2
@@ -100,7 +100,7 @@ func TestDaemonDetachedContainer(t *testing.T) {
 		}
 
 		// A wait with a time limit on a running process times out.
-		if _, stderr := d.mustCtl(t, 1, "", "wait", "--timeout", "100ms", "long", pid); !strings.Contains(stderr, "0xc0370109") {
+		if _, stderr := d.mustCtl(t, exitFailed, "", "wait", "--timeout", "100ms", "long", pid); !strings.Contains(stderr, "0xc0370109") {
 			t.Errorf("timed wait: %s", stderr)
 		}
 

@@ -112,7 +112,7 @@ func TestDaemonTerminal(t *testing.T) {
 		}
 
 		out, _ := d.mustCtl(t, 0, "", "run", "-d", "--id", "tty", d.rootfs, "sleep", "1000")
-		r = runOnPty(t, d, "go\r", "exec", "-t", "-i", "tty", "sh", "-c", "read x; echo got:$x; stty size; echo $TERM")
+		r = runOnPty(t, d, "go\r", "exec", "-it", "tty", "sh", "-c", "read x; echo got:$x; stty size; echo $TERM")
 		if r.code != 0 || !strings.Contains(r.output, "got:go\r") || !strings.Contains(r.output, "33 111\r") || !strings.Contains(r.output, "xterm\r") {
 			t.Errorf("exec -t -i exited %d with output %q; stderr %q", r.code, r.output, r.stderr)
 		}
@@ -127,4 +127,27 @@ func TestDaemonTerminal(t *testing.T) {
 		d.mustCtl(t, 0, "", "layers", "remove", "--id", "tty")
 		d.checkClean(t)
 	})
+}
+
+// TestDaemonDetachKeys: ctrl-p ctrl-q, typed to an attached run -it, leaves
+// the container running (even a run that would remove it at the end) and
+// gcsctl exits 0; an exec -it detaches the same way.
+func TestDaemonDetachKeys(t *testing.T) {
+	d := startDaemon(t, "runc")
+	r := runOnPty(t, d, "\x10\x11", "run", "-it", "--rm", "--id", "det", d.rootfs, "sleep", "1000")
+	if r.code != 0 || !strings.Contains(r.stderr, "gcsctl: detached from container det, which goes on") {
+		t.Errorf("run -it, detached: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runOnPty(t, d, "\x10\x11", "exec", "-it", "det", "sleep", "999")
+	if r.code != 0 || !strings.Contains(r.stderr, "gcsctl: detached from a process of container det") {
+		t.Errorf("exec -it, detached: exit %d, stderr %q", r.code, r.stderr)
+	}
+	stdout, _ := d.mustCtl(t, 0, "", "ps", "det")
+	for _, want := range []string{"init  sleep 1000", "-     sleep 999"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("ps after detaching printed\n%s\nwant %q", stdout, want)
+		}
+	}
+	d.mustCtl(t, 0, "", "rm", "-f", "det")
+	d.checkClean(t)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,11 +10,19 @@ import (
 )
 
 // Exit codes of gcsctl itself. Commands that run a process exit with the
-// process's code instead (see exitStatus).
+// process's code instead (see exitStatus), and with docker's codes for
+// their own failures, so that those do not look like the process's.
 const (
 	exitOK    = 0
 	exitError = 1
 	exitUsage = 2
+	// exitFailed is what run, exec and wait exit with when gcsctl fails
+	// (usage errors included), as docker run does.
+	exitFailed = 125
+	// exitCannotRun is a command that was found but could not be run.
+	exitCannotRun = 126
+	// exitNotFound is a command that was not found.
+	exitNotFound = 127
 )
 
 // usageError is a mistake on the command line (exit code 2).
@@ -57,25 +66,107 @@ func (a *app) report(err error) int {
 	if errors.As(err, &es) {
 		return es.code()
 	}
+	msg, code := describe(err)
+	if a.jsonErrors {
+		return a.reportJSON(err, msg, code)
+	}
+	if code == exitUsage {
+		fmt.Fprintf(a.stderr, "error: %s\nRun 'gcsctl help' for usage.\n", msg)
+		return code
+	}
+	fmt.Fprintf(a.stderr, "error: %s\n", msg)
+	return code
+}
+
+// describe returns the message to print for err and the exit code it
+// implies.
+func describe(err error) (string, int) {
+	var se *startError
+	if errors.As(err, &se) {
+		return err.Error(), se.code
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(a.stderr, "error: %s\nRun 'gcsctl help' for usage.\n", ue.msg)
-		return exitUsage
+		return ue.msg, exitUsage
 	}
 	// A bare error reply is printed in short; one wrapped with what gcsctl
 	// was doing falls through and is printed in full.
 	if ce, ok := err.(*client.Error); ok {
 		switch {
 		case ce.Message == "":
-			fmt.Fprintf(a.stderr, "error: HRESULT %s\n", ce.HResult.Hex())
+			return "HRESULT " + ce.HResult.Hex(), exitError
 		case strings.HasPrefix(ce.Message, "HRESULT"):
 			// The GCS already names the HRESULT in its message.
-			fmt.Fprintf(a.stderr, "error: %s\n", ce.Message)
-		default:
-			fmt.Fprintf(a.stderr, "error: HRESULT %s: %s\n", ce.HResult.Hex(), ce.Message)
+			return ce.Message, exitError
 		}
-		return exitError
+		return fmt.Sprintf("HRESULT %s: %s", ce.HResult.Hex(), ce.Message), exitError
 	}
-	fmt.Fprintf(a.stderr, "error: %v\n", err)
-	return exitError
+	return err.Error(), exitError
+}
+
+// errorJSON is an error as --json prints it on stderr.
+type errorJSON struct {
+	Error   string `json:"error"`
+	HResult string `json:"hresult,omitempty"` // of the GCS's error reply, if any
+	Usage   bool   `json:"usage,omitempty"`   // a mistake on the command line
+}
+
+// reportJSON prints err, described as msg, as a JSON object on stderr.
+func (a *app) reportJSON(err error, msg string, code int) int {
+	e := errorJSON{Error: msg, Usage: code == exitUsage}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		e.HResult = ce.HResult.Hex()
+	}
+	b, merr := json.Marshal(e)
+	if merr != nil {
+		fmt.Fprintf(a.stderr, "error: %s\n", msg)
+		return code
+	}
+	fmt.Fprintf(a.stderr, "%s\n", b)
+	return code
+}
+
+// startError is the GCS's refusal to start a process because its
+// executable is missing or cannot be run, which run and exec exit with
+// as a shell does: 127 and 126.
+type startError struct {
+	code int
+	err  error
+}
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
+// The runtimes' words (runc's, crun's) for an executable that is missing
+// or cannot be run, in lower case.
+var (
+	notFoundWords  = []string{"executable file not found", "no such file or directory"}
+	cannotRunWords = []string{"permission denied", "operation not permitted", "exec format error", "is a directory"}
+)
+
+// classifyStart wraps err, the error of the request that starts a process
+// (run's Create, exec's ExecuteProcess), in a startError when the GCS's
+// reply says the executable is missing or cannot be run. Only replies that
+// speak of the exec are taken: "exec:" (runc) or "executable" (crun).
+func classifyStart(err error) error {
+	var reply *client.Error
+	if !errors.As(err, &reply) {
+		return err
+	}
+	msg := strings.ToLower(reply.Message)
+	if !strings.Contains(msg, "exec: ") && !strings.Contains(msg, "executable") {
+		return err
+	}
+	for _, w := range notFoundWords {
+		if strings.Contains(msg, w) {
+			return &startError{code: exitNotFound, err: err}
+		}
+	}
+	for _, w := range cannotRunWords {
+		if strings.Contains(msg, w) {
+			return &startError{code: exitCannotRun, err: err}
+		}
+	}
+	return err
 }

@@ -4,9 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,18 +36,40 @@ func checkEnv(cmd string, env []string) error {
 	return nil
 }
 
-// parseUser parses --user UID[:GID]; the group defaults to 0.
-func parseUser(s string) (uid, gid uint32, err error) {
+// userName matches a user or group name the GCS can look up in the
+// container's /etc/passwd and /etc/group.
+var userName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+
+// parseUser parses --user: UID[:GID] (the group defaults to 0) becomes
+// ids, anything else, NAME[:GROUP] or a mix, is sent as User.Username for
+// the GCS to resolve in the container's own /etc/passwd and /etc/group.
+func parseUser(s string) (oci.User, error) {
 	u, g, hasGroup := strings.Cut(s, ":")
-	if uid, err = parseUint32(u); err != nil {
-		return 0, 0, fmt.Errorf("--user %q: bad uid: %w", s, err)
+	if u == "" || (hasGroup && g == "") {
+		return oci.User{}, fmt.Errorf("--user %q: want UID[:GID] or NAME[:GROUP]", s)
 	}
-	if hasGroup {
-		if gid, err = parseUint32(g); err != nil {
-			return 0, 0, fmt.Errorf("--user %q: bad gid: %w", s, err)
+	if isDigits(u) && (!hasGroup || isDigits(g)) {
+		var user oci.User
+		var err error
+		if user.UID, err = parseUint32(u); err != nil {
+			return oci.User{}, fmt.Errorf("--user %q: bad uid: %w", s, err)
 		}
+		if hasGroup {
+			if user.GID, err = parseUint32(g); err != nil {
+				return oci.User{}, fmt.Errorf("--user %q: bad gid: %w", s, err)
+			}
+		}
+		return user, nil
 	}
-	return uid, gid, nil
+	if !userName.MatchString(u) || (hasGroup && !userName.MatchString(g)) {
+		return oci.User{}, fmt.Errorf("--user %q: want UID[:GID] or NAME[:GROUP] (letters, digits and _ . -)", s)
+	}
+	return oci.User{Username: s}, nil
+}
+
+// isDigits reports whether s is a non-empty string of decimal digits.
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // parseUint32 parses a decimal uint32.
@@ -88,4 +112,16 @@ func parseSignal(s string) (int32, error) {
 		return int32(n), nil
 	}
 	return 0, fmt.Errorf("unknown signal %q", s)
+}
+
+// registerProcessFlags defines the flags run and exec share, with the
+// short names docker users type: -e/--env, -w/--cwd, -u/--user.
+func registerProcessFlags(fs *flag.FlagSet, env *stringList, cwd, user *string, defaultUser string) {
+	fs.Var(env, "env", "add `K=V` to the environment; repeat for more (PATH has a default)")
+	fs.Var(env, "e", "add `K=V` to the environment; repeat for more (PATH has a default)")
+	fs.StringVar(cwd, "cwd", "/", "working `DIR` of CMD")
+	fs.StringVar(cwd, "w", "/", "working `DIR` of CMD")
+	const userUsage = "`USER` to run CMD as: UID[:GID], or NAME[:GROUP] looked up by the GCS\nin the container's /etc/passwd and /etc/group"
+	fs.StringVar(user, "user", defaultUser, userUsage)
+	fs.StringVar(user, "u", defaultUser, userUsage)
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 )
@@ -16,12 +17,32 @@ first, as the host must.
 Containers are built as hcsshim's host builds them: the layers are mounted with
 ModifySettings CombinedLayers at ROOT/c/ID/rootfs (scratch ROOT/c/ID/scratch),
 the bundle is ROOT/c/ID, and a process's stdio reaches gcsctl through relay
-ports gcsctl listens on (--relay), which the GCS dials.`
+ports gcsctl listens on (--relay), which the GCS dials. gcsctl runs beside the
+GCS and reads ROOT itself where the protocol has no request (ls, ps, wait ID).
+
+On a development machine, as root, from the source tree:
+  gcs -v4 -listen -bridge unix:///tmp/gcs/bridge.sock \
+      -relay unix:///tmp/gcs/relay -root /tmp/gcs/root \
+      -cgroup-parent /gcs-dev -shutdown-action exit 2>gcs.log &
+  export GCSCTL_ADDR=/tmp/gcs/bridge.sock GCSCTL_ROOT=/tmp/gcs/root \
+      GCSCTL_RELAY=unix:///tmp/gcs/relay
+  img=/tmp/gcs/root/images/busybox; scripts/busybox-rootfs.sh $img
+  gcsctl run $img sh -c 'echo hi; exit 3'      # hi, exit 3
+  gcsctl run -d --name web $img sleep 1000     # web PID
+  gcsctl ls; gcsctl ps web
+  gcsctl exec -it web sh                       # ctrl-p ctrl-q detaches
+  gcsctl rm -f web
+In the VM (make vm-shell) the profile sets GCSCTL_*, the GCS dials in
+(GCSCTL_LISTEN=1) and the image is /run/layers/busybox:
+  gcsctl run -it /run/layers/busybox sh`
 
 // exitStatusHelp documents the exit codes.
 const exitStatusHelp = `Exit status: 0 on success, 1 on an error (an error reply prints
 "error: HRESULT 0x...: message"), 2 on a usage error. run, exec and wait exit
-with the process's exit code instead (255 for codes above 255).`
+with the process's exit code instead (255 for codes above 255), as docker
+does: 125 when gcsctl itself fails (usage errors included), 126 when CMD
+cannot be run (not executable), 127 when CMD is not found; a process killed
+by a signal exits with 128+N (130 for SIGINT, 137 for SIGKILL).`
 
 // Layout of the command list in the overview: each command's synopsis,
 // wrapped, then its summary below it.
@@ -132,15 +153,20 @@ func hasFlags(fs *flag.FlagSet) bool {
 	return n > 0
 }
 
-// writeFlags lists the flags of fs, one per entry, "--name ARG  usage".
+// writeFlags lists the flags of fs, one per entry, "--name ARG  usage";
+// flags that set the same variable (-e and --env) share an entry.
 func writeFlags(w io.Writer, fs *flag.FlagSet) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, usage := flag.UnquoteUsage(f)
-		name := "--" + f.Name
-		if len(f.Name) == 1 {
-			name = "-" + f.Name
+	for _, e := range flagEntries(fs) {
+		arg, usage := flag.UnquoteUsage(e.flag)
+		names := make([]string, len(e.names))
+		for i, n := range e.names {
+			names[i] = "--" + n
+			if len(n) == 1 {
+				names[i] = "-" + n
+			}
 		}
+		name := strings.Join(names, ", ")
 		if arg != "" {
 			name += " " + strings.ToUpper(arg)
 		}
@@ -149,8 +175,41 @@ func writeFlags(w io.Writer, fs *flag.FlagSet) {
 		for _, l := range lines[1:] {
 			fmt.Fprintf(tw, "  \t%s\n", l)
 		}
-	})
+	}
 	_ = tw.Flush()
+}
+
+// flagEntry is one entry of a flag list: the names of the flags that set
+// one variable, the short ones first, and the flag whose usage is shown.
+type flagEntry struct {
+	names []string
+	flag  *flag.Flag
+}
+
+// flagEntries groups the flags of fs by the variable they set.
+func flagEntries(fs *flag.FlagSet) []*flagEntry {
+	var entries []*flagEntry
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, e := range entries {
+			if sameVariable(e.flag.Value, f.Value) {
+				if len(f.Name) == 1 {
+					e.names = append([]string{f.Name}, e.names...)
+				} else {
+					e.names = append(e.names, f.Name)
+				}
+				return
+			}
+		}
+		entries = append(entries, &flagEntry{names: []string{f.Name}, flag: f})
+	})
+	return entries
+}
+
+// sameVariable reports whether two flag values are one variable: the flag
+// package's values are pointers to it.
+func sameVariable(a, b flag.Value) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Kind() == reflect.Pointer && reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
 }
 
 // capitalize upper-cases the first letter of s.

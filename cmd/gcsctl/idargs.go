@@ -6,7 +6,7 @@ import (
 )
 
 // oneID is the parseFunc of commands whose only argument is a container
-// id; act gets it.
+// id, or a unique prefix of one (see resolveID); act gets the full id.
 func oneID(name string, act func(ctx context.Context, s *session, id string) error) parseFunc {
 	return func(args []string, _ io.Reader) (action, error) {
 		if len(args) != 1 {
@@ -16,6 +16,18 @@ func oneID(name string, act func(ctx context.Context, s *session, id string) err
 		if err := checkID(id); err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, s *session) error { return act(ctx, s, id) }, nil
+		return withID(id, act), nil
+	}
+}
+
+// withID returns the action that resolves id, as typed, to a container
+// id and calls act with it.
+func withID(id string, act func(ctx context.Context, s *session, id string) error) action {
+	return func(ctx context.Context, s *session) error {
+		full, err := resolveID(s.g.root, id)
+		if err != nil {
+			return err
+		}
+		return act(ctx, s, full)
 	}
 }

@@ -10,8 +10,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	code := runWithSignals(context.Background(), os.Args[1:], signals, os.Stdin, os.Stdout, os.Stderr)
+	signal.Stop(signals)
 	os.Exit(code)
 }

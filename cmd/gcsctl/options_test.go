@@ -49,9 +49,9 @@ func TestRunOptions(t *testing.T) {
 			"img", "sh", "-c", "-x"},
 			want: runOptions{stdioMode: stdioMode{tty: true, stdin: true}, id: "a_long.container-id+1", hostname: "box",
 				layers: []string{filepath.Join(cwd, "img"), "/l/mid", filepath.Join(cwd, "rel")}, scratch: "/s",
-				env: []string{"A=1", "PATH=/bin"}, cwd: "/tmp", uid: 1000, gid: 100, args: []string{"sh", "-c", "-x"}}},
+				env: []string{"A=1", "PATH=/bin"}, cwd: "/tmp", user: oci.User{UID: 1000, GID: 100}, args: []string{"sh", "-c", "-x"}}},
 		{name: "a uid alone", args: []string{"--user", "65534", "--id", "x", "/r/", "id"},
-			want: runOptions{id: "x", hostname: "x", layers: []string{"/r"}, cwd: "/", uid: 65534, args: []string{"id"}}},
+			want: runOptions{id: "x", hostname: "x", layers: []string{"/r"}, cwd: "/", user: oci.User{UID: 65534}, args: []string{"id"}}},
 		{name: "the hostname is the id's start", args: []string{"--id", "0123456789abcdef", "/r", "id"},
 			want: runOptions{id: "0123456789abcdef", hostname: "0123456789ab", layers: []string{"/r"}, cwd: "/", args: []string{"id"}}},
 	}

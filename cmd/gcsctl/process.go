@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -31,7 +32,8 @@ type killFunc func(ctx context.Context, pid uint32) error
 // attached to gcsctl's as mode says, and returns its exit code once it has
 // exited and its output has been copied. With a terminal the local one is
 // put in raw mode (with -i) for the duration and its size is forwarded.
-// When ctx ends (gcsctl was interrupted) kill ends the process and its exit
+// The first interrupt gcsctl receives is sent to the process; when ctx
+// ends (gcsctl was interrupted again) kill ends the process and its exit
 // code is still returned.
 func (s *session) runAttached(ctx context.Context, id string, mode stdioMode, start startFunc, kill killFunc) (uint32, error) {
 	var term *terminal
@@ -67,8 +69,14 @@ func (s *session) runAttached(ctx context.Context, id string, mode stdioMode, st
 		stop := term.forwardSize(ctx, s, id, pid)
 		defer stop()
 	}
-	a.copyInput(s.stdin)
-	code, err := s.waitExit(ctx, id, pid, kill)
+	input, detached := io.Reader(s.stdin), (<-chan struct{})(nil)
+	if term != nil && mode.stdin {
+		input, detached = newDetachReader(s.stdin)
+	}
+	a.copyInput(input)
+	stopHandling := s.handleSignals(s.forwardFirstSignal(ctx, id, pid))
+	defer stopHandling()
+	code, err := s.waitExit(ctx, id, pid, kill, detached)
 	if err != nil {
 		return 0, err
 	}
@@ -79,8 +87,9 @@ func (s *session) runAttached(ctx context.Context, id string, mode stdioMode, st
 // waitExit waits for process pid of container id to exit and returns its
 // exit code. If ctx ends first, kill ends the process and the same wait
 // goes on, within cleanupTimeout: a second wait could miss the code, since
-// the GCS forgets an exec once a wait has had its exit code.
-func (s *session) waitExit(ctx context.Context, id string, pid uint32, kill killFunc) (uint32, error) {
+// the GCS forgets an exec once a wait has had its exit code. When detached
+// is closed (the user typed the detach keys) it returns errDetached at once.
+func (s *session) waitExit(ctx context.Context, id string, pid uint32, kill killFunc, detached <-chan struct{}) (uint32, error) {
 	type result struct {
 		code uint32
 		err  error
@@ -94,6 +103,8 @@ func (s *session) waitExit(ctx context.Context, id string, pid uint32, kill kill
 	var r result
 	select {
 	case r = <-done:
+	case <-detached:
+		return 0, errDetached
 	case <-ctx.Done():
 		kctx, cancel := cleanupContext(ctx)
 		defer cancel()

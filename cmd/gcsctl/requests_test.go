@@ -100,7 +100,7 @@ func TestCommandRequests(t *testing.T) {
 		stdout string // regular expression
 		want   sentRequest
 	}{
-		{name: "ps", args: []string{"ps", "c1"}, stdout: `^42\n43\n$`,
+		{name: "ps -q", args: []string{"ps", "-q", "c1"}, stdout: `^42\n43\n$`,
 			want: sentRequest{tProps, "c1", &prot.PropertyQuery{PropertyTypes: []prot.PropertyType{prot.PtProcessList}}}},
 		{name: "ps --json", args: []string{"ps", "--json", "c1"},
 			stdout: `^\{\n  "ProcessList": \[\n    \{\n      "ProcessId": 42\n    \},`,

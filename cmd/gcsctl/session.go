@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/linux-gcs/gcs/client"
@@ -25,10 +26,15 @@ const busyNotice = 2 * time.Second
 // session is what a command's action works with: a connected client, the
 // global flags and gcsctl's standard streams.
 type session struct {
-	client         *client.Client
-	g              globals
+	client *client.Client
+	g      globals
+	// connect connects to the GCS, for offline commands that may want to.
+	connect        func(ctx context.Context, g globals) (*client.Client, error)
 	stdin          io.Reader
 	stdout, stderr io.Writer
+
+	// signalHandler deals with interrupts while a process is attached.
+	signalHandler atomic.Pointer[signalHandler]
 
 	relayOnce sync.Once
 	relay     transport.RelayListener
@@ -38,6 +44,14 @@ type session struct {
 // requestContext bounds one request by --timeout.
 func (s *session) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return withTimeout(ctx, s.g.timeout)
+}
+
+// requestLimit is --timeout as a time limit for the GCS: negative for none.
+func (s *session) requestLimit() time.Duration {
+	if s.g.timeout <= 0 {
+		return -1
+	}
+	return s.g.timeout
 }
 
 // cleanupContext returns a context for undoing things after ctx ended
@@ -86,6 +100,23 @@ func (s *session) printJSON(v any) error {
 		return fmt.Errorf("encode output: %w", err)
 	}
 	_, err = fmt.Fprintf(s.stdout, "%s\n", b)
+	return err
+}
+
+// startedJSON is what run -d and pod run print with --json for each
+// container started.
+type startedJSON struct {
+	ID  string `json:"id"`
+	Pid uint32 `json:"pid"`
+}
+
+// printStarted prints that container id's init started with pid: "ID PID",
+// or with --json an object.
+func (s *session) printStarted(id string, pid uint32) error {
+	if s.g.json {
+		return s.printJSON(startedJSON{ID: id, Pid: pid})
+	}
+	_, err := fmt.Fprintf(s.stdout, "%s %d\n", id, pid)
 	return err
 }
 

@@ -41,7 +41,7 @@ func defaultSpec(o *runOptions, rootfs string) *oci.Spec {
 		Version: ociVersion,
 		Process: &oci.Process{
 			Terminal: o.tty,
-			User:     oci.User{UID: o.uid, GID: o.gid},
+			User:     o.user,
 			Args:     o.args,
 			Env:      processEnv(o.env, o.tty),
 			Cwd:      o.cwd,

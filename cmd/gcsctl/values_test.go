@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
@@ -36,17 +38,21 @@ func TestParseSignal(t *testing.T) {
 
 func TestParseUser(t *testing.T) {
 	tests := []struct {
-		in       string
-		uid, gid uint32
-		ok       bool
+		in   string
+		want oci.User
+		ok   bool
 	}{
-		{"0", 0, 0, true}, {"1000:100", 1000, 100, true}, {"4294967295:1", 4294967295, 1, true},
-		{"", 0, 0, false}, {"root", 0, 0, false}, {"1:", 0, 0, false}, {"-1", 0, 0, false}, {"4294967296", 0, 0, false},
+		{"0", oci.User{}, true}, {"1000:100", oci.User{UID: 1000, GID: 100}, true},
+		{"4294967295:1", oci.User{UID: 4294967295, GID: 1}, true},
+		{"root", oci.User{Username: "root"}, true}, {"nobody:nogroup", oci.User{Username: "nobody:nogroup"}, true},
+		{"1000:users", oci.User{Username: "1000:users"}, true}, {"www-data", oci.User{Username: "www-data"}, true},
+		{"", oci.User{}, false}, {"1:", oci.User{}, false}, {":1", oci.User{}, false}, {"-1", oci.User{}, false},
+		{"4294967296", oci.User{}, false}, {"a b", oci.User{}, false}, {"a:b:c", oci.User{}, false},
 	}
 	for _, tt := range tests {
-		uid, gid, err := parseUser(tt.in)
-		if (err == nil) != tt.ok || (tt.ok && (uid != tt.uid || gid != tt.gid)) {
-			t.Errorf("parseUser(%q) = %d, %d, %v", tt.in, uid, gid, err)
+		got, err := parseUser(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && !reflect.DeepEqual(got, tt.want)) {
+			t.Errorf("parseUser(%q) = %+v, %v", tt.in, got, err)
 		}
 	}
 }

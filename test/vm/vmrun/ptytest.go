@@ -55,13 +55,21 @@ func shellSteps(t *ptySession, timeout time.Duration) error {
 	steps := []struct {
 		what, input string
 		want        *regexp.Regexp
+		goesOn      bool // the command still runs once want is seen: no prompt yet
 	}{
-		{"a shell command's output", "echo pty-$((6*7))\r", regexp.MustCompile(`pty-42`)},
-		{"gcsctl negotiate, as the README shows it", "gcsctl negotiate\r", regexp.MustCompile(`Protocol version:\s+4`)},
-		{"a container's output", "gcsctl run /run/layers/busybox sh -c 'echo ctr-$((6*7))'\r", regexp.MustCompile(`ctr-42`)},
-		{"a command started to be interrupted", "sleep 1000; echo slept\r", nil},
-		{"the prompt after Ctrl-C (the interrupt reaches the guest)", "\x03", nil},
-		{"the shell alive after Ctrl-C", "echo after-$((6*7))\r", regexp.MustCompile(`after-42`)},
+		{"a shell command's output", "echo pty-$((6*7))\r", regexp.MustCompile(`pty-42`), false},
+		{"gcsctl negotiate, as the README shows it", "gcsctl negotiate\r", regexp.MustCompile(`Protocol version:\s+4`), false},
+		{"a container's output", "gcsctl run /run/layers/busybox sh -c 'echo ctr-$((6*7))'\r", regexp.MustCompile(`ctr-42`), false},
+		{"gcsctl ls lists a detached container, as the README shows it",
+			"gcsctl run -d --name web /run/layers/busybox sleep 1000; gcsctl ls\r", regexp.MustCompile(`web\s+running\s+\d+`), false},
+		{"gcsctl rm -f removes it", "gcsctl rm -f web; gcsctl ls; echo rm-$((6*7))\r", regexp.MustCompile(`COMMAND\s+rm-42`), false},
+		{"an attached run to be interrupted, once its init runs",
+			"gcsctl run /run/layers/busybox sh -c 'trap \"exit 7\" INT; echo init-$((6*7)); while :; do sleep 0.1; done'; c=$?\r", regexp.MustCompile(`init-42`), true},
+		{"the prompt after Ctrl-C (gcsctl sends SIGINT to the container's init)", "\x03", nil, false},
+		{"the init's exit code: it handled SIGINT", "echo code-$c\r", regexp.MustCompile(`code-7`), false},
+		{"a command started to be interrupted", "sleep 1000; echo slept\r", nil, false},
+		{"the prompt after Ctrl-C (the interrupt reaches the guest)", "\x03", nil, false},
+		{"the shell alive after Ctrl-C", "echo after-$((6*7))\r", regexp.MustCompile(`after-42`), false},
 	}
 	for _, s := range steps {
 		t.clear()
@@ -80,6 +88,9 @@ func shellSteps(t *ptySession, timeout time.Duration) error {
 		}
 		if err := t.expect(s.want, timeout, s.what); err != nil {
 			return err
+		}
+		if s.goesOn {
+			continue
 		}
 		if err := t.expect(shellPrompt, timeout, "the prompt after "+s.what); err != nil {
 			return err
