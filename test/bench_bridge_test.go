@@ -59,9 +59,7 @@ func BenchmarkBridge(b *testing.B) {
 				p.alternate(b, func() error { return noop(gcs) }, func() error { return noop(floor) })
 			}
 			b.StopTimer()
-			g := float64(p.gcs.Nanoseconds()) / float64(p.n) / 1e6
-			f := float64(p.floor.Nanoseconds()) / float64(p.n) / 1e6
-			ratioGoal(b, "3 no-op round trip, "+tr, g, f, 1.2)
+			p.report(b, "3 no-op round trip, "+tr, 1.2)
 		})
 		b.Run(tr+"/burst", func(b *testing.B) {
 			gcs, floor := bridgePair(b, tr)
@@ -71,8 +69,8 @@ func BenchmarkBridge(b *testing.B) {
 				p.alternate(b, func() error { return burst(gcs) }, func() error { return burst(floor) })
 			}
 			b.StopTimer()
-			g := float64(burstRequests*p.n) / p.gcs.Seconds()
-			f := float64(burstRequests*p.n) / p.floor.Seconds()
+			g := burstRequests / median(p.gcs) * 1000
+			f := burstRequests / median(p.floor) * 1000
 			b.ReportMetric(g, "gcs-req/s")
 			b.ReportMetric(f, "floor-req/s")
 			b.ReportMetric(g/f, "ratio")
