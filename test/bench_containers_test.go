@@ -181,7 +181,7 @@ func BenchmarkContainerStart(b *testing.B) {
 func BenchmarkExecTrue(b *testing.B) {
 	for _, rt := range testutil.Runtimes(b) {
 		b.Run(filepath.Base(rt), func(b *testing.B) {
-			h := newHostEnv(b, rt, "-loglevel", "warning")
+			h := newHostEnv(b, rt, "-loglevel", benchLogLevel())
 			id := h.id("exec")
 			if err := h.create(id, specFor("sleep", "100000")); err != nil {
 				b.Fatal(err)

@@ -85,6 +85,13 @@ func startGCS(t testing.TB, stdin io.Reader, stdout io.Writer, args ...string) *
 		if t.Failed() {
 			t.Logf("gcs log:\n%s", g.log())
 		}
+		if path := os.Getenv("GCS_BENCH_LOG"); path != "" {
+			// Benchmarks: keep the daemon's log to see where time goes.
+			if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err == nil {
+				f.WriteString(g.log())
+				f.Close()
+			}
+		}
 	})
 	return g
 }
