@@ -25,6 +25,13 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(echoPeerEnv); mode != "" {
 		os.Exit(runEchoPeer(mode))
 	}
+	if bin := os.Getenv("GCS_TEST_BINARY"); bin != "" {
+		// A given build, e.g. an older commit's, to compare benchmarks.
+		gcsBinary = bin
+		code := m.Run()
+		board.print(os.Stdout)
+		os.Exit(code)
+	}
 	dir, err := os.MkdirTemp("", "gcs-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
