@@ -16,10 +16,18 @@ import (
 
 // echoPeerEnv makes the test binary act as the benchmark's floor peer:
 // "stdio" serves stdin/stdout, "unix:PATH" listens on PATH for one
-// connection.
+// connection, "dial:PATH" dials PATH as the GCS dials its host.
 const echoPeerEnv = "GCS_TEST_ECHO_PEER"
 
 func runEchoPeer(mode string) int {
+	if path, ok := strings.CutPrefix(mode, "dial:"); ok {
+		conn, err := net.Dial("unix", path)
+		if err != nil {
+			return 1
+		}
+		echo(conn)
+		return 0
+	}
 	if path, ok := strings.CutPrefix(mode, "unix:"); ok {
 		ln, err := net.Listen("unix", path)
 		if err != nil {
@@ -37,17 +45,23 @@ func runEchoPeer(mode string) int {
 	return 0
 }
 
-// echo answers every message with a fixed success reply of the same ID.
+// echo answers every message with a fixed success reply of the same ID
+// (one selecting version 4 to Negotiate).
 func echo(conn io.ReadWriteCloser) {
 	defer conn.Close()
 	reply := []byte(`{"Result":0,"ActivityId":"00000000-0000-0000-0000-000000000000"}`)
+	negotiated := []byte(`{"Result":0,"ActivityId":"00000000-0000-0000-0000-000000000000","Version":4}`)
 	var buf []byte
 	for {
 		h, _, err := prot.ReadMessage(conn, 1<<20)
 		if err != nil {
 			return
 		}
-		buf = prot.AppendMessage(buf[:0], prot.ResponseIdentifier(h.Type), h.ID, reply)
+		body := reply
+		if h.Type == prot.ComputeSystemNegotiateProtocolV1 {
+			body = negotiated
+		}
+		buf = prot.AppendMessage(buf[:0], prot.ResponseIdentifier(h.Type), h.ID, body)
 		if _, err := conn.Write(buf); err != nil {
 			return
 		}

@@ -25,6 +25,13 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(echoPeerEnv); mode != "" {
 		os.Exit(runEchoPeer(mode))
 	}
+	if bin := os.Getenv("GCS_TEST_BINARY"); bin != "" {
+		// A given build, e.g. an older commit's, to compare benchmarks.
+		gcsBinary = bin
+		code := m.Run()
+		board.print(os.Stdout)
+		os.Exit(code)
+	}
 	dir, err := os.MkdirTemp("", "gcs-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -44,6 +51,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	board.print(os.Stdout)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -83,6 +91,13 @@ func startGCS(t testing.TB, stdin io.Reader, stdout io.Writer, args ...string) *
 		}
 		if t.Failed() {
 			t.Logf("gcs log:\n%s", g.log())
+		}
+		if path := os.Getenv("GCS_BENCH_LOG"); path != "" {
+			// Benchmarks: keep the daemon's log to see where time goes.
+			if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err == nil {
+				f.WriteString(g.log())
+				f.Close()
+			}
 		}
 	})
 	return g

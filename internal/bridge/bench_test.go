@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -64,4 +65,27 @@ func BenchmarkServe(b *testing.B) {
 		}
 	}
 	wg.Wait()
+}
+
+// BenchmarkFitText measures trimming a real dump of 2000 parked goroutines
+// (about 10 times the limit) to one reply: fitText's one pass against the
+// search that encodes the reply at every step.
+func BenchmarkFitText(b *testing.B) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for i := 0; i < 2000; i++ {
+		go func() { <-stop }()
+	}
+	buf := make([]byte, 4<<20)
+	dump := string(buf[:runtime.Stack(buf, true)])
+	b.Run("one-pass", func(b *testing.B) {
+		for b.Loop() {
+			fitText(dump, prot.NullContainerID)
+		}
+	})
+	b.Run("search", func(b *testing.B) {
+		for b.Loop() {
+			fitTextSearch(dump, prot.NullContainerID)
+		}
+	})
 }

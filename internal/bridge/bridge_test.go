@@ -3,10 +3,12 @@ package bridge
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -251,5 +253,42 @@ func TestFitText(t *testing.T) {
 				t.Fatal("kept text is not a prefix of the input")
 			}
 		})
+	}
+}
+
+// TestFitTextIsLongestPrefix checks the one-pass measure against real
+// encodings: the result fits, keeps a prefix ending at a character
+// boundary, and one more character of the input would not fit.
+func TestFitTextIsLongestPrefix(t *testing.T) {
+	limit := prot.MaxOutboundMessageSize - prot.MessageHeaderSize
+	pieces := []string{"a", "goroutine 7 [chan receive]:\n", "\t", "\x01", "<", ">", "&", `"`, `\`, "\b", "\f", "\r",
+		"é", "☃", "\u2028", "\u2029", "\ufffd", "\xff", "\xe2\x98", "\x7f", "𝄞"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 40; i++ {
+		var b strings.Builder
+		for b.Len() < 30000+rng.IntN(90000) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		in := b.String()
+		for _, act := range []string{prot.NullContainerID, strings.Repeat("x", 300)} {
+			out := fitText(in, act)
+			if n := replySize(act, out); n > limit || n < 0 {
+				t.Fatalf("reply of %d bytes", n)
+			}
+			if out == in {
+				continue
+			}
+			kept := strings.TrimSuffix(out, truncatedMarker)
+			if !strings.HasPrefix(in, kept) || len(kept) == len(out) {
+				t.Fatal("kept text is not a marked prefix of the input")
+			}
+			if !utf8.RuneStart(in[len(kept)]) {
+				t.Fatalf("cut inside a character at %d", len(kept))
+			}
+			_, w := utf8.DecodeRuneInString(in[len(kept):])
+			if n := replySize(act, in[:len(kept)+w]+truncatedMarker); n <= limit {
+				t.Fatalf("cut at %d, but one more character fits (%d bytes)", len(kept), n)
+			}
+		}
 	}
 }

@@ -72,18 +72,93 @@ func (d *stackDumper) stacks() string {
 	return d.text
 }
 
-// fitText returns s, or the longest prefix of s followed by
-// truncatedMarker, such that a DumpStacks reply carrying it encodes within
-// prot.MaxOutboundMessageSize. Every raw byte costs at least one encoded
-// byte, so no prefix longer than the limit can fit, which bounds the search.
+// fitText returns s, or the longest prefix of s ending at a character
+// boundary followed by truncatedMarker, such that a DumpStacks reply
+// carrying it encodes within prot.MaxOutboundMessageSize. It measures the
+// encoding character by character in one pass and checks the result with
+// one real encoding; should that ever disagree, it falls back to a search
+// that encodes at every step.
 func fitText(s, activityID string) string {
 	limit := prot.MaxOutboundMessageSize - prot.MessageHeaderSize
+	fixed := replySize(activityID, "")
+	if fixed < 0 {
+		return fitTextSearch(s, activityID)
+	}
+	room := limit - fixed // for the text's encoding between its quotes
+	marker := jsonStringLen(truncatedMarker)
+	total, cut := 0, 0
+	for i := 0; i < len(s) && total <= room; {
+		n, w := jsonRuneLen(s[i:])
+		if total+marker <= room {
+			cut = i // s[:i] and the marker fit
+		}
+		total += n
+		i += w
+	}
+	out := s
+	if total > room {
+		out = s[:cut] + truncatedMarker
+	}
+	if n := replySize(activityID, out); n < 0 || n > limit {
+		return fitTextSearch(s, activityID)
+	}
+	return out
+}
+
+// replySize is the encoded size of a DumpStacks reply carrying text, or
+// -1 if it cannot be encoded.
+func replySize(activityID, text string) int {
+	b, err := json.Marshal(&prot.DumpStacksResponse{
+		MessageResponseBase: prot.MessageResponseBase{ActivityID: activityID},
+		GuestStacks:         text,
+	})
+	if err != nil {
+		return -1
+	}
+	return len(b)
+}
+
+// jsonStringLen is the length of s encoded by encoding/json, quotes aside.
+func jsonStringLen(s string) int {
+	total := 0
+	for i := 0; i < len(s); {
+		n, w := jsonRuneLen(s[i:])
+		total += n
+		i += w
+	}
+	return total
+}
+
+// jsonRuneLen returns how many bytes encoding/json writes for the first
+// character of s (a byte of invalid UTF-8 counts as one character) and how
+// many bytes of s that character takes.
+func jsonRuneLen(s string) (encoded, width int) {
+	c := s[0]
+	if c < utf8.RuneSelf {
+		switch {
+		case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':
+			return 2, 1
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			return 6, 1 // \u00XX
+		default:
+			return 1, 1
+		}
+	}
+	r, w := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError && w == 1 || r == '\u2028' || r == '\u2029' {
+		return 6, w // \ufffd, \u2028, \u2029
+	}
+	return w, w
+}
+
+// fitTextSearch is fitText by binary search over prefix lengths, encoding
+// the reply at every step. Every raw byte costs at least one encoded byte,
+// so no prefix longer than the limit can fit, which bounds the search.
+func fitTextSearch(s, activityID string) string {
+	limit := prot.MaxOutboundMessageSize - prot.MessageHeaderSize
 	fits := func(text string) bool {
-		b, err := json.Marshal(&prot.DumpStacksResponse{
-			MessageResponseBase: prot.MessageResponseBase{ActivityID: activityID},
-			GuestStacks:         text,
-		})
-		return err == nil && len(b) <= limit
+		n := replySize(activityID, text)
+		return n >= 0 && n <= limit
 	}
 	if len(s) <= limit && fits(s) {
 		return s

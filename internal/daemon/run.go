@@ -8,6 +8,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/policy"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -104,6 +105,10 @@ func (d *Daemon) buildHost() error {
 		Log:     d.log.WithField("component", "runtime"),
 		Spawn:   cg.SpawnInRuntimeCgroup,
 		Timeout: d.cfg.RuntimeTimeout,
+		// Beside the state root, where no host path can lead (bundles
+		// and scratch must be below a state root), and on the same
+		// tmpfs in a utility VM.
+		ScratchDir: scratchDir(d.cfg.Root),
 	}
 	// The host's directories sit beside the state root: /run/gcs,
 	// /run/mounts and /run/layers in a utility VM, ROOT's siblings in
@@ -200,6 +205,15 @@ func (d *Daemon) close() {
 		d.reaper.Close()
 		d.reaper = nil
 	}
+	if d.cfg.Root != "" {
+		os.RemoveAll(scratchDir(d.cfg.Root))
+	}
+}
+
+// scratchDir is the directory of the runtime invocations' files (logs,
+// pid and process files) of the daemon whose state root is root.
+func scratchDir(root string) string {
+	return filepath.Clean(root) + "-runtime-scratch"
 }
 
 func (d *Daemon) runStdio(ctx context.Context) error {

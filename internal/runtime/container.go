@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -19,17 +18,17 @@ import (
 // The init inherits o.IO as its stdio. It is reparented to the reaper when
 // the runtime exits; subscribe to the pid to learn its exit.
 func (r *Runtime) Create(ctx context.Context, id, bundle string, o CreateOpts) (int, error) {
-	dir, err := scratch()
+	s, err := r.newScratch()
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
+	defer s.release()
 	if o.PidFile == "" {
-		o.PidFile = filepath.Join(dir, "init.pid")
+		o.PidFile = s.path("init.pid")
 	}
 	args := append([]string{"--bundle", bundle}, o.args()...)
 	c := call{op: "create", id: id, args: append(args, id), stdio: &o.IO}
-	if err := r.run(ctx, dir, c); err != nil {
+	if err := r.run(ctx, s, c); err != nil {
 		return 0, err
 	}
 	return readPid(o.PidFile)
@@ -49,12 +48,12 @@ func (r *Runtime) Exec(ctx context.Context, id string, p *specs.Process, o ExecO
 	if p == nil {
 		return 0, fmt.Errorf("%s: no process given", r.op("exec"))
 	}
-	dir, err := scratch()
+	s, err := r.newScratch()
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
-	processFile := filepath.Join(dir, "process.json")
+	defer s.release()
+	processFile := s.path("process.json")
 	b, err := json.Marshal(p)
 	if err != nil {
 		return 0, fmt.Errorf("%s: encoding process: %w", r.op("exec"), err)
@@ -63,11 +62,11 @@ func (r *Runtime) Exec(ctx context.Context, id string, p *specs.Process, o ExecO
 		return 0, fmt.Errorf("%s: writing process file: %w", r.op("exec"), err)
 	}
 	if o.PidFile == "" {
-		o.PidFile = filepath.Join(dir, "exec.pid")
+		o.PidFile = s.path("exec.pid")
 	}
 	args := append([]string{"-d", "--process", processFile}, o.args()...)
 	c := call{op: "exec", id: id, args: append(args, id), stdio: &o.IO}
-	if err := r.run(ctx, dir, c); err != nil {
+	if err := r.run(ctx, s, c); err != nil {
 		return 0, err
 	}
 	return readPid(o.PidFile)
@@ -96,12 +95,12 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 
 // simple runs a call that needs nothing but a log file.
 func (r *Runtime) simple(ctx context.Context, c call) error {
-	dir, err := scratch()
+	s, err := r.newScratch()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	return r.run(ctx, dir, c)
+	defer s.release()
+	return r.run(ctx, s, c)
 }
 
 // readPid reads the pid a runtime wrote to path.

@@ -59,7 +59,8 @@ func newEnv(t *testing.T, command string) *env {
 		}
 	})
 	e := &env{
-		rt:      &Runtime{Command: command, Root: stateRoot, Reaper: r, Log: testutil.Logger(t)},
+		rt: &Runtime{Command: command, Root: stateRoot, Reaper: r, Log: testutil.Logger(t),
+			ScratchDir: filepath.Join(dir, "scratch")},
 		reaper:  r,
 		rootfs:  rootfs,
 		cgroup:  cg,
@@ -73,6 +74,9 @@ func newEnv(t *testing.T, command string) *env {
 		}
 		if len(states) != 0 {
 			t.Errorf("containers left at the end: %+v", states)
+		}
+		if left, _ := os.ReadDir(e.rt.ScratchDir); len(left) != 0 {
+			t.Errorf("invocation files left at the end: %v", left)
 		}
 	})
 	return e

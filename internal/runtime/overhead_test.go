@@ -2,8 +2,12 @@ package runtime
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/linux-gcs/gcs/internal/reaper"
 )
@@ -40,6 +44,56 @@ func BenchmarkInvocation(b *testing.B) {
 	b.Run("reaper-only", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := rp.Output(exec.Command(bin, "--root", root, "list", "--format", "json")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkWrapper measures the wrapper's fixed cost per invocation with a
+// runtime that does nothing (/bin/true), so that the runtime's own work
+// does not hide it: Start and Exec through Runtime, with a temporary
+// directory per invocation or the shared ScratchDir, against the same
+// binary run by the reaper alone (the floor). The test binary's
+// temporary directory is where the files go: TMPDIR moves it.
+func BenchmarkWrapper(b *testing.B) {
+	bin, err := exec.LookPath("true")
+	if err != nil {
+		b.Skip("no true binary")
+	}
+	rp, err := reaper.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rp.Close()
+	pidFile := filepath.Join(b.TempDir(), "pid")
+	if err := os.WriteFile(pidFile, []byte("1"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	p := &specs.Process{Args: []string{"/bin/true"}, Cwd: "/"}
+	for _, mode := range []struct{ name, scratch string }{
+		{"temp-dir-each", ""},
+		{"shared-dir", filepath.Join(b.TempDir(), "scratch")},
+	} {
+		rt := &Runtime{Command: bin, Root: b.TempDir(), Reaper: rp, ScratchDir: mode.scratch}
+		b.Run("start/"+mode.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := rt.Start(context.Background(), "c"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("exec/"+mode.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := rt.Exec(context.Background(), "c", p, ExecOpts{PidFile: pidFile}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("floor", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := rp.Output(exec.Command(bin)); err != nil {
 				b.Fatal(err)
 			}
 		}

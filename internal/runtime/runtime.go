@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,6 +40,15 @@ type Runtime struct {
 	// bound or its context is killed with what it started and returns an
 	// error; one that outlived its bound matches ErrTimeout.
 	Timeout time.Duration
+	// ScratchDir, if set, is a directory of this Runtime's own for the
+	// files of each invocation (log, pid and process files), made at
+	// first use, emptied of what a previous daemon left. Empty: a
+	// private temporary directory per invocation.
+	ScratchDir string
+
+	scratchOnce sync.Once
+	scratchErr  error
+	scratchSeq  atomic.Uint64
 }
 
 // call is one invocation of the runtime command line.
@@ -80,16 +91,6 @@ func (r *Runtime) globalArgs(logPath string) []string {
 		a = append(a, "--root", r.Root)
 	}
 	return append(a, "--log", logPath, "--log-format", "json")
-}
-
-// scratch makes a private temporary directory for one invocation's log,
-// pid and process files; the caller removes it.
-func scratch() (string, error) {
-	dir, err := os.MkdirTemp("", "oci-runtime-")
-	if err != nil {
-		return "", fmt.Errorf("creating runtime scratch dir: %w", err)
-	}
-	return dir, nil
 }
 
 // start runs cmd through the reaper, inside Spawn when set, and waits for
@@ -149,13 +150,13 @@ func (r *Runtime) release(cmd *exec.Cmd, e reaper.Exit, ok, aborted bool) (reape
 	return e, aborted, err
 }
 
-// run invokes the runtime for c through the reaper, logging to a file in
-// dir, and turns a non-zero exit into an *Error.
-func (r *Runtime) run(ctx context.Context, dir string, c call) error {
+// run invokes the runtime for c through the reaper, logging to a file of
+// s, and turns a non-zero exit into an *Error.
+func (r *Runtime) run(ctx context.Context, s *scratch, c call) error {
 	if r.Reaper == nil {
 		return fmt.Errorf("%s: runtime has no reaper", r.op(c.op))
 	}
-	logPath := filepath.Join(dir, "log.json")
+	logPath := s.path("log.json")
 	args := append(r.globalArgs(logPath), c.op)
 	args = append(args, c.args...)
 	bound := r.timeout(c.op)

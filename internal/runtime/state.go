@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 )
 
 // State is a container's state as `state` and `list --format json` report
@@ -51,14 +50,14 @@ func (r *Runtime) List(ctx context.Context) ([]State, error) {
 
 // output runs c and returns its standard output.
 func (r *Runtime) output(ctx context.Context, c call) ([]byte, error) {
-	dir, err := scratch()
+	s, err := r.newScratch()
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer s.release()
 	var out bytes.Buffer
 	c.stdout = &out
-	if err := r.run(ctx, dir, c); err != nil {
+	if err := r.run(ctx, s, c); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil

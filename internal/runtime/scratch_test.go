@@ -1,0 +1,134 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/reaper"
+	"github.com/linux-gcs/gcs/internal/testutil"
+)
+
+// fakeRuntime writes the pid file the way runc does (a hidden temporary
+// renamed into place) and a JSON log line, and fails when the container
+// id is "bad". A fake, because what is tested is the wrapper's files, not
+// a runtime: the real runtimes run through the same ScratchDir in every
+// other test of this package (newEnv).
+const fakeRuntime = `#!/bin/sh
+log= pid= id=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--log) log=$2; shift ;;
+	--pid-file) pid=$2; shift ;;
+	--root|--log-format|--process|--bundle) shift ;;
+	-*) ;;
+	*) id=$1 ;;
+	esac
+	shift
+done
+if [ "$id" = bad ]; then
+	echo '{"level":"error","msg":"container bad: no such thing"}' >> "$log"
+	exit 1
+fi
+echo '{"level":"info","msg":"fine"}' >> "$log"
+if [ -n "$pid" ]; then
+	echo 4242 > "$(dirname "$pid")/.$(basename "$pid")"
+	mv "$(dirname "$pid")/.$(basename "$pid")" "$pid"
+fi
+`
+
+// TestScratchDir checks the shared invocation directory: what a previous
+// daemon left is removed at first use, each invocation's files are gone
+// when it returns, failing or not, and a failure still reads the
+// runtime's own message from its log.
+func TestScratchDir(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "fake-runtime")
+	if err := os.WriteFile(bin, []byte(fakeRuntime), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	scratchDir := filepath.Join(dir, "scratch")
+	if err := os.MkdirAll(scratchDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, stale := range []string{"1-exec.pid", ".1-exec.pid", "1-log.json"} {
+		if err := os.WriteFile(filepath.Join(scratchDir, stale), []byte("9"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rp, err := reaper.New(testutil.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	rt := &Runtime{Command: bin, Root: filepath.Join(dir, "state"), Reaper: rp, Log: testutil.Logger(t), ScratchDir: scratchDir}
+	ctx := context.Background()
+	p := &specs.Process{Args: []string{"true"}, Cwd: "/"}
+	empty := func(after string) {
+		t.Helper()
+		left, err := os.ReadDir(scratchDir)
+		if err != nil {
+			t.Fatalf("after %s: %v", after, err)
+		}
+		if len(left) != 0 {
+			t.Fatalf("after %s, files left: %v", after, left)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		pid, err := rt.Exec(ctx, "good", p, ExecOpts{})
+		if err != nil || pid != 4242 {
+			t.Fatalf("Exec = %d, %v; want 4242", pid, err)
+		}
+		empty("exec")
+	}
+	if _, err := rt.Create(ctx, "good", dir, CreateOpts{}); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	empty("create")
+	_, err = rt.Exec(ctx, "bad", p, ExecOpts{})
+	var rerr *Error
+	if !errors.As(err, &rerr) || !strings.Contains(rerr.Message, "no such thing") {
+		t.Fatalf("failing Exec = %v, want the runtime's logged message", err)
+	}
+	empty("a failing exec")
+	if err := rt.Start(ctx, "bad"); err == nil {
+		t.Fatal("failing Start succeeded")
+	}
+	empty("a failing start")
+}
+
+// BenchmarkScratch measures the files of one exec without the runtime:
+// the process file written, the log and pid files as the runtime would
+// make them, the pid read back, everything removed; with a temporary
+// directory per invocation against the shared ScratchDir. TMPDIR moves
+// both.
+func BenchmarkScratch(b *testing.B) {
+	for _, mode := range []struct{ name, dir string }{
+		{"temp-dir-each", ""},
+		{"shared-dir", filepath.Join(b.TempDir(), "scratch")},
+	} {
+		rt := &Runtime{ScratchDir: mode.dir}
+		b.Run(mode.name, func(b *testing.B) {
+			for b.Loop() {
+				s, err := rt.newScratch()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, f := range []string{"process.json", "log.json", "exec.pid"} {
+					if err := os.WriteFile(s.path(f), []byte("4242"), 0o600); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := readPid(filepath.Join(s.dir, s.prefix+"exec.pid")); err != nil {
+					b.Fatal(err)
+				}
+				s.release()
+			}
+		})
+	}
+}
