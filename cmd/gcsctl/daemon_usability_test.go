@@ -79,7 +79,7 @@ func TestDaemonLateReplyToInterruptedCall(t *testing.T) {
 	cancel() // interrupted, as by ^C
 	<-done
 	d.release(t, "late")
-	waitGone(t, pid) // the answer is now held for the next connection
+	waitGone(t, pid)                 // the answer is now held for the next connection
 	d.mustCtl(t, 0, "", "negotiate") // receives the held answer first
 	d.mustCtl(t, 0, "", "rm", "late")
 	d.mustCtl(t, 0, "", "layers", "remove", "--id", "late")
