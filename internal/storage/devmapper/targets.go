@@ -10,6 +10,10 @@ import (
 // SectorSize is the unit of device-mapper tables.
 const SectorSize = 512
 
+// MaxVerityBlockSize is the largest dm-verity block size accepted: the
+// kernel takes at most a page (4 KiB on the VMs this GCS runs in).
+const MaxVerityBlockSize = 4096
+
 // MaxNameLen is the longest device name device-mapper accepts.
 const MaxNameLen = 127
 
@@ -86,6 +90,11 @@ func (v Verity) Target() (Target, error) {
 	for _, bs := range []uint32{dbs, hbs} {
 		if bs < SectorSize || bs&(bs-1) != 0 {
 			return Target{}, fmt.Errorf("verity block size %d is not a power of two of at least %d", bs, SectorSize)
+		}
+		// dm-verity takes blocks of at most a page; the bound also keeps a
+		// host-chosen size from sizing the check read after the table loads.
+		if bs > MaxVerityBlockSize {
+			return Target{}, fmt.Errorf("verity block size %d: at most %d is supported", bs, MaxVerityBlockSize)
 		}
 	}
 	if v.DataBlocks == 0 {

@@ -26,6 +26,7 @@ func TestTargets(t *testing.T) {
 		{"verity bad salt", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1, RootDigest: "00", Salt: "q"}, Target{}, "salt"},
 		{"verity unaligned hash", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1, RootDigest: "00", HashOffset: 10}, Target{}, "multiple"},
 		{"verity block size", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1, RootDigest: "00", DataBlockSize: 1000}, Target{}, "power of two"},
+		{"verity block size too large", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1, RootDigest: "00", DataBlockSize: 1 << 30}, Target{}, "at most"},
 		{"verity no blocks", Verity{DataDevice: "a", HashDevice: "a", RootDigest: "00"}, Target{}, "no data blocks"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -78,25 +78,13 @@ func verity(ctx context.Context, deviceNumber uint32, source string, o Options) 
 	if err != nil {
 		return "", fmt.Errorf("mount VPMem device %d: %w", deviceNumber, err)
 	}
-	if err := readFirstBlock(p, v.DataBlockSize); err != nil {
+	if err := devmapper.ReadFirstBlock(p, v.DataBlockSize); err != nil {
 		devmapper.Remove(context.WithoutCancel(ctx), name)
 		return "", fmt.Errorf("mount VPMem device %d: dm-verity check failed: the root digest %s does not match the hash tree, or the layer is corrupt: %w",
 			deviceNumber, v.RootDigest, err)
 	}
 	o.log().WithFields(logrus.Fields{"pmem": deviceNumber, "verity": name, "root": v.RootDigest}).Debug("dm-verity device checked")
 	return p, nil
-}
-
-// readFirstBlock reads block 0 of dev, which dm-verity only returns if
-// the hashes up to the root digest match.
-func readFirstBlock(dev string, size uint32) error {
-	f, err := os.Open(dev)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = f.ReadAt(make([]byte, size), 0)
-	return err
 }
 
 // Unmount unmounts the layer of VPMem device deviceNumber at target and

@@ -3,7 +3,6 @@ package scsi
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 )
@@ -20,21 +19,11 @@ func openVerity(ctx context.Context, device, name string, info *devmapper.Verity
 	if err != nil {
 		return "", fmt.Errorf("dm-verity: %w", err)
 	}
-	if err := readBlock(p, info.BlockSize); err != nil {
+	if err := devmapper.ReadFirstBlock(p, info.BlockSize); err != nil {
 		devmapper.Remove(context.WithoutCancel(ctx), name)
 		return "", fmt.Errorf("dm-verity check failed: the root digest %s does not match the hash tree, or the layer is corrupt: %w", info.RootDigest, err)
 	}
 	return p, nil
-}
-
-func readBlock(dev string, size uint32) error {
-	f, err := os.Open(dev)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = f.ReadAt(make([]byte, size), 0)
-	return err
 }
 
 // closeVerity removes dm-verity device name if it exists, deferred when
