@@ -64,7 +64,7 @@ func (c *Client) roundTrip(ctx context.Context, typ prot.MessageIdentifier, body
 		return prot.MessageHeader{}, nil, err
 	}
 	id := prot.SequenceID(c.nextID.Add(1) - 1)
-	pc := &pendingCall{ch: make(chan reply, 1)}
+	pc := &pendingCall{ch: make(chan reply, 1), want: prot.ResponseIdentifier(typ)}
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 
@@ -47,6 +48,8 @@ type Client struct {
 // gone away (its context ended).
 type pendingCall struct {
 	ch chan reply
+	// want is the response type the request expects.
+	want prot.MessageIdentifier
 }
 
 // reply is a response as read from the connection.
@@ -73,6 +76,11 @@ func New(conn io.ReadWriteCloser, opts ...Option) *Client {
 		readerDone: make(chan struct{}),
 		notes:      newNotificationQueue(),
 		resumed:    make(chan struct{}, 1),
+	}
+	if c.strayReply != nil {
+		// Number from a random point, so that answers a GCS holds for an
+		// earlier connection rarely share an ID with this one's requests.
+		c.nextID.Store(1 + rand.Uint64N(1<<62))
 	}
 	go c.readLoop()
 	go c.notes.run(c.readerDone, c.closed)
@@ -189,7 +197,13 @@ func (c *Client) dispatch(h prot.MessageHeader, body []byte) error {
 	case prot.MtResponse:
 		c.mu.Lock()
 		pc, ok := c.pending[h.ID]
-		delete(c.pending, h.ID)
+		if ok && c.strayReply != nil && h.Type != pc.want {
+			// Another request's answer under a live ID: a held reply to
+			// an earlier connection, not this call's.
+			ok = false
+		} else {
+			delete(c.pending, h.ID)
+		}
 		c.mu.Unlock()
 		if !ok && c.strayReply != nil {
 			c.strayReply(h)

@@ -36,7 +36,9 @@ func WithMaxMessageSize(n uint32) Option {
 // request made on an earlier one (it keeps such answers for the host across
 // a live migration) sends such replies to whoever connects next: a one-shot
 // tool like gcsctl, whose predecessor was interrupted, wants this; tests
-// and a real host keep the strict default.
+// and a real host keep the strict default. A response under a pending ID
+// but of another type than the request expects is such a stray too, and
+// the client numbers its requests from a random point to make that rare.
 func WithStrayReplies(seen func(prot.MessageHeader)) Option {
 	return func(o *options) {
 		if seen == nil {

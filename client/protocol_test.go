@@ -123,3 +123,67 @@ func TestStrayRepliesOption(t *testing.T) {
 		t.Errorf("stray replies seen = %v, want [%d]", seen, pending.header.ID+7)
 	}
 }
+
+// TestStrayRepliesOptionSameIDOtherType checks that with WithStrayReplies a
+// response under a pending request's ID but of another type (a held answer
+// to an earlier connection's request that happens to carry the same ID) is a
+// stray: it is reported and dropped, and the pending call still gets its own
+// answer.
+func TestStrayRepliesOptionSameIDOtherType(t *testing.T) {
+	var seen []prot.MessageHeader
+	c, f := newPair(t, client.WithStrayReplies(func(h prot.MessageHeader) { seen = append(seen, h) }))
+	ch := goCall(func() error { return c.Start(testContext(t), "c1") })
+	pending := f.mustRecv(t)
+	other := prot.ResponseIdentifier(prot.ComputeSystemWaitForProcessV1)
+	if err := f.send(other, pending.header.ID, []byte(`{"Result":0,"ExitCode":3}`)); err != nil {
+		t.Fatalf("send the stray reply: %v", err)
+	}
+	f.mustReply(t, pending, ok())
+	if err := waitResult(t, ch); err != nil {
+		t.Fatalf("the pending call after a same-ID stray reply: %v", err)
+	}
+	if len(seen) != 1 || seen[0].Type != other || seen[0].ID != pending.header.ID {
+		t.Errorf("stray replies seen = %+v, want one of type %s and id %d", seen, other, pending.header.ID)
+	}
+}
+
+// TestSameIDOtherTypeFailsStrictClient checks that without WithStrayReplies
+// the same reply is not silently dropped: the call it answers fails with the
+// type mismatch.
+func TestSameIDOtherTypeFailsStrictClient(t *testing.T) {
+	c, f := newPair(t)
+	ch := goCall(func() error { return c.Start(testContext(t), "c1") })
+	pending := f.mustRecv(t)
+	other := prot.ResponseIdentifier(prot.ComputeSystemWaitForProcessV1)
+	if err := f.send(other, pending.header.ID, []byte(`{"Result":0}`)); err != nil {
+		t.Fatalf("send the reply: %v", err)
+	}
+	err := waitResult(t, ch)
+	if err == nil || !strings.Contains(err.Error(), "response has type") {
+		t.Fatalf("call answered with another type returned %v, want a type mismatch", err)
+	}
+}
+
+// TestStrayRepliesOptionRandomFirstID checks that clients made with
+// WithStrayReplies (one-shot tools reconnecting to a GCS that may hold
+// answers for an earlier connection) do not all number their requests from
+// the same point, which makes a held answer land on a live request's ID.
+func TestStrayRepliesOptionRandomFirstID(t *testing.T) {
+	ids := make(map[prot.SequenceID]bool)
+	for range 4 {
+		c, f := newPair(t, client.WithStrayReplies(nil))
+		ch := goCall(func() error { return c.Start(testContext(t), "c1") })
+		r := f.mustRecv(t)
+		f.mustReply(t, r, ok())
+		if err := waitResult(t, ch); err != nil {
+			t.Fatalf("call: %v", err)
+		}
+		if r.header.ID == 0 {
+			t.Errorf("request numbered 0, the notifications' id")
+		}
+		ids[r.header.ID] = true
+	}
+	if len(ids) < 2 {
+		t.Errorf("4 clients all numbered their first request %v", ids)
+	}
+}
