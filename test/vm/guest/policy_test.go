@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/client"
-	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
@@ -92,15 +91,6 @@ func TestPolicyVerityLayers(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("set policy: %v", err)
 	}
-	denied := func(what string, err error) {
-		t.Helper()
-		if client.HResult(err) != prot.HrFail {
-			t.Fatalf("%s: %v, want E_FAIL", what, err)
-		}
-		if _, perr := policy.ParseDecision(err.Error()); perr != nil {
-			t.Fatalf("%s: %v: %v", what, perr, err)
-		}
-	}
 	verityDevices := func() []string {
 		targets, err := devmapper.Targets(ctx)
 		if err != nil {
@@ -117,10 +107,10 @@ func TestPolicyVerityLayers(t *testing.T) {
 	before := len(verityDevices())
 
 	// Another image: refused on SCSI and on pmem, nothing made.
-	denied("other image on SCSI", modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk,
-		&prot.LCOWMappedVirtualDisk{MountPath: m(2), Lun: 2, ReadOnly: true, Options: []string{"ro"}}))
-	denied("other image on pmem", modify(prot.RequestTypeAdd, prot.ResourceTypeVPMemDevice,
-		&prot.LCOWMappedVPMemDevice{DeviceNumber: 1, MountPath: m(4)}))
+	wantPolicyDenial(t, "other image on SCSI", modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk,
+		&prot.LCOWMappedVirtualDisk{MountPath: m(2), Lun: 2, ReadOnly: true, Options: []string{"ro"}}), "")
+	wantPolicyDenial(t, "other image on pmem", modify(prot.RequestTypeAdd, prot.ResourceTypeVPMemDevice,
+		&prot.LCOWMappedVPMemDevice{DeviceNumber: 1, MountPath: m(4)}), "")
 	for _, p := range []string{m(2), m(4)} {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("refused layer left %s", p)
@@ -172,7 +162,7 @@ func TestPolicyVerityLayers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	denied("unlisted signal", g.c.SignalProcess(ctx, id, pid, int32(unix.SIGUSR1)))
+	wantPolicyDenial(t, "unlisted signal", g.c.SignalProcess(ctx, id, pid, int32(unix.SIGUSR1)), "")
 	if err := g.c.SignalProcess(ctx, id, pid, int32(unix.SIGKILL)); err != nil {
 		t.Fatal(err)
 	}
