@@ -13,6 +13,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // pathsVictimMount mounts a tmpfs outside the daemon's roots, standing in
@@ -45,8 +46,8 @@ func pathsMounted(t *testing.T, p string) bool {
 // through a link at the target itself: none may unmount it, and no link
 // the GCS did not make is deleted.
 func TestHardeningPathsDeviceRemoveConfined(t *testing.T) {
-	f := newFakeDevices(t)
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	h := newHostEnv(t, "runc", f.Args()...)
 	plan9 := func(p string) any { return &prot.LCOWMappedDirectory{MountPath: p} }
 	layers := func(p string) any { return &prot.LCOWCombinedLayers{ContainerRootPath: p} }
 	pmem := func(p string) any { return &prot.LCOWMappedVPMemDevice{MountPath: p} }
@@ -157,10 +158,10 @@ func TestHardeningPathsCombinedLayersAddConfined(t *testing.T) {
 // pmem device on directories that existed before and on fresh ones:
 // Remove deletes the fresh mount points the GCS made, never the others.
 func TestHardeningPathsDeviceRemoveKeepsForeignDirs(t *testing.T) {
-	f := newFakeDevices(t)
-	f.addDisk(t, 2, "sdp", layerImage(t, "x", "x"))
-	f.addNode(t, "pmem1", layerImage(t, "y", "y"))
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 2, "sdp", layerImage(t, "x", "x"))
+	f.AddNode(t, "pmem1", layerImage(t, "y", "y"))
+	h := newHostEnv(t, "runc", f.Args()...)
 	pre := func(name string) string {
 		p := filepath.Join(h.root, "pre", name)
 		if err := os.MkdirAll(p, 0o700); err != nil {
@@ -210,9 +211,9 @@ func TestHardeningPathsDeviceRemoveKeepsForeignDirs(t *testing.T) {
 // whose server hangs up): each fresh mount point is gone again, and a
 // directory that was there before stays.
 func TestHardeningPathsFailedAddLeavesNoMountPoint(t *testing.T) {
-	f := newFakeDevices(t)
-	f.addDisk(t, 2, "sdb", mounttest.Loop(t, mounttest.SparseFile(t, 8<<20), mounttest.LoopOptions{}))
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 2, "sdb", mounttest.Loop(t, mounttest.SparseFile(t, 8<<20), mounttest.LoopOptions{}))
+	h := newHostEnv(t, "runc", f.Args()...)
 	share := func(p string) any {
 		port, ln, err := h.relay.Listen(context.Background())
 		if err != nil {

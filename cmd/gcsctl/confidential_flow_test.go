@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -52,8 +50,7 @@ func TestConfidentialFlowCommands(t *testing.T) {
 	}
 	d.mustCtl(t, exitOK, "", "policy", "fragment", good)
 
-	sum := sha256.Sum256([]byte(t.Name()))
-	id := hex.EncodeToString(sum[:])
+	id := testutil.ConfidentialID(t.Name())
 	scratch := filepath.Join(d.root, "c", id, "scratch", id)
 	out, _ := d.mustCtl(t, exitOK, "", "run", "--id", id, "--scratch", scratch, d.rootfs, "sh", "-c", script)
 	lines := strings.Fields(out)
@@ -65,8 +62,7 @@ func TestConfidentialFlowCommands(t *testing.T) {
 	// rm -f and run --rm unmount the layers before they delete the
 	// container, the order a confidential GCS accepts; nothing is left.
 	d.mustCtl(t, exitOK, "", "rm", "-f", id)
-	sum = sha256.Sum256([]byte(t.Name() + "/--rm"))
-	id = hex.EncodeToString(sum[:])
+	id = testutil.ConfidentialID(t.Name() + "/--rm")
 	scratch = filepath.Join(d.root, "c", id, "scratch", id)
 	d.mustCtl(t, exitOK, "", "run", "--rm", "--id", id, "--scratch", scratch, d.rootfs, "sh", "-c", script)
 	d.checkClean(t)

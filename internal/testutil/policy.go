@@ -1,15 +1,20 @@
 package testutil
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/policy/policytest"
+	"github.com/linux-gcs/gcs/internal/prot"
 )
 
 // RegoPath is the PATH variable GeneratedPolicy allows.
@@ -111,4 +116,32 @@ func GeneratedPolicySpec(rootfs string, env []string, args ...string) *specs.Spe
 	}
 	spec.Mounts = kept
 	return spec
+}
+
+// ConfidentialID is a container id of the shape a confidential VM wants
+// (64 hexadecimal digits), made from name.
+func ConfidentialID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
+}
+
+// WantDenied fails t unless err is a policy's denial as the host receives
+// it: E_FAIL carrying a decision ("deny") that the host can decode, which
+// it returns.
+func WantDenied(t testing.TB, what string, err error) map[string]any {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: allowed, want a denial", what)
+	}
+	if hr := client.HResult(err); hr != prot.HrFail {
+		t.Fatalf("%s: HRESULT %s, want E_FAIL: %v", what, hr, err)
+	}
+	d, perr := policy.ParseDecision(err.Error())
+	if perr != nil {
+		t.Fatalf("%s: %v: %v", what, perr, err)
+	}
+	if d["decision"] != "deny" {
+		t.Fatalf("%s: decision %v", what, d)
+	}
+	return d
 }

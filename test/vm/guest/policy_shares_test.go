@@ -18,22 +18,11 @@ import (
 	"github.com/linux-gcs/gcs/internal/transport"
 )
 
-// wantPolicyDenial fails t unless err is a policy's denial as the host
-// receives it: E_FAIL carrying a decision the host can decode, with the
-// reason given when want is not empty.
+// wantPolicyDenial is testutil.WantDenied with, when want is not empty,
+// the policy's reason.
 func wantPolicyDenial(t *testing.T, what string, err error, want string) {
 	t.Helper()
-	if client.HResult(err) != prot.HrFail {
-		t.Fatalf("%s: %v, want E_FAIL", what, err)
-	}
-	d, perr := policy.ParseDecision(err.Error())
-	if perr != nil {
-		t.Fatalf("%s: %v: %v", what, perr, err)
-	}
-	if d["decision"] != "deny" {
-		t.Fatalf("%s: decision %v", what, d)
-	}
-	reasons := (&policy.DenialError{Decision: d}).Reasons()
+	reasons := (&policy.DenialError{Decision: testutil.WantDenied(t, what, err)}).Reasons()
 	if want != "" && !strings.Contains(strings.Join(reasons, "; "), want) {
 		t.Fatalf("%s: reasons %q, want %q", what, reasons, want)
 	}
@@ -103,7 +92,7 @@ func TestPolicyPlan9Shares(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("set policy: %v", err)
 	}
-	id := confIDOf("plan9-vm")
+	id := testutil.ConfidentialID("plan9-vm")
 	bundle := g.busyboxRoot(t, id)
 	share := func(n string) string { return filepath.Join(bundle, "mounts", n) }
 	t.Cleanup(func() {
@@ -123,7 +112,7 @@ func TestPolicyPlan9Shares(t *testing.T) {
 
 	// Refused: no container's root, a container without a matched
 	// overlay; the host's port is never dialed.
-	other := filepath.Join(g.dir, "root", "c", confIDOf("plan9-vm-other"), "mounts", "m0")
+	other := filepath.Join(g.dir, "root", "c", testutil.ConfidentialID("plan9-vm-other"), "mounts", "m0")
 	for what, target := range map[string]string{
 		"share outside a container":           filepath.Join(g.dir, "mounts", "m0"),
 		"share of a container without rootfs": other,

@@ -2,14 +2,13 @@ package guest
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -22,34 +21,6 @@ import (
 	"github.com/linux-gcs/gcs/internal/storage/scsi"
 	"github.com/linux-gcs/gcs/internal/testutil"
 )
-
-// policyDevices is the device-lookup seam of a second GCS pointed at loop
-// devices: SCSI host 0 and pmem nodes, as the host tests do it.
-type policyDevices struct{ sys, dev string }
-
-func newPolicyDevices(t *testing.T) *policyDevices {
-	root := t.TempDir()
-	f := &policyDevices{sys: filepath.Join(root, "sys"), dev: filepath.Join(root, "dev")}
-	for _, d := range []string{f.dev, filepath.Join(f.sys, "class", "scsi_host", "host0"), filepath.Join(f.sys, "bus", "scsi", "devices")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return f
-}
-
-func (f *policyDevices) disk(t *testing.T, lun int, name, dev string) {
-	if err := os.MkdirAll(filepath.Join(f.sys, "bus", "scsi", "devices", fmt.Sprintf("0:0:0:%d", lun), "block", name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f.node(t, name, dev)
-}
-
-func (f *policyDevices) node(t *testing.T, name, dev string) {
-	if err := os.Symlink(dev, filepath.Join(f.dev, name)); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestPolicyVerityLayers runs a confidential VM's layer handling for real:
 // under a generated policy naming the busybox image's dm-verity root
@@ -68,12 +39,13 @@ func TestPolicyVerityLayers(t *testing.T) {
 	busybox2 := mounttest.Loop(t, img, mounttest.LoopOptions{}) // the same layer, for pmem
 	other, _ := testutil.VerityLayer(t, t.TempDir(), 4<<20)
 	other2, _ := testutil.VerityLayer(t, t.TempDir(), 4<<20)
-	f := newPolicyDevices(t)
-	f.disk(t, 1, "sdv", busybox)
-	f.disk(t, 2, "sdw", other)
-	f.node(t, "pmem0", busybox2)
-	f.node(t, "pmem1", other2)
-	g := startDutiesGCS(t, "-sys-root", f.sys, "-dev-root", f.dev, "-device-timeout", "2s")
+	f := testutil.NewFakeDevices(t)
+	f.Timeout = 2 * time.Second
+	f.AddDisk(t, 1, "sdv", busybox)
+	f.AddDisk(t, 2, "sdw", other)
+	f.AddNode(t, "pmem0", busybox2)
+	f.AddNode(t, "pmem1", other2)
+	g := startDutiesGCS(t, f.Args()...)
 	ctx := testCtx(t)
 	mounts := filepath.Join(g.dir, "mounts", "scsi")
 	m := func(n int) string { return filepath.Join(mounts, fmt.Sprintf("m%d", n)) }
@@ -144,7 +116,7 @@ func TestPolicyVerityLayers(t *testing.T) {
 	}
 
 	// A container on the SCSI layer.
-	id := confIDOf("policy-vm")
+	id := testutil.ConfidentialID("policy-vm")
 	bundle := filepath.Join(g.dir, "root", "c", id)
 	layers := &prot.LCOWCombinedLayers{ContainerID: id, ContainerRootPath: filepath.Join(bundle, "rootfs"),
 		Layers: []prot.Layer{{Path: m(1)}}, ScratchPath: filepath.Join(bundle, "scratch", id)}
@@ -210,10 +182,4 @@ func TestPolicyVerityLayers(t *testing.T) {
 	if err := modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// confIDOf is a confidential container id: 64 hex digits.
-func confIDOf(name string) string {
-	sum := sha256.Sum256([]byte(name))
-	return hex.EncodeToString(sum[:])
 }
