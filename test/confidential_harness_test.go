@@ -18,6 +18,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/policy/fragment/fragmenttest"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // The confidential tests' fragment feed, and the command its fragment
@@ -30,8 +31,7 @@ const (
 // confidentialID returns a container id unique within this host in the shape a
 // confidential VM wants (64 hexadecimal characters).
 func (h *hostEnv) confidentialID(prefix string) string {
-	sum := sha256.Sum256([]byte(h.id(prefix)))
-	return hex.EncodeToString(sum[:])
+	return testutil.ConfidentialID(h.id(prefix))
 }
 
 // setConfPolicy sends a SecurityPolicy request with the Rego policy and

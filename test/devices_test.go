@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -17,44 +16,8 @@ import (
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
-
-// fakeDevices is the device-lookup seam pointed at real loop devices: a
-// sysfs tree in which SCSI host 0 has the disks, and a device directory
-// whose nodes are links to the loop devices. Mounts, mkfs and the kernel
-// objects are real; only the lookup of which device is which is stood in.
-type fakeDevices struct {
-	sys, dev string
-}
-
-func newFakeDevices(t *testing.T) *fakeDevices {
-	root := t.TempDir()
-	f := &fakeDevices{sys: filepath.Join(root, "sys"), dev: filepath.Join(root, "dev")}
-	for _, d := range []string{f.dev, filepath.Join(f.sys, "class", "scsi_host", "host0"), filepath.Join(f.sys, "bus", "scsi", "devices")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return f
-}
-
-// addDisk makes loop device dev the disk at controller 0, lun.
-func (f *fakeDevices) addDisk(t *testing.T, lun uint8, name, dev string) {
-	if err := os.MkdirAll(filepath.Join(f.sys, "bus", "scsi", "devices", fmt.Sprintf("0:0:0:%d", lun), "block", name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f.addNode(t, name, dev)
-}
-
-func (f *fakeDevices) addNode(t *testing.T, name, dev string) {
-	if err := os.Symlink(dev, filepath.Join(f.dev, name)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (f *fakeDevices) args() []string {
-	return []string{"-sys-root", f.sys, "-dev-root", f.dev, "-device-timeout", "500ms"}
-}
 
 // layerImage is a loop device holding an ext4 file system with one file.
 func layerImage(t *testing.T, file, content string) string {
@@ -103,9 +66,9 @@ func (h *hostEnv) runWithLayer(t *testing.T, layer string, spec *oci.Spec) strin
 }
 
 func TestDiskAsContainerLayer(t *testing.T) {
-	f := newFakeDevices(t)
-	f.addDisk(t, 3, "sdq", layerImage(t, "hello.txt", "from the disk\n"))
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 3, "sdq", layerImage(t, "hello.txt", "from the disk\n"))
+	h := newHostEnv(t, "runc", f.Args()...)
 	disk := &prot.LCOWMappedVirtualDisk{MountPath: filepath.Join(h.root, "mounts", "d1"), Lun: 3, ReadOnly: true}
 	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
 		t.Fatal(err)
@@ -121,9 +84,9 @@ func TestDiskAsContainerLayer(t *testing.T) {
 }
 
 func TestPmemAsContainerLayer(t *testing.T) {
-	f := newFakeDevices(t)
-	f.addNode(t, "pmem0", layerImage(t, "hello.txt", "from pmem\n"))
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	f.AddNode(t, "pmem0", layerImage(t, "hello.txt", "from pmem\n"))
+	h := newHostEnv(t, "runc", f.Args()...)
 	dev := &prot.LCOWMappedVPMemDevice{DeviceNumber: 0, MountPath: filepath.Join(h.root, "layers", "p0")}
 	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeVPMemDevice, dev); err != nil {
 		t.Fatal(err)
@@ -139,9 +102,9 @@ func TestPmemAsContainerLayer(t *testing.T) {
 }
 
 func TestBadDeviceSettings(t *testing.T) {
-	f := newFakeDevices(t)
-	f.addDisk(t, 1, "sdr", layerImage(t, "x", "x"))
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 1, "sdr", layerImage(t, "x", "x"))
+	h := newHostEnv(t, "runc", f.Args()...)
 	outside := filepath.Join(t.TempDir(), "elsewhere")
 	for _, tc := range []struct {
 		name     string

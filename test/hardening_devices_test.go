@@ -1,6 +1,8 @@
 package test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +12,8 @@ import (
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
+	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // pathsVictimMount mounts a tmpfs outside the daemon's roots, standing in
@@ -42,8 +46,8 @@ func pathsMounted(t *testing.T, p string) bool {
 // through a link at the target itself: none may unmount it, and no link
 // the GCS did not make is deleted.
 func TestHardeningPathsDeviceRemoveConfined(t *testing.T) {
-	f := newFakeDevices(t)
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	h := newHostEnv(t, "runc", f.Args()...)
 	plan9 := func(p string) any { return &prot.LCOWMappedDirectory{MountPath: p} }
 	layers := func(p string) any { return &prot.LCOWCombinedLayers{ContainerRootPath: p} }
 	pmem := func(p string) any { return &prot.LCOWMappedVPMemDevice{MountPath: p} }
@@ -154,10 +158,10 @@ func TestHardeningPathsCombinedLayersAddConfined(t *testing.T) {
 // pmem device on directories that existed before and on fresh ones:
 // Remove deletes the fresh mount points the GCS made, never the others.
 func TestHardeningPathsDeviceRemoveKeepsForeignDirs(t *testing.T) {
-	f := newFakeDevices(t)
-	f.addDisk(t, 2, "sdp", layerImage(t, "x", "x"))
-	f.addNode(t, "pmem1", layerImage(t, "y", "y"))
-	h := newHostEnv(t, "runc", f.args()...)
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 2, "sdp", layerImage(t, "x", "x"))
+	f.AddNode(t, "pmem1", layerImage(t, "y", "y"))
+	h := newHostEnv(t, "runc", f.Args()...)
 	pre := func(name string) string {
 		p := filepath.Join(h.root, "pre", name)
 		if err := os.MkdirAll(p, 0o700); err != nil {
@@ -198,5 +202,66 @@ func TestHardeningPathsDeviceRemoveKeepsForeignDirs(t *testing.T) {
 				t.Errorf("directory %s that was there before was removed: %v", tc.target, err)
 			}
 		})
+	}
+}
+
+// TestHardeningPathsFailedAddLeavesNoMountPoint makes a SCSI disk, a pmem
+// device and a Plan 9 share Add fail after the GCS made their mount point
+// (a disk without a file system, a pmem device that is not there, a share
+// whose server hangs up): each fresh mount point is gone again, and a
+// directory that was there before stays.
+func TestHardeningPathsFailedAddLeavesNoMountPoint(t *testing.T) {
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 2, "sdb", mounttest.Loop(t, mounttest.SparseFile(t, 8<<20), mounttest.LoopOptions{}))
+	h := newHostEnv(t, "runc", f.Args()...)
+	share := func(p string) any {
+		port, ln, err := h.relay.Listen(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			if c, err := ln.Accept(); err == nil {
+				c.Close() // no 9P server answers: the mount fails
+			}
+		}()
+		return &prot.LCOWMappedDirectory{MountPath: p, Port: int32(port), ShareName: "share"}
+	}
+	for i, tc := range []struct {
+		name     string
+		typ      prot.ResourceType
+		settings func(string) any
+	}{
+		{"SCSI disk without a file system", prot.ResourceTypeMappedVirtualDisk, func(p string) any {
+			return &prot.LCOWMappedVirtualDisk{MountPath: p, Lun: 2, ReadOnly: true}
+		}},
+		{"missing pmem device", prot.ResourceTypeVPMemDevice, func(p string) any {
+			return &prot.LCOWMappedVPMemDevice{DeviceNumber: 7, MountPath: p}
+		}},
+		{"Plan 9 share without a server", prot.ResourceTypeMappedDirectory, share},
+	} {
+		for _, existing := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/existing=%t", tc.name, existing), func(t *testing.T) {
+				target := filepath.Join(h.root, "failed", fmt.Sprintf("%d-%t", i, existing))
+				if existing {
+					if err := os.MkdirAll(target, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := h.modify(prot.RequestTypeAdd, tc.typ, tc.settings(target)); client.HResult(err) != prot.HrFail {
+					t.Fatalf("add: %v, want E_FAIL", err)
+				}
+				if pathsMounted(t, target) {
+					t.Fatalf("%s mounted", target)
+				}
+				_, err := os.Lstat(target)
+				if !existing && err == nil {
+					t.Errorf("the failed Add left its mount point %s", target)
+				}
+				if existing && err != nil {
+					t.Errorf("directory %s that was there before was removed: %v", target, err)
+				}
+			})
+		}
 	}
 }

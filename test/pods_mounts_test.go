@@ -1,8 +1,6 @@
 package test
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,21 +8,20 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // podBlockNode makes name in the fake device directory a block device node
 // of the same device as the loop device dev (a real node, as /dev/sdX is
 // in a utility VM), and the disk at controller 0, lun.
-func podBlockNode(t *testing.T, f *fakeDevices, lun uint8, name, dev string) {
+func podBlockNode(t *testing.T, f *testutil.FakeDevices, lun uint8, name, dev string) {
 	t.Helper()
 	var st unix.Stat_t
 	if err := unix.Stat(dev, &st); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(f.sys, "bus", "scsi", "devices", fmt.Sprintf("0:0:0:%d", lun), "block", name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Mknod(filepath.Join(f.dev, name), unix.S_IFBLK|0o600, int(st.Rdev)); err != nil {
+	f.AddSCSI(t, lun, name)
+	if err := unix.Mknod(filepath.Join(f.Dev, name), unix.S_IFBLK|0o600, int(st.Rdev)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -34,9 +31,9 @@ func podBlockNode(t *testing.T, f *fakeDevices, lun uint8, name, dev string) {
 // and a hugetlbfs (hugepages://), both created and removed with the pod.
 func TestPodDeviceMounts(t *testing.T) {
 	forEachRuntime(t, func(t *testing.T, rt string) {
-		f := newFakeDevices(t)
+		f := testutil.NewFakeDevices(t)
 		podBlockNode(t, f, 2, "sdr", layerImage(t, "hello.txt", "raw\n"))
-		h := newHostEnv(t, rt, f.args()...)
+		h := newHostEnv(t, rt, f.Args()...)
 		disk := &prot.LCOWMappedVirtualDisk{MountPath: filepath.Join(h.dir, "mounts", "scsi", "0_2_0"), Lun: 2, BlockDev: true}
 		if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
 			t.Fatal(err)

@@ -18,10 +18,10 @@ import (
 // delete, as the reference's uvmConsistencyError. The overlay's unmount is
 // made to fail for real: its path is made to lead outside the GCS's roots.
 func TestPolicyFailedUnmountMarksTheVMInconsistent(t *testing.T) {
-	f := newFakeDevices(t)
+	f := testutil.NewFakeDevices(t)
 	busybox, hash := testutil.VerityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
-	f.addDisk(t, 1, "sdv", busybox)
-	h := newHostEnv(t, "runc", f.args()...)
+	f.AddDisk(t, 1, "sdv", busybox)
+	h := newHostEnv(t, "runc", f.Args()...)
 	a, c := h.confContainer("a"), h.confContainer("c")
 	moved := filepath.Join(h.root, "c", "moved")
 	m1 := filepath.Join(h.dir, "mounts", "scsi", "m1")

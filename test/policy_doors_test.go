@@ -11,6 +11,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/policy/framework"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // With -initial-policy-stance deny every guarded request is refused until
@@ -18,9 +19,9 @@ import (
 // point, no bundle, no cgroup, no container. An open-door policy then
 // lifts the closed door, once.
 func TestPolicyClosedDoorUntilOpenDoor(t *testing.T) {
-	f := newFakeDevices(t)
-	f.addDisk(t, 1, "sdp", layerImage(t, "hello.txt", "hello\n"))
-	h := newHostEnv(t, "runc", append(f.args(), "-initial-policy-stance", "deny")...)
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 1, "sdp", layerImage(t, "hello.txt", "hello\n"))
+	h := newHostEnv(t, "runc", append(f.Args(), "-initial-policy-stance", "deny")...)
 	ctx := testCtx(t)
 
 	disk := &prot.LCOWMappedVirtualDisk{MountPath: filepath.Join(h.dir, "mounts", "scsi", "m1"), Lun: 1, ReadOnly: true}

@@ -1,9 +1,7 @@
 package test
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/linux-gcs/gcs/client"
-	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // setPolicy sends the SecurityPolicy request with rego as its policy.
@@ -42,20 +40,7 @@ func wantRefused(t *testing.T, what string, err error) {
 func wantDenied(t *testing.T, what string, err error) map[string]any {
 	t.Helper()
 	wantRefused(t, what, err)
-	d, perr := policy.ParseDecision(err.Error())
-	if perr != nil {
-		t.Fatalf("%s: %v: %v", what, perr, err)
-	}
-	if d["decision"] != "deny" {
-		t.Fatalf("%s: decision %v", what, d)
-	}
-	return d
-}
-
-// confID is a confidential VM's container id: 64 hex digits, from name.
-func confID(name string) string {
-	sum := sha256.Sum256([]byte(name))
-	return hex.EncodeToString(sum[:])
+	return testutil.WantDenied(t, what, err)
 }
 
 // cgroupLeft reports whether a cgroup named id exists anywhere below the

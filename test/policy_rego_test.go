@@ -21,7 +21,7 @@ import (
 type confContainer struct{ id, bundle, rootfs, scratch string }
 
 func (h *hostEnv) confContainer(name string) confContainer {
-	id := confID(name)
+	id := testutil.ConfidentialID(name)
 	bundle := filepath.Join(h.root, "c", id)
 	return confContainer{id: id, bundle: bundle, rootfs: filepath.Join(bundle, "rootfs"), scratch: filepath.Join(bundle, "scratch", id)}
 }
@@ -45,12 +45,12 @@ func (h *hostEnv) createConf(c confContainer, spec *oci.Spec) error {
 // DumpStacks the policy does not list; every refusal is E_FAIL with the
 // decision, and leaves nothing behind.
 func TestPolicyRegoEnforced(t *testing.T) {
-	f := newFakeDevices(t)
+	f := testutil.NewFakeDevices(t)
 	busybox, hash := testutil.VerityLayer(t, testutil.BusyboxRootfs(t), 16<<20)
 	other, _ := testutil.VerityLayer(t, t.TempDir(), 4<<20)
-	f.addDisk(t, 1, "sdv", busybox)
-	f.addDisk(t, 2, "sdw", other)
-	h := newHostEnv(t, "runc", f.args()...)
+	f.AddDisk(t, 1, "sdv", busybox)
+	f.AddDisk(t, 2, "sdw", other)
+	h := newHostEnv(t, "runc", f.Args()...)
 	ctx := testCtx(t)
 	scsi := func(n int) string { return filepath.Join(h.dir, "mounts", "scsi", fmt.Sprintf("m%d", n)) }
 	t.Cleanup(func() { // whatever a failure left mounted

@@ -11,7 +11,6 @@ import (
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
@@ -59,7 +58,8 @@ func podRmCommand() command {
 		summary: "kill and delete pod POD's workloads, then its sandbox, and unmount their layers",
 		detail: `Finds the workloads POD-1, POD-2, ... that pod run made (up to the first id the
 GCS does not know), then for each workload and last the sandbox: ShutdownForced,
-DeleteContainerState (retried while it is still stopping) and layers remove.
+a wait for its init, layers remove and DeleteContainerState (the order a
+confidential GCS insists on).
 
 ` + podLayoutHelp,
 		negotiate: true,
@@ -273,7 +273,7 @@ func (s *session) startPodContainer(ctx context.Context, o *podOptions, id strin
 }
 
 // removePod takes the pod's workloads down, then its sandbox: each is
-// killed, deleted and its layers unmounted. Workloads are found by id, up
+// killed, its layers unmounted and its state deleted. Workloads are found by id, up
 // to the first the GCS does not know.
 func removePod(ctx context.Context, s *session, o *podOptions) error {
 	var ids []string
@@ -291,22 +291,15 @@ func removePod(ctx context.Context, s *session, o *podOptions) error {
 	return errors.Join(errs...)
 }
 
-// removePodContainer kills and deletes container id and unmounts its
-// layers; a container or layers already gone are not an error.
+// removePodContainer kills container id, unmounts its layers and deletes
+// it (the order a confidential GCS insists on); a container or layers
+// already gone are not an error.
 func (s *session) removePodContainer(ctx context.Context, o *podOptions, id string) error {
-	rctx, cancel := s.requestContext(ctx)
-	err := s.client.ShutdownForced(rctx, id)
-	cancel()
-	switch client.HResult(err) {
-	case 0, prot.HrVmcomputeSystemNotFound, prot.HrVmcomputeAlreadyStopped:
-	default:
+	if _, err := s.killAndWait(ctx, id); err != nil {
 		return fmt.Errorf("kill container %s: %w", id, err)
-	}
-	if err := s.deleteContainer(ctx, id); err != nil {
-		return err
 	}
 	if err := s.removeLayers(ctx, id, o.paths(s.g.root, id)); err != nil && !strings.Contains(err.Error(), "not mounted") {
 		return err
 	}
-	return nil
+	return s.deleteContainer(ctx, id)
 }

@@ -22,9 +22,9 @@ func rmCommand() command {
 bundle ROOT/c/ID. The layers mounted for it are removed with layers remove.
 
 With -f, rm first kills the container (ShutdownForced) and waits for its init
-to exit (its pid read from the bundle, see ls), then deletes its state and
-unmounts its layers as run --rm does: whatever state it was in, the container
-is gone. A container the GCS does not know only has its layers unmounted.`,
+to exit (its pid read from the bundle, see ls), then unmounts its layers
+and deletes its state as run --rm does (in that order, which a confidential
+GCS insists on): whatever state it was in, the container is gone. A container the GCS does not know only has its layers unmounted.`,
 		negotiate: true,
 		setup: func(fs *flag.FlagSet) parseFunc {
 			force := fs.Bool("f", false, "kill a running container, wait for it, remove it and its layers")
@@ -45,26 +45,39 @@ func runRm(ctx context.Context, s *session, id string) error {
 	return s.client.DeleteContainerState(ctx, id)
 }
 
-// forceRm is the rm -f action: kill, wait for the init, delete the state,
-// unmount the layers.
+// forceRm is the rm -f action: kill, wait for the init, unmount the
+// layers, delete the state. The layers go first: a confidential GCS
+// deletes no container whose root file system is still mounted.
 func forceRm(ctx context.Context, s *session, id string) error {
 	p := pathsFor(s.g.root, id, "")
-	err := s.shutdown(ctx, id, true)
-	switch {
-	case client.HResult(err) == prot.HrVmcomputeSystemNotFound:
-		return s.removeMountedLayers(ctx, id, p)
-	case err != nil:
-		return fmt.Errorf("rm -f %s: ShutdownForced: %w", id, err)
+	found, err := s.killAndWait(ctx, id)
+	if err != nil {
+		return fmt.Errorf("rm -f %s: %w", id, err)
+	}
+	if err := s.removeMountedLayers(ctx, id, p); err != nil || !found {
+		return err
+	}
+	return s.deleteContainer(ctx, id)
+}
+
+// killAndWait kills container id (ShutdownForced) and waits for its init
+// to exit (its pid read from the bundle), so that its layers may be
+// unmounted; found is false when the GCS does not know id.
+func (s *session) killAndWait(ctx context.Context, id string) (found bool, err error) {
+	err = s.shutdown(ctx, id, true)
+	switch client.HResult(err) {
+	case prot.HrVmcomputeSystemNotFound:
+		return false, nil
+	case prot.HrOK, prot.HrVmcomputeAlreadyStopped:
+	default:
+		return true, fmt.Errorf("ShutdownForced: %w", err)
 	}
 	if pid, err := initPid(s.g.root, id); err == nil {
 		if _, err := s.waitProcess(ctx, id, pid, s.requestLimit()); err != nil {
-			return fmt.Errorf("rm -f %s: wait for its init %d: %w", id, pid, err)
+			return true, fmt.Errorf("wait for its init %d: %w", pid, err)
 		}
 	}
-	if err := s.deleteContainer(ctx, id); err != nil {
-		return err
-	}
-	return s.removeMountedLayers(ctx, id, p)
+	return true, nil
 }
 
 // removeMountedLayers unmounts container id's rootfs if it is mounted,

@@ -35,8 +35,9 @@ Paths are the GCS's; relative ones are taken from the current directory.
 The GCS takes layers and the scratch only from below its roots (its -root,
 ROOT/../mounts and ROOT/../layers: /run/mounts and /run/layers in a utility
 VM), through no symbolic link.
-With --rm, the default when no --id is given, the container's state is deleted
-and its layers unmounted at the end; otherwise use rm and layers remove.
+With --rm, the default when no --id is given, the container's layers are
+unmounted and its state deleted at the end; otherwise use rm -f (or layers
+remove, then rm).
 If a step fails before CMD starts, what was done is undone.
 
 With -d, CMD is started detached: run prints "ID PID" (the container's id and
@@ -237,15 +238,16 @@ func (s *session) createContainer(ctx context.Context, o *runOptions, p containe
 	return created, nil
 }
 
-// removeRun deletes what run made: the container if it was created and
-// the layers if they were mounted.
+// removeRun deletes what run made: the layers if they were mounted, then
+// the container if it was created (a confidential GCS deletes no
+// container whose root file system is still mounted).
 func (s *session) removeRun(ctx context.Context, id string, p containerPaths, created, mounted bool) error {
 	var errs []error
-	if created {
-		errs = append(errs, s.deleteContainer(ctx, id))
-	}
 	if mounted {
 		errs = append(errs, s.removeLayers(ctx, id, p))
+	}
+	if created {
+		errs = append(errs, s.deleteContainer(ctx, id))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("remove container %s: %w", id, err)

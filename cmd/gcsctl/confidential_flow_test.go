@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -19,7 +17,7 @@ import (
 // gcsctl against gcs: the policy set with modify, a fragment of another
 // issuer refused, the fragment sent with policy fragment, its container
 // run with run (a confidential VM's id and scratch) and its security
-// context listed from inside, then layers remove and rm.
+// context listed from inside, then rm -f; and a second run with --rm.
 func TestConfidentialFlowCommands(t *testing.T) {
 	d := startDaemon(t, testutil.Runtimes(t)[0])
 	const feed = "contoso/infra"
@@ -52,8 +50,7 @@ func TestConfidentialFlowCommands(t *testing.T) {
 	}
 	d.mustCtl(t, exitOK, "", "policy", "fragment", good)
 
-	sum := sha256.Sum256([]byte(t.Name()))
-	id := hex.EncodeToString(sum[:])
+	id := testutil.ConfidentialID(t.Name())
 	scratch := filepath.Join(d.root, "c", id, "scratch", id)
 	out, _ := d.mustCtl(t, exitOK, "", "run", "--id", id, "--scratch", scratch, d.rootfs, "sh", "-c", script)
 	lines := strings.Fields(out)
@@ -62,6 +59,11 @@ func TestConfidentialFlowCommands(t *testing.T) {
 		lines[1] != "fragments.info" || lines[2] != "security-policy-base64" || !slices.Contains(lines[3:], "README") {
 		t.Fatalf("the container saw %q", out)
 	}
-	d.mustCtl(t, exitOK, "", "layers", "remove", "--id", id)
-	d.mustCtl(t, exitOK, "", "rm", id)
+	// rm -f and run --rm unmount the layers before they delete the
+	// container, the order a confidential GCS accepts; nothing is left.
+	d.mustCtl(t, exitOK, "", "rm", "-f", id)
+	id = testutil.ConfidentialID(t.Name() + "/--rm")
+	scratch = filepath.Join(d.root, "c", id, "scratch", id)
+	d.mustCtl(t, exitOK, "", "run", "--rm", "--id", id, "--scratch", scratch, d.rootfs, "sh", "-c", script)
+	d.checkClean(t)
 }

@@ -77,16 +77,13 @@ func (h *Host) modifyDisk(ctx context.Context, d Devices, rt prot.RequestType, s
 		if err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
-		fresh := missing(s.MountPath)
-		err = d.SCSI.Mount(ctx, dev, s.MountPath, scsi.MountOptions{
-			ReadOnly: s.ReadOnly, Filesystem: s.Filesystem, EnsureFilesystem: s.EnsureFilesystem,
-			Options: s.Options, BlockDev: s.BlockDev, Encrypted: s.Encrypted, Verity: verity,
+		err = h.mountAt(s.MountPath, func() error {
+			return d.SCSI.Mount(ctx, dev, s.MountPath, scsi.MountOptions{
+				ReadOnly: s.ReadOnly, Filesystem: s.Filesystem, EnsureFilesystem: s.EnsureFilesystem,
+				Options: s.Options, BlockDev: s.BlockDev, Encrypted: s.Encrypted, Verity: verity,
+			})
 		})
-		if err != nil {
-			return prot.WithHResult(prot.HrFail, err)
-		}
-		h.made(fresh, s.MountPath)
-		return nil
+		return prot.WithHResult(prot.HrFail, err)
 	case prot.RequestTypeRemove:
 		if err := d.SCSI.Unmount(ctx, s.MountPath); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
@@ -105,10 +102,7 @@ func (h *Host) modifyPmem(ctx context.Context, d Devices, rt prot.RequestType, s
 	var err error
 	switch rt {
 	case prot.RequestTypeAdd:
-		fresh := missing(s.MountPath)
-		if err = pmem.Mount(ctx, s.DeviceNumber, s.MountPath, o); err == nil {
-			h.made(fresh, s.MountPath)
-		}
+		err = h.mountAt(s.MountPath, func() error { return pmem.Mount(ctx, s.DeviceNumber, s.MountPath, o) })
 	case prot.RequestTypeRemove:
 		if err = pmem.Unmount(ctx, s.DeviceNumber, s.MountPath, o); err == nil {
 			h.targets.release(s.MountPath, h.log)
@@ -133,12 +127,7 @@ func (h *Host) modifyShare(ctx context.Context, d Devices, rt prot.RequestType, 
 			return prot.Errorf(prot.HrFail, "connect to Plan 9 share %q: %w", s.ShareName, err)
 		}
 		defer conn.Close() // the kernel keeps its own reference
-		fresh := missing(s.MountPath)
-		if err = plan9.Mount(ctx, conn, s.MountPath, o); err != nil {
-			return prot.WithHResult(prot.HrFail, err)
-		}
-		h.made(fresh, s.MountPath)
-		return nil
+		return prot.WithHResult(prot.HrFail, h.mountAt(s.MountPath, func() error { return plan9.Mount(ctx, conn, s.MountPath, o) }))
 	case prot.RequestTypeRemove:
 		if err := plan9.Unmount(ctx, s.MountPath, o); err != nil {
 			return prot.WithHResult(prot.HrFail, err)

@@ -89,12 +89,8 @@ func (h *Host) modifyCombinedLayers(ctx context.Context, rt prot.RequestType, s 
 		for i, l := range s.Layers {
 			layers[i] = l.Path
 		}
-		fresh := missing(s.ContainerRootPath)
-		if err := overlay.Mount(layers, s.ScratchPath, s.ContainerRootPath, roots); err != nil {
-			return prot.WithHResult(prot.HrFail, err)
-		}
-		h.made(fresh, s.ContainerRootPath)
-		return nil
+		err := h.mountAt(s.ContainerRootPath, func() error { return overlay.Mount(layers, s.ScratchPath, s.ContainerRootPath, roots) })
+		return prot.WithHResult(prot.HrFail, err)
 	case prot.RequestTypeRemove:
 		if err := overlay.Unmount(ctx, s.ContainerRootPath, roots); err != nil {
 			return prot.WithHResult(prot.HrFail, err)

@@ -43,17 +43,38 @@ func (m *madeTargets) add(target string) {
 	m.set[target] = true
 }
 
-// release removes target if the GCS made it: an empty directory or a link
-// (never what it points to). A directory that is not empty, or still a
-// mount point, stays, and is forgotten all the same.
+// mountAt runs mount, which makes target if it is missing, and keeps
+// account of what it made: a target made for a mount that then failed is
+// removed at once, so that a failed Add leaves no mount point behind; one
+// made for a mount that succeeded is recorded for Remove (see release).
+func (h *Host) mountAt(target string, mount func() error) error {
+	fresh := missing(target)
+	if err := mount(); err != nil {
+		if fresh {
+			removeMountPoint(target, h.log)
+		}
+		return err
+	}
+	h.made(fresh, target)
+	return nil
+}
+
+// release removes target if the GCS made it (see removeMountPoint) and
+// forgets it either way.
 func (m *madeTargets) release(target string, log *logrus.Entry) {
 	m.mu.Lock()
 	made := m.set[target]
 	delete(m.set, target)
 	m.mu.Unlock()
-	if !made {
-		return
+	if made {
+		removeMountPoint(target, log)
 	}
+}
+
+// removeMountPoint removes a mount point the GCS made: an empty directory
+// or a link (never what it points to). A directory that is not empty, or
+// still a mount point, stays.
+func removeMountPoint(target string, log *logrus.Entry) {
 	fi, err := os.Lstat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

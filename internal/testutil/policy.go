@@ -1,14 +1,20 @@
 package testutil
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/policy"
+	"github.com/linux-gcs/gcs/internal/policy/policytest"
+	"github.com/linux-gcs/gcs/internal/prot"
 )
 
 // RegoPath is the PATH variable GeneratedPolicy allows.
@@ -38,6 +44,16 @@ func GeneratedPolicy(layerHash, layerDir string) string {
 		"exec_in_container", "exec_external", "shutdown_container", "signal_container_process", "plan9_mount",
 		"plan9_unmount", "get_properties", "dump_stacks", "runtime_logging", "load_fragment", "scratch_mount",
 		"scratch_unmount", "log_provider", "load_transparency_trust_list", "host_network", "reason"}
+	containers := policytest.Containers(
+		policytest.Container{
+			Command: []string{"sh", "-c", "env; exec sleep 1000"}, EnvRules: envRules, Layers: []string{layerHash},
+			Capabilities: string(caps), ExecProcesses: `[{"command": ["sh", "-c", "echo exec-ok"], "signals": []}]`,
+			Signals: []int{9}, AllowStdio: true,
+		},
+		policytest.Container{
+			Command: []string{"sh", "-c", "echo quiet"}, EnvRules: envRules, Layers: []string{layerHash}, Capabilities: string(caps),
+		},
+	)
 	var b strings.Builder
 	fmt.Fprintf(&b, `package policy
 
@@ -47,38 +63,7 @@ api_version := "0.12.0"
 framework_version := "0.5.0"
 
 fragments := []
-containers := [
-    {
-        "command": ["sh", "-c", "env; exec sleep 1000"],
-        "env_rules": %s,
-        "layers": [%q],
-        "capabilities": %s,
-        "mounts": [],
-        "exec_processes": [{"command": ["sh", "-c", "echo exec-ok"], "signals": []}],
-        "signals": [9],
-        "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
-        "seccomp_profile_sha256": "",
-        "allow_elevated": false,
-        "working_dir": "/",
-        "allow_stdio_access": true,
-        "no_new_privileges": false,
-    },
-    {
-        "command": ["sh", "-c", "echo quiet"],
-        "env_rules": %s,
-        "layers": [%q],
-        "capabilities": %s,
-        "mounts": [],
-        "exec_processes": [],
-        "signals": [],
-        "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
-        "seccomp_profile_sha256": "",
-        "allow_elevated": false,
-        "working_dir": "/",
-        "allow_stdio_access": false,
-        "no_new_privileges": false,
-    },
-]
+containers := %s
 external_processes := [
     {"command": ["echo", "ext-ok"], "env_rules": [{"pattern": %q, "strategy": "string", "required": false}], "working_dir": "/", "allow_stdio_access": true},
 ]
@@ -91,7 +76,7 @@ allow_unencrypted_scratch := true
 allow_capability_dropping := true
 allow_log_provider_dropping := false
 
-`, envRules, layerHash, caps, envRules, layerHash, caps, RegoPath)
+`, containers, RegoPath)
 	for _, r := range rules {
 		if r == "mount_overlay" && layerDir != "" {
 			fmt.Fprintf(&b, `default mount_overlay := {"allowed": false}
@@ -131,4 +116,32 @@ func GeneratedPolicySpec(rootfs string, env []string, args ...string) *specs.Spe
 	}
 	spec.Mounts = kept
 	return spec
+}
+
+// ConfidentialID is a container id of the shape a confidential VM wants
+// (64 hexadecimal digits), made from name.
+func ConfidentialID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
+}
+
+// WantDenied fails t unless err is a policy's denial as the host receives
+// it: E_FAIL carrying a decision ("deny") that the host can decode, which
+// it returns.
+func WantDenied(t testing.TB, what string, err error) map[string]any {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: allowed, want a denial", what)
+	}
+	if hr := client.HResult(err); hr != prot.HrFail {
+		t.Fatalf("%s: HRESULT %s, want E_FAIL: %v", what, hr, err)
+	}
+	d, perr := policy.ParseDecision(err.Error())
+	if perr != nil {
+		t.Fatalf("%s: %v: %v", what, perr, err)
+	}
+	if d["decision"] != "deny" {
+		t.Fatalf("%s: decision %v", what, d)
+	}
+	return d
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/policy/fragment/fragmenttest"
+	"github.com/linux-gcs/gcs/internal/policy/policytest"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 )
@@ -48,27 +49,12 @@ reason := data.framework.reason
 
 // fragmentRego is a fragment of the given SVN offering one container.
 func fragmentRego(svn string) string {
-	return fmt.Sprintf(`package app
-
-svn := %q
-framework_version := "0.5.0"
-
-containers := [{
-    "command": ["/app"],
-    "env_rules": [{"pattern": "PATH=/bin", "strategy": "string", "required": false}],
-    "layers": [%q],
-    "capabilities": null,
-    "mounts": [],
-    "exec_processes": [],
-    "signals": [],
-    "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
-    "seccomp_profile_sha256": "",
-    "allow_elevated": false,
-    "working_dir": "/",
-    "allow_stdio_access": true,
-    "no_new_privileges": false,
-}]
-`, svn, appLayer)
+	app := policytest.Container{
+		Command:  []string{"/app"},
+		EnvRules: `[{"pattern": "PATH=/bin", "strategy": "string", "required": false}]`,
+		Layers:   []string{appLayer}, AllowStdio: true,
+	}
+	return policytest.Fragment("app", svn, app)
 }
 
 func quietLog() logrus.FieldLogger {

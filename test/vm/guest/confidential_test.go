@@ -1,9 +1,7 @@
 package guest
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/linux-gcs/gcs/internal/policy/fragment/fragmenttest"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // confidentialScript is what the fragment's container runs: it writes
@@ -61,8 +60,7 @@ func TestConfidentialFlow(t *testing.T) {
 		t.Fatalf("send the fragment: %v", err)
 	}
 
-	sum := sha256.Sum256([]byte(fmt.Sprint("confidential-", time.Now().UnixNano())))
-	id := hex.EncodeToString(sum[:])
+	id := testutil.ConfidentialID(fmt.Sprint("confidential-", time.Now().UnixNano()))
 	rootfs := filepath.Join(g.busyboxRoot(t, id), "rootfs")
 	// Shaped as the fragment describes it (as gcsctl run makes it): /proc
 	// with CRI's options, runc spec's capabilities, no ambient ones.

@@ -2,19 +2,17 @@ package guest
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/client"
-	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/devmapper"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
@@ -23,34 +21,6 @@ import (
 	"github.com/linux-gcs/gcs/internal/storage/scsi"
 	"github.com/linux-gcs/gcs/internal/testutil"
 )
-
-// policyDevices is the device-lookup seam of a second GCS pointed at loop
-// devices: SCSI host 0 and pmem nodes, as the host tests do it.
-type policyDevices struct{ sys, dev string }
-
-func newPolicyDevices(t *testing.T) *policyDevices {
-	root := t.TempDir()
-	f := &policyDevices{sys: filepath.Join(root, "sys"), dev: filepath.Join(root, "dev")}
-	for _, d := range []string{f.dev, filepath.Join(f.sys, "class", "scsi_host", "host0"), filepath.Join(f.sys, "bus", "scsi", "devices")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return f
-}
-
-func (f *policyDevices) disk(t *testing.T, lun int, name, dev string) {
-	if err := os.MkdirAll(filepath.Join(f.sys, "bus", "scsi", "devices", fmt.Sprintf("0:0:0:%d", lun), "block", name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f.node(t, name, dev)
-}
-
-func (f *policyDevices) node(t *testing.T, name, dev string) {
-	if err := os.Symlink(dev, filepath.Join(f.dev, name)); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestPolicyVerityLayers runs a confidential VM's layer handling for real:
 // under a generated policy naming the busybox image's dm-verity root
@@ -69,12 +39,13 @@ func TestPolicyVerityLayers(t *testing.T) {
 	busybox2 := mounttest.Loop(t, img, mounttest.LoopOptions{}) // the same layer, for pmem
 	other, _ := testutil.VerityLayer(t, t.TempDir(), 4<<20)
 	other2, _ := testutil.VerityLayer(t, t.TempDir(), 4<<20)
-	f := newPolicyDevices(t)
-	f.disk(t, 1, "sdv", busybox)
-	f.disk(t, 2, "sdw", other)
-	f.node(t, "pmem0", busybox2)
-	f.node(t, "pmem1", other2)
-	g := startDutiesGCS(t, "-sys-root", f.sys, "-dev-root", f.dev, "-device-timeout", "2s")
+	f := testutil.NewFakeDevices(t)
+	f.Timeout = 2 * time.Second
+	f.AddDisk(t, 1, "sdv", busybox)
+	f.AddDisk(t, 2, "sdw", other)
+	f.AddNode(t, "pmem0", busybox2)
+	f.AddNode(t, "pmem1", other2)
+	g := startDutiesGCS(t, f.Args()...)
 	ctx := testCtx(t)
 	mounts := filepath.Join(g.dir, "mounts", "scsi")
 	m := func(n int) string { return filepath.Join(mounts, fmt.Sprintf("m%d", n)) }
@@ -92,15 +63,6 @@ func TestPolicyVerityLayers(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("set policy: %v", err)
 	}
-	denied := func(what string, err error) {
-		t.Helper()
-		if client.HResult(err) != prot.HrFail {
-			t.Fatalf("%s: %v, want E_FAIL", what, err)
-		}
-		if _, perr := policy.ParseDecision(err.Error()); perr != nil {
-			t.Fatalf("%s: %v: %v", what, perr, err)
-		}
-	}
 	verityDevices := func() []string {
 		targets, err := devmapper.Targets(ctx)
 		if err != nil {
@@ -117,10 +79,10 @@ func TestPolicyVerityLayers(t *testing.T) {
 	before := len(verityDevices())
 
 	// Another image: refused on SCSI and on pmem, nothing made.
-	denied("other image on SCSI", modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk,
-		&prot.LCOWMappedVirtualDisk{MountPath: m(2), Lun: 2, ReadOnly: true, Options: []string{"ro"}}))
-	denied("other image on pmem", modify(prot.RequestTypeAdd, prot.ResourceTypeVPMemDevice,
-		&prot.LCOWMappedVPMemDevice{DeviceNumber: 1, MountPath: m(4)}))
+	wantPolicyDenial(t, "other image on SCSI", modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk,
+		&prot.LCOWMappedVirtualDisk{MountPath: m(2), Lun: 2, ReadOnly: true, Options: []string{"ro"}}), "")
+	wantPolicyDenial(t, "other image on pmem", modify(prot.RequestTypeAdd, prot.ResourceTypeVPMemDevice,
+		&prot.LCOWMappedVPMemDevice{DeviceNumber: 1, MountPath: m(4)}), "")
 	for _, p := range []string{m(2), m(4)} {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("refused layer left %s", p)
@@ -154,7 +116,7 @@ func TestPolicyVerityLayers(t *testing.T) {
 	}
 
 	// A container on the SCSI layer.
-	id := confIDOf("policy-vm")
+	id := testutil.ConfidentialID("policy-vm")
 	bundle := filepath.Join(g.dir, "root", "c", id)
 	layers := &prot.LCOWCombinedLayers{ContainerID: id, ContainerRootPath: filepath.Join(bundle, "rootfs"),
 		Layers: []prot.Layer{{Path: m(1)}}, ScratchPath: filepath.Join(bundle, "scratch", id)}
@@ -172,7 +134,7 @@ func TestPolicyVerityLayers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	denied("unlisted signal", g.c.SignalProcess(ctx, id, pid, int32(unix.SIGUSR1)))
+	wantPolicyDenial(t, "unlisted signal", g.c.SignalProcess(ctx, id, pid, int32(unix.SIGUSR1)), "")
 	if err := g.c.SignalProcess(ctx, id, pid, int32(unix.SIGKILL)); err != nil {
 		t.Fatal(err)
 	}
@@ -220,10 +182,4 @@ func TestPolicyVerityLayers(t *testing.T) {
 	if err := modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// confIDOf is a confidential container id: 64 hex digits.
-func confIDOf(name string) string {
-	sum := sha256.Sum256([]byte(name))
-	return hex.EncodeToString(sum[:])
 }

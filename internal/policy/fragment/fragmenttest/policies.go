@@ -2,7 +2,8 @@ package fragmenttest
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/linux-gcs/gcs/internal/policy/policytest"
 )
 
 // FeedPolicy is a base policy for end-to-end tests: fragments of issuer
@@ -60,27 +61,13 @@ func GcsctlRunFragment(svn string, scripts ...string) string {
 }
 
 func scriptsFragment(svn, capabilities, mounts string, scripts []string) string {
-	containers := make([]string, 0, len(scripts))
+	containers := make([]policytest.Container, 0, len(scripts))
 	for _, script := range scripts {
-		containers = append(containers, fmt.Sprintf(scriptContainer, script, capabilities, mounts))
+		containers = append(containers, policytest.Container{
+			Command:      []string{"sh", "-c", script},
+			EnvRules:     `[{"pattern": ".*", "strategy": "re2", "required": false}]`,
+			Capabilities: capabilities, Mounts: mounts, AllowStdio: true,
+		})
 	}
-	return fmt.Sprintf("package infra\n\nsvn := %q\nframework_version := \"0.5.0\"\n\ncontainers := [%s]\n", svn, strings.Join(containers, ", "))
+	return policytest.Fragment("infra", svn, containers...)
 }
-
-// scriptContainer is one container of a scripts fragment (its script,
-// capabilities and mounts).
-const scriptContainer = `{
-    "command": ["sh", "-c", %q],
-    "env_rules": [{"pattern": ".*", "strategy": "re2", "required": false}],
-    "layers": [],
-    "capabilities": %s,
-    "mounts": %s,
-    "exec_processes": [],
-    "signals": [],
-    "user": {"user_idname": {"pattern": "", "strategy": "any"}, "group_idnames": [{"pattern": "", "strategy": "any"}], "umask": "0022"},
-    "seccomp_profile_sha256": "",
-    "allow_elevated": false,
-    "working_dir": "/",
-    "allow_stdio_access": true,
-    "no_new_privileges": false,
-}`
