@@ -17,7 +17,8 @@ import (
 // and with every decision left to OPA (slow).
 type nativePair struct {
 	fast, slow *Rego
-	native     int // decisions the plan made itself
+	native     int            // decisions the plan made itself
+	byRule     map[string]int // the same, by rule
 }
 
 func newNativePair(t testing.TB, code string) *nativePair {
@@ -36,7 +37,7 @@ func newNativePair(t testing.TB, code string) *nativePair {
 	if slow.fast != nil {
 		t.Fatal("NoFastPath kept a plan")
 	}
-	return &nativePair{fast: fast, slow: slow}
+	return &nativePair{fast: fast, slow: slow, byRule: map[string]int{}}
 }
 
 // opView is an operation without the engine's cached OPA value.
@@ -71,6 +72,7 @@ func (np *nativePair) call(t testing.TB, name string, in rawInput) (fast, slow d
 	if np.fast.fast.Covers(name) && np.fast.engine.ModuleCount() == 0 {
 		if _, _, ok := np.fast.fast.Decide(name, in, np.fast.engine.Metadata()); ok {
 			np.native++
+			np.byRule[name]++
 		}
 	}
 	run := func(p *Rego) decided {
@@ -170,6 +172,12 @@ func readCorpus(t *testing.T, dir string) (string, []corpusCommand) {
 func replayCorpus(t *testing.T, dir string, mutate func(string, rawInput) []rawInput) *nativePair {
 	code, cmds := readCorpus(t, dir)
 	np := newNativePair(t, code)
+	np.replay(t, dir, cmds, mutate)
+	return np
+}
+
+// replay runs commands through both enforcers (see replayCorpus).
+func (np *nativePair) replay(t *testing.T, dir string, cmds []corpusCommand, mutate func(string, rawInput) []rawInput) {
 	ctx := context.Background()
 	for i, c := range cmds {
 		if c.Name == RuleLoadFragment {
@@ -191,7 +199,6 @@ func replayCorpus(t *testing.T, dir string, mutate func(string, rawInput) []rawI
 		np.same(t, c.Name+" #"+itoaTest(i), f, s)
 		np.finish(t, f, s, false)
 	}
-	return np
 }
 
 func itoaTest(i int) string { b, _ := json.Marshal(i); return string(b) }
