@@ -81,13 +81,8 @@ func readCaps(v any) ([5][]string, bool) {
 }
 
 func readIDRule(v any) (idRule, bool) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return idRule{}, false
-	}
-	pattern, ok1 := obj["pattern"].(string)
-	strategy, ok2 := obj["strategy"].(string)
-	return idRule{pattern, strategy}, ok1 && ok2
+	pattern, strategy, ok := stringPair(v, "pattern", "strategy")
+	return idRule{pattern, strategy}, ok
 }
 
 func readUser(v any) (userRule, bool) {
@@ -99,28 +94,12 @@ func readUser(v any) (userRule, bool) {
 	var ok1, ok2 bool
 	u.umask, ok1 = obj["umask"].(string)
 	u.user, ok2 = readIDRule(obj["user_idname"])
-	groups, ok3 := obj["group_idnames"].([]any)
-	for _, g := range groups {
-		r, good := readIDRule(g)
-		ok3 = ok3 && good
-		u.groups = append(u.groups, r)
-	}
+	var ok3 bool
+	u.groups, ok3 = listOf(obj["group_idnames"], readIDRule)
 	return u, ok1 && ok2 && ok3
 }
 
-func readEnvRules(v any) ([]envRule, bool) {
-	list, ok := v.([]any)
-	if !ok {
-		return nil, false
-	}
-	out := make([]envRule, len(list))
-	for i, item := range list {
-		if out[i], ok = readEnvRule(item); !ok {
-			return nil, false
-		}
-	}
-	return out, true
-}
+func readEnvRules(v any) ([]envRule, bool) { return listOf(v, readEnvRule) }
 
 // readEnvRule reads a rule as object.get(rule, key, null) sees it: a
 // shape applies when all its keys are there and not null.

@@ -24,13 +24,8 @@ type createInput struct {
 type idName struct{ id, name string }
 
 func readIDName(v any) (idName, bool) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return idName{}, false
-	}
-	id, ok1 := obj["id"].(string)
-	name, ok2 := obj["name"].(string)
-	return idName{id, name}, ok1 && ok2
+	id, name, ok := stringPair(v, "id", "name")
+	return idName{id, name}, ok
 }
 
 func readCreateInput(in map[string]any) (createInput, bool) {
@@ -49,13 +44,7 @@ func readCreateInput(in map[string]any) (createInput, bool) {
 	c.noNewPrivileges, ok[10] = in["noNewPrivileges"].(bool)
 	c.isSandbox, ok[11] = in["isSandboxContainer"].(bool)
 	c.user, ok[12] = readIDName(in["user"])
-	groups, isList := in["groups"].([]any)
-	ok[13] = isList
-	for _, g := range groups {
-		n, good := readIDName(g)
-		ok[13] = ok[13] && good
-		c.groups = append(c.groups, n)
-	}
+	c.groups, ok[13] = listOf(in["groups"], readIDName)
 	// Devices cannot be granted by a policy: only an empty list passes.
 	devices, isList := in["devices"].([]any)
 	ok[14] = isList && len(devices) == 0

@@ -7,20 +7,39 @@ import (
 	"unicode/utf8"
 )
 
-// stringList reads a list of strings (as JSON decodes it, or as the guest
-// builds its inputs: []any).
-func stringList(v any) ([]string, bool) {
+// listOf reads a list (as JSON decodes it, or as the guest builds its
+// inputs: []any) whose every item read accepts.
+func listOf[T any](v any, read func(any) (T, bool)) ([]T, bool) {
 	list, ok := v.([]any)
 	if !ok {
 		return nil, false
 	}
-	out := make([]string, len(list))
+	out := make([]T, len(list))
 	for i, item := range list {
-		if out[i], ok = item.(string); !ok {
+		if out[i], ok = read(item); !ok {
 			return nil, false
 		}
 	}
 	return out, true
+}
+
+func asString(v any) (string, bool) {
+	s, ok := v.(string)
+	return s, ok
+}
+
+// stringList reads a list of strings.
+func stringList(v any) ([]string, bool) { return listOf(v, asString) }
+
+// stringPair reads two string fields of an object.
+func stringPair(v any, a, b string) (string, string, bool) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "", "", false
+	}
+	x, ok1 := obj[a].(string)
+	y, ok2 := obj[b].(string)
+	return x, y, ok1 && ok2
 }
 
 // mountRule is a mount constraint: a container's own, or the guest's
@@ -32,19 +51,7 @@ type mountRule struct {
 	options     []string
 }
 
-func mountRules(v any) ([]mountRule, bool) {
-	list, ok := v.([]any)
-	if !ok {
-		return nil, false
-	}
-	out := make([]mountRule, len(list))
-	for i, item := range list {
-		if out[i], ok = readMount(item); !ok {
-			return nil, false
-		}
-	}
-	return out, true
-}
+func mountRules(v any) ([]mountRule, bool) { return listOf(v, readMount) }
 
 func readMount(v any) (mountRule, bool) {
 	obj, ok := v.(map[string]any)
