@@ -10,6 +10,7 @@ import (
 
 	"github.com/linux-gcs/gcs/internal/policy/engine"
 	"github.com/linux-gcs/gcs/internal/policy/framework"
+	"github.com/linux-gcs/gcs/internal/policy/native"
 	"github.com/sirupsen/logrus"
 )
 
@@ -49,11 +50,15 @@ type Options struct {
 	// OSType is the guest's operating system as the policy sees it
 	// (data.metadata.operatingsystem.ostype): "linux" unless set.
 	OSType string
+	// NoFastPath has every decision evaluated by OPA, none by the native
+	// plan (see package native): for tests that compare the two.
+	NoFastPath bool
 }
 
 // Rego enforces a Rego policy (package policy) compiled with the framework.
 type Rego struct {
 	engine   *engine.Engine
+	fast     *native.Plan // nil: every rule goes to OPA
 	log      logrus.FieldLogger
 	maxError int
 	osType   string
@@ -92,7 +97,11 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if log == nil {
 		log = logrus.StandardLogger()
 	}
-	return &Rego{engine: e, log: log, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}, info: map[string]pointInfo{}}, nil
+	var fast *native.Plan
+	if !opts.NoFastPath {
+		fast = native.Extract(e.Policy(), data)
+	}
+	return &Rego{engine: e, fast: fast, log: log, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}, info: map[string]pointInfo{}}, nil
 }
 
 // Metadata returns what the decisions so far recorded (data.metadata).
@@ -137,7 +146,7 @@ func (p *Rego) decision(rule string, result engine.Result, ops []engine.Op, txn 
 // enforce asks the policy, applies the API's defaults for the rule, records
 // the metadata of an allowed answer, and turns a refusal into a denial.
 func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (engine.Result, []engine.Op, error) {
-	result, ops, err := p.engine.Query(ctx, "data.policy."+rule, input)
+	result, ops, err := p.query(ctx, rule, input)
 	if err == nil {
 		result, ops, err = p.withDefaults(ctx, rule, input, result, ops)
 	}
@@ -156,6 +165,17 @@ func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (
 		return nil, nil, p.refuse(ctx, rule, input)
 	}
 	return result, ops, nil
+}
+
+// query answers rule natively when the plan covers it and allows the
+// request, else asks OPA. Loaded fragments always send it to OPA.
+func (p *Rego) query(ctx context.Context, rule string, input map[string]any) (engine.Result, []engine.Op, error) {
+	if p.fast.Covers(rule) && p.engine.ModuleCount() == 0 {
+		if result, ops, ok := p.fast.Decide(rule, input, p.engine.Metadata()); ok {
+			return result, ops, nil
+		}
+	}
+	return p.engine.Query(ctx, "data.policy."+rule, input)
 }
 
 func allowedOf(result engine.Result) (bool, error) {

@@ -254,12 +254,27 @@ func changedPaths(old, next Metadata, touched []string, ops []Op) []storage.Path
 		}
 		for _, op := range ops {
 			path := storage.Path{MetadataRoot, name, op.Key}
-			if op.Name == name && !slices.ContainsFunc(paths, path.Equal) {
+			if op.Name == name && !slices.ContainsFunc(paths, path.Equal) && !sameList(lookupKey(old, name, op.Key), lookupKey(next, name, op.Key)) {
 				paths = append(paths, path)
 			}
 		}
 	}
 	return paths
+}
+
+func lookupKey(m Metadata, name, key string) any {
+	v, _ := lookup(m, []string{name, key})
+	return v
+}
+
+// sameList reports whether a and b are the very same non-empty list (one
+// backing array): a decision that records back the list it read (the
+// native create_container, when every matched container passes) leaves
+// the store as it is, so nothing is converted or written.
+func sameList(a, b any) bool {
+	x, ok1 := a.([]any)
+	y, ok2 := b.([]any)
+	return ok1 && ok2 && len(x) > 0 && len(x) == len(y) && &x[0] == &y[0]
 }
 
 // write puts the values m holds at paths (data.metadata.<name> or
@@ -369,4 +384,19 @@ func (e *Engine) ModuleNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Policy returns the parsed policy module (before compilation). The caller
+// must not change it.
+func (e *Engine) Policy() *ast.Module {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.policy
+}
+
+// ModuleCount is how many modules AddModule added (loaded fragments).
+func (e *Engine) ModuleCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.extra)
 }

@@ -62,3 +62,32 @@ func TestApply(t *testing.T) {
 		})
 	}
 }
+
+// TestChangedPathsSkipsSameList checks that a key updated with the very
+// list it held is not rewritten, and that an equal but distinct list, or
+// a shorter one, is.
+func TestChangedPathsSkipsSameList(t *testing.T) {
+	list := []any{"a", "b"}
+	old := Metadata{"matches": map[string]any{"c": list}}
+	for _, tc := range []struct {
+		name    string
+		value   any
+		written bool
+	}{
+		{"same list", list, false},
+		{"equal copy", []any{"a", "b"}, true},
+		{"prefix", list[:1], true},
+		{"not a list", "a", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ops := []Op{{Action: OpUpdate, Type: OpMap, Name: "matches", Key: "c", Value: tc.value}}
+			next, touched, err := old.Apply(ops)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(changedPaths(old, next, touched, ops)) > 0; got != tc.written {
+				t.Errorf("written %v, want %v", got, tc.written)
+			}
+		})
+	}
+}
