@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,12 +65,19 @@ func (e *soakEnv) snapshot(t *testing.T) soakFigures {
 	lines := strings.Split(stacks, "\n")
 	for i, l := range lines {
 		if strings.HasPrefix(l, "goroutine ") && i+1 < len(lines) {
-			f.Goroutines++
+			n := 1
+			// Alike goroutines come as one: "... (and N more with this stack):".
+			if _, more, ok := strings.Cut(l, " (and "); ok {
+				if m, err := strconv.Atoi(strings.TrimSuffix(more, " more with this stack):")); err == nil {
+					n += m
+				}
+			}
+			f.Goroutines += n
 			fn := lines[i+1]
 			if j := strings.LastIndex(fn, "("); j > 0 {
 				fn = fn[:j]
 			}
-			f.stacks[fn]++
+			f.stacks[fn] += n
 		}
 	}
 	f.RSSKiB = e.g.rssKiB(t)
