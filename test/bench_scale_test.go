@@ -28,6 +28,7 @@ type scalePoint struct {
 	statsMs     float64
 	stacksMs    float64
 	stacksBytes int
+	goroutines  int  // in the last dump
 	truncated   bool // the dump did not fit one message and was cut
 }
 
@@ -107,6 +108,10 @@ func scaleRamp(b *testing.B) ([]scalePoint, float64) {
 			s, err := h.c.DumpStacks(ctx)
 			p.stacksBytes = len(s)
 			p.truncated = strings.Contains(s, "...[truncated")
+			p.goroutines = 0
+			for _, n := range stackTops(s) {
+				p.goroutines += n
+			}
 			return err
 		})
 		points = append(points, p)
@@ -131,16 +136,16 @@ func medianMs(b *testing.B, n int, f func() error) float64 {
 func scaleTable(points []scalePoint, idle float64) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "Idle RSS: %.1f MiB. Latencies are medians of %d requests (DumpStacks: %d).\n\n", idle, scaleSamples, scaleSamples/4)
-	s.WriteString("| containers | RSS MiB | no-op ms (floor) | ProcessList ms | Statistics ms | DumpStacks ms | DumpStacks KiB |\n")
+	s.WriteString("| containers | RSS MiB | no-op ms (floor) | ProcessList ms | Statistics ms | DumpStacks ms | DumpStacks KiB | goroutines |\n")
 	cut := ""
-	s.WriteString("|---|---|---|---|---|---|---|\n")
+	s.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, p := range points {
 		mark := ""
 		if p.truncated {
 			mark, cut = " (cut)", "\n(cut): the dump did not fit one bridge message and was truncated.\n"
 		}
-		fmt.Fprintf(&s, "| %d | %.1f | %.3f | %.3f | %.3f | %.2f | %.1f%s |\n", p.containers, p.rssMiB,
-			p.noopMs, p.procListMs, p.statsMs, p.stacksMs, float64(p.stacksBytes)/1024, mark)
+		fmt.Fprintf(&s, "| %d | %.1f | %.3f | %.3f | %.3f | %.2f | %.1f%s | %d |\n", p.containers, p.rssMiB,
+			p.noopMs, p.procListMs, p.statsMs, p.stacksMs, float64(p.stacksBytes)/1024, mark, p.goroutines)
 	}
 	return s.String() + cut
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,17 +61,9 @@ func (e *soakEnv) snapshot(t *testing.T) soakFigures {
 	if err != nil {
 		t.Errorf("DumpStacks: %v", err)
 	}
-	f.stacks = map[string]int{}
-	lines := strings.Split(stacks, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "goroutine ") && i+1 < len(lines) {
-			f.Goroutines++
-			fn := lines[i+1]
-			if j := strings.LastIndex(fn, "("); j > 0 {
-				fn = fn[:j]
-			}
-			f.stacks[fn]++
-		}
+	f.stacks = stackTops(stacks)
+	for _, n := range f.stacks {
+		f.Goroutines += n
 	}
 	f.RSSKiB = e.g.rssKiB(t)
 	f.Mounts = soakMountsUnder(pid, append([]string{e.root}, soakDaemonRoots...))
@@ -225,4 +218,29 @@ func (r *soakResult) keys() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// stackTops counts the goroutines of a DumpStacks text by their top frame's
+// function; alike goroutines come as one, "... (and N more with this
+// stack):".
+func stackTops(stacks string) map[string]int {
+	tops := map[string]int{}
+	lines := strings.Split(stacks, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "goroutine ") || i+1 >= len(lines) {
+			continue
+		}
+		n := 1
+		if _, more, ok := strings.Cut(l, " (and "); ok {
+			if m, err := strconv.Atoi(strings.TrimSuffix(more, " more with this stack):")); err == nil {
+				n += m
+			}
+		}
+		fn := lines[i+1]
+		if j := strings.LastIndex(fn, "("); j > 0 {
+			fn = fn[:j]
+		}
+		tops[fn] += n
+	}
+	return tops
 }

@@ -208,11 +208,12 @@ func TestSequentialKeepsOrder(t *testing.T) {
 }
 
 func TestDumpStacksFitsOneMessage(t *testing.T) {
-	// Many parked goroutines make the raw dump far larger than 64 KiB.
+	// Many goroutines parked at different depths (so no two are alike and
+	// grouped) make the dump far larger than 64 KiB.
 	stop := make(chan struct{})
 	defer close(stop)
-	for i := 0; i < 2000; i++ {
-		go func() { <-stop }()
+	for i := 0; i < 150; i++ {
+		go parkAtDepth(i, stop)
 	}
 	srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
 	p := connect(t, srv)
@@ -228,6 +229,15 @@ func TestDumpStacksFitsOneMessage(t *testing.T) {
 	if h.Size < prot.MaxOutboundMessageSize-1024 {
 		t.Errorf("dump trimmed to %d bytes, far below the limit", h.Size)
 	}
+}
+
+// parkAtDepth blocks on stop n calls deep.
+func parkAtDepth(n int, stop <-chan struct{}) {
+	if n > 0 {
+		parkAtDepth(n-1, stop)
+		return
+	}
+	<-stop
 }
 
 func TestFitText(t *testing.T) {

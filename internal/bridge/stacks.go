@@ -19,7 +19,9 @@ const truncatedMarker = "\n...[truncated to fit the bridge message limit]\n"
 const typicalActivityID = prot.NullContainerID
 
 // DumpStacks returns the DumpStacks handler. It ignores the body, as the
-// reference does, and trims the dump so the reply fits one bridge message.
+// reference does, reports goroutines with identical stacks once with their
+// number (see groupStacks), and trims the dump so the reply fits one bridge
+// message.
 //
 // Dumps are taken one at a time into one buffer, and a request that arrives
 // while a dump is being taken gets the next one, shared with every other
@@ -47,7 +49,7 @@ func encodedLen(s string) int {
 type stackDumper struct {
 	mu    sync.Mutex
 	taken atomic.Uint64 // dumps finished so far
-	buf   []byte        // the raw dump; no byte past one message can be sent
+	buf   []byte        // the raw dump, grown to hold a whole one
 	text  string        // the latest dump, trimmed for a typical reply
 }
 
@@ -61,13 +63,16 @@ func (d *stackDumper) stacks() string {
 		return d.text // finished while this request waited for it
 	}
 	if d.buf == nil {
-		// Every raw byte costs at least one encoded byte, so bytes beyond
-		// one message could never be sent: a full buffer is trimmed and
-		// marked by fitText.
 		d.buf = make([]byte, prot.MaxOutboundMessageSize)
 	}
+	// The whole dump is needed to group it: the buffer grows until it
+	// holds it (up to maxRawStacks) and is kept for the next dump.
 	n := runtime.Stack(d.buf, true)
-	d.text = fitText(string(d.buf[:n]), typicalActivityID)
+	for n == len(d.buf) && len(d.buf) < maxRawStacks {
+		d.buf = make([]byte, 2*len(d.buf))
+		n = runtime.Stack(d.buf, true)
+	}
+	d.text = fitText(groupStacks(string(d.buf[:n])), typicalActivityID)
 	d.taken.Add(1)
 	return d.text
 }

@@ -27,27 +27,7 @@ func readBuf(path string, buf []byte) ([]byte, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
-	if cap(buf) < 512 {
-		buf = make([]byte, 0, 4096)
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		want := cap(buf) - len(buf)
-		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		buf = buf[:len(buf)+n]
-		if n == 0 || n < want && len(buf) < shortReadEOF {
-			return buf, nil
-		}
-	}
+	return preadAll(fd, path, buf)
 }
 
 // openRetry is open(2) retried on EINTR.
@@ -137,15 +117,22 @@ func parseLimit(b []byte, maxVal uint64) (uint64, error) {
 	return parseUint(b)
 }
 
-// fileReader reads cgroup files through one reused buffer.
+// fileReader reads cgroup files through one reused buffer, and through the
+// kept open files of files when that is not nil.
 type fileReader struct {
-	buf []byte
+	buf   []byte
+	files *fileSet
 }
 
 // read returns the content of dir/name, valid until the next read; ok is
 // false if the file does not exist (controller off or cgroup missing).
 func (r *fileReader) read(dir, name string) (data []byte, ok bool, err error) {
-	b, err := readBuf(dir+"/"+name, r.buf)
+	var b []byte
+	if r.files != nil {
+		b, err = r.files.read(dir+"/"+name, r.buf)
+	} else {
+		b, err = readBuf(dir+"/"+name, r.buf)
+	}
 	if errors.Is(err, syscall.ENOENT) {
 		return nil, false, nil
 	}

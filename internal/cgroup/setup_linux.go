@@ -23,6 +23,8 @@ type system struct {
 	v1 v1Mounts
 	// hugeSizes are the huge page sizes ("2MB", "1GB") of the machine.
 	hugeSizes []string
+	// files keeps the interface files of the cgroups Stats read last open.
+	files fileCache
 }
 
 // setup makes the layout: directories, controllers, the daemon's move into

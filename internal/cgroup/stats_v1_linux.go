@@ -44,9 +44,8 @@ func newV1Mounts(l *layout) v1Mounts {
 // statsV1 reads the v1 statistics of the cgroup at p, filling what
 // containerd's cgroup1 package fills, in the same way. Each controller's
 // first file tells whether the cgroup exists in its hierarchy.
-func (m *Manager) statsV1(p string) (*prot.Metrics, error) {
+func (m *Manager) statsV1(r *fileReader, p string) (*prot.Metrics, error) {
 	v := &m.sys.v1
-	r := &fileReader{buf: make([]byte, 0, 4096)}
 	out := &prot.Metrics{CPU: &prot.CPUStat{Usage: &prot.CPUUsage{}, Throttling: &prot.Throttle{}}}
 	found := false
 	for _, c := range []struct {

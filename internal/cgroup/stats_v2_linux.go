@@ -13,9 +13,10 @@ import (
 const unlimitedV1 uint64 = 9223372036854771712
 
 // statsV2 reads the v2 interface files of the cgroup at p under the cgroup2
-// mount mnt and maps them to the v1 shape (see the package documentation).
-func statsV2(mnt, p string, hugeSizes []string) (*prot.Metrics, error) {
-	r := v2Reader{fileReader: fileReader{buf: make([]byte, 0, 4096)}, dir: filepath.Join(mnt, p)}
+// mount mnt through fr and maps them to the v1 shape (see the package
+// documentation).
+func statsV2(fr *fileReader, mnt, p string, hugeSizes []string) (*prot.Metrics, error) {
+	r := v2Reader{fileReader: *fr, dir: filepath.Join(mnt, p)}
 	out := &prot.Metrics{}
 	// cpu.stat is in every v2 cgroup: without it there is no cgroup.
 	if ok, err := r.cpu(out); err != nil {

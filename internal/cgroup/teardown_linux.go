@@ -20,6 +20,7 @@ const rmdirTries = 12
 // teardown undoes setup: the daemon leaves gcs, then gcs, an empty pods and
 // the parent chain New created are removed in every hierarchy.
 func (m *Manager) teardown() error {
+	m.sys.files.closeAllSets()
 	if m.sys.l == nil {
 		return nil
 	}
@@ -82,6 +83,7 @@ func removeMadeParents(mnt, rel, top string) error {
 
 // remove removes the cgroup tree at p in every hierarchy.
 func (m *Manager) remove(p string) error {
+	m.sys.files.drop(p)
 	var errs []error
 	for _, mnt := range m.sys.l.mounts() {
 		if err := rmTree(filepath.Join(mnt, p)); err != nil {

@@ -201,7 +201,7 @@ func (c *Container) createInit(ctx context.Context) error {
 		}
 		c.initMaster = master
 	}
-	go c.watchInit(exits)
+	rp.OnExit(func() { c.watchInit(exits) })
 	return nil
 }
 

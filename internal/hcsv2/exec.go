@@ -150,7 +150,7 @@ func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParamet
 	} else {
 		relay.(*stdio.PipeRelay).Start()
 	}
-	go proc.watch(rp.Exit(), nil)
+	rp.OnExit(func() { proc.watch(rp.Exit(), nil) })
 	return proc.pid, nil
 }
 

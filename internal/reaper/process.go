@@ -21,6 +21,7 @@ type Process struct {
 	// reaped is false under r.mu the pid is still this process's.
 	pidfd  int // -1 without one (no kernel support, or closed)
 	reaped bool
+	onExit func() // see OnExit
 }
 
 func newProcess(r *Reaper, pid, pidfd int) *Process {
@@ -33,6 +34,21 @@ func (p *Process) Pid() int { return p.pid }
 // Exit returns the channel that receives the process's exit, once. It is
 // closed without an Exit if the Reaper is closed first.
 func (p *Process) Exit() <-chan Exit { return p.exit }
+
+// OnExit runs fn in a goroutine of its own once the process's exit is on
+// the Exit channel, or the channel is closed because the Reaper is closed
+// (at once if that already happened). It stands in for a goroutine that
+// would block on Exit for the process's whole life. Only the last fn set
+// runs.
+func (p *Process) OnExit(fn func()) {
+	p.r.mu.Lock()
+	defer p.r.mu.Unlock()
+	if p.reaped {
+		go fn()
+		return
+	}
+	p.onExit = fn
+}
 
 // Signal sends sig to the process through its pidfd (kill(2) where the
 // kernel has none, serialized with reaping so the pid cannot have been
@@ -77,6 +93,7 @@ func (p *Process) Reaped() bool {
 func (p *Process) deliverLocked(e Exit) {
 	p.endLocked()
 	p.exit <- e
+	p.runOnExitLocked()
 }
 
 // abandonLocked ends the process's tracking without an exit: the Reaper
@@ -84,6 +101,15 @@ func (p *Process) deliverLocked(e Exit) {
 func (p *Process) abandonLocked() {
 	p.endLocked()
 	close(p.exit)
+	p.runOnExitLocked()
+}
+
+// runOnExitLocked starts the OnExit function, if any. r.mu must be held.
+func (p *Process) runOnExitLocked() {
+	if fn := p.onExit; fn != nil {
+		p.onExit = nil
+		go fn()
+	}
 }
 
 func (p *Process) endLocked() {

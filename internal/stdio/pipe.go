@@ -28,11 +28,10 @@ type PipeRelay struct {
 	drain   drain
 	streams [3]*pipeStream // stdin, stdout, stderr
 
-	startOnce  sync.Once
-	drainOnce  sync.Once
-	closeOnce  sync.Once
-	wg         sync.WaitGroup
-	copiesDone chan struct{} // closed when every copy has ended (or none was started)
+	startOnce sync.Once
+	drainOnce sync.Once
+	closeOnce sync.Once
+	copies    copies // done is closed when every copy has ended (or none was started)
 
 	// A deferred relay gets its connections after its pipes (Attach).
 	attachMu sync.Mutex
@@ -58,9 +57,9 @@ func NewPipeRelay(c Conns, opts PipeOptions, log *logrus.Entry) (*PipeRelay, err
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	r := &PipeRelay{
-		log:        log,
-		drain:      drain{t: opts.Timeouts.withDefaults()},
-		copiesDone: make(chan struct{}),
+		log:    log,
+		drain:  drain{t: opts.Timeouts.withDefaults()},
+		copies: copies{done: make(chan struct{})},
 	}
 	conns := [3]net.Conn{c.Stdin, c.Stdout, c.Stderr}
 	for i, name := range [3]string{"stdin", "stdout", "stderr"} {
@@ -138,10 +137,10 @@ func NewDeferredPipeRelay(opts PipeOptions, log *logrus.Entry) (*PipeRelay, erro
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	r := &PipeRelay{
-		log:        log,
-		drain:      drain{t: opts.Timeouts.withDefaults()},
-		copiesDone: make(chan struct{}),
-		deferred:   true,
+		log:      log,
+		drain:    drain{t: opts.Timeouts.withDefaults()},
+		copies:   copies{done: make(chan struct{})},
+		deferred: true,
 	}
 	for i, name := range [3]string{"stdin", "stdout", "stderr"} {
 		pr, pw, err := os.Pipe()

@@ -15,28 +15,30 @@ import (
 // first call has an effect, and none after Wait or Close.
 func (r *PipeRelay) Start() {
 	r.startOnce.Do(func() {
+		n := 0
+		for _, s := range r.streams {
+			if s.conn != nil && s.ours != nil {
+				n++
+			}
+		}
+		r.copies.start(n)
 		for _, s := range r.streams {
 			if s.conn == nil || s.ours == nil {
 				continue
 			}
-			r.wg.Add(1)
 			if s.input {
 				go r.runInput(s)
 			} else {
 				go r.runOutput(s)
 			}
 		}
-		go func() {
-			r.wg.Wait()
-			close(r.copiesDone)
-		}()
 	})
 }
 
 // runInput copies the host's stdin to the process until the host
 // half-closes, the process closes its stdin, or Wait stops it.
 func (r *PipeRelay) runInput(s *pipeStream) {
-	defer r.wg.Done()
+	defer r.copies.end()
 	n, err := copyIn(s.conn, s.ours)
 	s.oursC.Close() // the process reads EOF
 	logCopy(r.log.WithField("stream", s.name), &r.drain, true, n, err)
@@ -45,7 +47,7 @@ func (r *PipeRelay) runInput(s *pipeStream) {
 // runOutput copies one output pipe to the host until EOF (or the drain
 // bound), then ends the connection.
 func (r *PipeRelay) runOutput(s *pipeStream) {
-	defer r.wg.Done()
+	defer r.copies.end()
 	log := r.log.WithField("stream", s.name)
 	n, err := copyOut(&r.drain, s.ours, s.conn, false)
 	s.oursC.Close() // later writes by the process fail with EPIPE
@@ -65,15 +67,15 @@ func (r *PipeRelay) runOutput(s *pipeStream) {
 // is idempotent and safe to call concurrently; copy failures are logged,
 // not returned.
 func (r *PipeRelay) Wait(ctx context.Context) error {
-	r.startOnce.Do(func() { close(r.copiesDone) }) // never started: nothing to drain
+	r.startOnce.Do(func() { close(r.copies.done) }) // never started: nothing to drain
 	r.CloseChildEnds()
 	r.drainOnce.Do(r.beginDrain)
 	var err error
 	select {
-	case <-r.copiesDone:
+	case <-r.copies.done:
 	case <-ctx.Done():
 		r.abort()
-		<-r.copiesDone
+		<-r.copies.done
 		err = fmt.Errorf("drain process stdio: %w", ctx.Err())
 	}
 	r.release()
@@ -120,9 +122,9 @@ func (r *PipeRelay) release() {
 // waited for, connections and all pipe ends closed. It is idempotent.
 func (r *PipeRelay) Close() {
 	r.closeOnce.Do(func() {
-		r.startOnce.Do(func() { close(r.copiesDone) })
+		r.startOnce.Do(func() { close(r.copies.done) })
 		r.abort()
-		<-r.copiesDone
+		<-r.copies.done
 		r.CloseChildEnds()
 	})
 }

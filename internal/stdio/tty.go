@@ -28,11 +28,10 @@ type TTYRelay struct {
 	mu     sync.Mutex // guards closed against Resize
 	closed bool
 
-	startOnce  sync.Once
-	drainOnce  sync.Once
-	closeOnce  sync.Once
-	wg         sync.WaitGroup
-	copiesDone chan struct{} // closed when every copy has ended (or none was started)
+	startOnce sync.Once
+	drainOnce sync.Once
+	closeOnce sync.Once
+	copies    copies // done is closed when every copy has ended (or none was started)
 }
 
 // NewTTYRelay is NewTTYRelayWithTimeouts with the default Timeouts.
@@ -51,11 +50,11 @@ func NewTTYRelayWithTimeouts(master console.Console, c Conns, t Timeouts, log *l
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	r := &TTYRelay{
-		log:        log,
-		drain:      drain{t: t.withDefaults()},
-		conns:      [3]net.Conn{c.Stdin, c.Stdout, c.Stderr},
-		master:     master,
-		copiesDone: make(chan struct{}),
+		log:    log,
+		drain:  drain{t: t.withDefaults()},
+		conns:  [3]net.Conn{c.Stdin, c.Stdout, c.Stderr},
+		master: master,
+		copies: copies{done: make(chan struct{})},
 	}
 	for i, conn := range r.conns {
 		r.connC[i].set(conn)

@@ -21,25 +21,24 @@ func (r *TTYRelay) Start() {
 		if r.pty == nil {
 			r.log.WithError(r.setupErr).Error("tty relay not started")
 			r.release()
-			close(r.copiesDone)
+			close(r.copies.done)
 			return
 		}
-		r.wg.Add(1)
+		n := 1
+		if r.conns[0] != nil {
+			n++
+		}
+		r.copies.start(n)
 		go r.runOutput()
 		if r.conns[0] != nil {
-			r.wg.Add(1)
 			go r.runInput()
 		}
-		go func() {
-			r.wg.Wait()
-			close(r.copiesDone)
-		}()
 	})
 }
 
 // runInput copies the host's stdin into the terminal.
 func (r *TTYRelay) runInput() {
-	defer r.wg.Done()
+	defer r.copies.end()
 	n, err := copyIn(r.conns[0], r.pty)
 	logCopy(r.log.WithField("stream", "stdin"), &r.drain, true, n, err)
 }
@@ -47,7 +46,7 @@ func (r *TTYRelay) runInput() {
 // runOutput copies the terminal's output to the host and ends the stdout
 // connection.
 func (r *TTYRelay) runOutput() {
-	defer r.wg.Done()
+	defer r.copies.end()
 	log := r.log.WithField("stream", "stdout")
 	conn := r.conns[1]
 	var dst io.Writer = io.Discard
@@ -69,14 +68,14 @@ func (r *TTYRelay) runOutput() {
 // ends first everything is closed at once and ctx's error returned. Wait
 // is idempotent and safe to call concurrently.
 func (r *TTYRelay) Wait(ctx context.Context) error {
-	r.startOnce.Do(func() { close(r.copiesDone) }) // never started: nothing to drain
+	r.startOnce.Do(func() { close(r.copies.done) }) // never started: nothing to drain
 	r.drainOnce.Do(r.beginDrain)
 	var err error
 	select {
-	case <-r.copiesDone:
+	case <-r.copies.done:
 	case <-ctx.Done():
 		r.abort()
-		<-r.copiesDone
+		<-r.copies.done
 		err = fmt.Errorf("drain tty output: %w", ctx.Err())
 	}
 	r.release()
@@ -125,8 +124,8 @@ func (r *TTYRelay) release() {
 // Close releases everything without draining. It is idempotent.
 func (r *TTYRelay) Close() {
 	r.closeOnce.Do(func() {
-		r.startOnce.Do(func() { close(r.copiesDone) })
+		r.startOnce.Do(func() { close(r.copies.done) })
 		r.abort()
-		<-r.copiesDone
+		<-r.copies.done
 	})
 }

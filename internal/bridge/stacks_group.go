@@ -1,0 +1,108 @@
+package bridge
+
+import (
+	"strconv"
+	"strings"
+)
+
+// maxRawStacks bounds the raw dump groupStacks reads: past it the dump is
+// cut (and its grouped form is cut again to fit a message anyway).
+const maxRawStacks = 8 << 20
+
+// groupStacks reads a runtime.Stack(all) dump and reports each distinct
+// goroutine stack once, in the order of first appearance: a stack shared by
+// several goroutines keeps the first one's header with the number of the
+// others, "goroutine 7 [select, 2 minutes] (and 199 more with this
+// stack):", and its frames with the first one's arguments. Goroutines are
+// alike when their states (durations aside) and frames (arguments and the
+// creating goroutine aside) are. One pass over the dump.
+func groupStacks(raw string) string {
+	type group struct {
+		block string
+		more  int
+	}
+	var groups []group
+	index := map[string]int{}
+	var key strings.Builder
+	for rest := raw; rest != ""; {
+		block := rest
+		if i := strings.Index(rest, "\n\n"); i >= 0 {
+			block, rest = rest[:i], rest[i+2:]
+		} else {
+			rest = ""
+		}
+		key.Reset()
+		stackKey(&key, block)
+		if i, ok := index[key.String()]; ok {
+			groups[i].more++
+			continue
+		}
+		index[key.String()] = len(groups)
+		groups = append(groups, group{block: block})
+	}
+	var out strings.Builder
+	out.Grow(len(raw) / 2)
+	for i, g := range groups {
+		if i > 0 {
+			out.WriteString("\n\n")
+		}
+		if g.more == 0 {
+			out.WriteString(g.block)
+			continue
+		}
+		header, frames, _ := strings.Cut(g.block, "\n")
+		out.WriteString(strings.TrimSuffix(header, ":"))
+		out.WriteString(" (and ")
+		out.WriteString(strconv.Itoa(g.more))
+		out.WriteString(" more with this stack):\n")
+		out.WriteString(frames)
+	}
+	if strings.HasSuffix(raw, "\n") && !strings.HasSuffix(out.String(), "\n") {
+		out.WriteByte('\n')
+	}
+	return out.String()
+}
+
+// stackKey writes what makes the goroutine of block alike to others: its
+// state without the time it has been in it, and its frames without the
+// arguments and the creating goroutine's id.
+func stackKey(key *strings.Builder, block string) {
+	header, frames, _ := strings.Cut(block, "\n")
+	if open := strings.IndexByte(header, '['); open >= 0 {
+		state := strings.TrimSuffix(header[open+1:], "]:")
+		for i, part := range strings.Split(state, ", ") {
+			if strings.HasSuffix(part, " minutes") || strings.HasSuffix(part, " minute") {
+				continue
+			}
+			if i > 0 {
+				key.WriteString(", ")
+			}
+			key.WriteString(part)
+		}
+	} else {
+		key.WriteString(header)
+	}
+	for frames != "" {
+		line := frames
+		if i := strings.IndexByte(frames, '\n'); i >= 0 {
+			line, frames = frames[:i], frames[i+1:]
+		} else {
+			frames = ""
+		}
+		key.WriteByte('\n')
+		switch {
+		case strings.HasPrefix(line, "\t"):
+			key.WriteString(line) // file:line +pc offset
+		case strings.HasPrefix(line, "created by "):
+			if i := strings.Index(line, " in goroutine "); i >= 0 {
+				line = line[:i]
+			}
+			key.WriteString(line)
+		default:
+			if i := strings.LastIndexByte(line, '('); i > 0 && strings.HasSuffix(line, ")") {
+				line = line[:i]
+			}
+			key.WriteString(line)
+		}
+	}
+}
