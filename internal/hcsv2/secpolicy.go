@@ -76,6 +76,9 @@ func (h *Host) setSecurityPolicy(ctx context.Context, o *prot.LCOWConfidentialOp
 	h.security.set = true
 	h.security.options = *o
 	h.log.WithField("enforcer", enforcerKind(e)).Info("security policy set")
+	if h.opts.PolicyInstalled != nil {
+		h.opts.PolicyInstalled()
+	}
 	return nil
 }
 
