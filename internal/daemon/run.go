@@ -19,6 +19,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/cgroup"
 	"github.com/linux-gcs/gcs/internal/hcsv2"
+	"github.com/linux-gcs/gcs/internal/memtrim"
 	"github.com/linux-gcs/gcs/internal/network"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/reaper"
@@ -32,6 +33,11 @@ import (
 // hammered.
 const redialDelay = 100 * time.Millisecond
 
+// trimDelay is how long the daemon is left alone after start-up, a host
+// connection or a policy installation before it gives back the memory that
+// needed (see memtrim).
+const trimDelay = time.Second
+
 // teardownTimeout bounds the clean-up of containers when the daemon stops.
 const teardownTimeout = 60 * time.Second
 
@@ -44,6 +50,7 @@ type Daemon struct {
 	reaper  *reaper.Reaper
 	cgroups *cgroup.Manager
 	duties  *duties
+	trim    *memtrim.Idle
 
 	stopOnce sync.Once
 	stop     chan struct{} // closed by the "exit" shutdown action
@@ -60,7 +67,8 @@ func New(cfg Config) (*Daemon, error) {
 	if !cfg.V4 {
 		log.Warn("started without -v4: every request will be answered with E_NOTIMPL, as the reference does")
 	}
-	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{}), duties: newDuties()}
+	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{}), duties: newDuties(),
+		trim: memtrim.NewIdle(trimDelay, log.WithField("component", "memtrim"))}
 	if cfg.Root != "" {
 		if err := d.buildHost(); err != nil {
 			d.close()
@@ -74,6 +82,9 @@ func New(cfg Config) (*Daemon, error) {
 		MaxMessageSize: cfg.MaxMessageSize,
 		Log:            log,
 	})
+	// Start-up touched much of the binary once (package initialisation of
+	// the policy engine above all): an idle daemon needs little of it.
+	d.trim.Soon()
 	return d, nil
 }
 
@@ -126,6 +137,7 @@ func (d *Daemon) buildHost() error {
 		Cgroups:         cg,
 		InitialEnforcer: initialEnforcer(d.cfg.DenyBeforePolicy),
 		FragmentsDir:    filepath.Join(run, "fragments"),
+		PolicyInstalled: d.trim.Soon,
 		CheckPolicy: func(ctx context.Context, encoded string) error {
 			return attest.CheckPolicy(ctx, attest.Device{Root: d.cfg.DevRoot}, encoded, d.log.WithField("component", "attest"))
 		},
@@ -186,6 +198,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // close stops the duties, tears down the containers and releases the
 // cgroups and reaper.
 func (d *Daemon) close() {
+	d.trim.Stop()
 	d.duties.stop()
 	if d.host != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
@@ -274,6 +287,7 @@ func (d *Daemon) runListen(ctx context.Context) error {
 func (d *Daemon) serve(ctx context.Context, conn net.Conn) {
 	log := d.log.WithField("remote", conn.RemoteAddr().String())
 	log.Info("host connected")
+	d.trim.Soon()
 	err := d.server.ServeConn(ctx, conn)
 	switch {
 	case ctx.Err() != nil:

@@ -56,6 +56,10 @@ type Options struct {
 	InitialEnforcer policy.Enforcer
 	// PolicyOptions configure the enforcer a SecurityPolicy installs.
 	PolicyOptions policy.Options
+	// PolicyInstalled, if set, is called after a SecurityPolicy request
+	// installed its policy (the daemon then trims the memory compiling it
+	// left behind).
+	PolicyInstalled func()
 	// CheckPolicy, if set, vets the base64 policy of a SecurityPolicy
 	// request before it is installed (attestation: the SNP HOST_DATA must
 	// be its digest).

@@ -3,6 +3,7 @@ package hcsv2
 import (
 	"context"
 	"encoding/base64"
+	"runtime/debug"
 	"sync"
 
 	"github.com/linux-gcs/gcs/internal/policy"
@@ -38,6 +39,9 @@ func (h *Host) enforcer() policy.Enforcer {
 	return h.security.enforcer
 }
 
+// installGCPercent is the collector's GOGC while a policy compiles.
+const installGCPercent = 800
+
 // hasSecurityPolicy reports whether the host installed a real policy (not
 // the open door): the confidential-mode checks apply from then on, as in
 // the reference.
@@ -68,6 +72,11 @@ func (h *Host) setSecurityPolicy(ctx context.Context, o *prot.LCOWConfidentialOp
 	if err != nil {
 		return prot.Errorf(prot.HrFail, "decode the security policy from base64: %w", err)
 	}
+	// Compiling a policy allocates tens of MiB that are garbage a moment
+	// later: with an idle daemon's small heap the collector would run
+	// again and again meanwhile. The heap may grow for the install (the
+	// daemon trims after it); the security lock keeps installs apart.
+	defer debug.SetGCPercent(debug.SetGCPercent(installGCPercent))
 	e, err := policy.Install(ctx, string(rego), h.opts.PolicyOptions)
 	if err != nil {
 		return prot.Errorf(prot.HrFail, "installing the security policy: %w", err)
@@ -76,6 +85,9 @@ func (h *Host) setSecurityPolicy(ctx context.Context, o *prot.LCOWConfidentialOp
 	h.security.set = true
 	h.security.options = *o
 	h.log.WithField("enforcer", enforcerKind(e)).Info("security policy set")
+	if h.opts.PolicyInstalled != nil {
+		h.opts.PolicyInstalled()
+	}
 	return nil
 }
 

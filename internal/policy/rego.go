@@ -74,14 +74,23 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if data == nil {
 		data = DefaultData()
 	}
+	// The framework (when not loaded yet) and the policy parse side by
+	// side: together they are a good part of an install.
 	fw := opts.Framework
+	var fwErr error
+	var loading sync.WaitGroup
 	if fw == nil {
-		var err error
-		if fw, err = LoadFramework(); err != nil {
-			return nil, err
-		}
+		loading.Go(func() { fw, fwErr = LoadFramework() })
 	}
-	e, err := engine.New(ctx, policy, fw.base, data)
+	parsed, err := engine.Parse(policy)
+	loading.Wait()
+	if fwErr != nil {
+		return nil, fwErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("install policy: %w", err)
+	}
+	e, err := engine.NewParsed(ctx, parsed, fw.base, data)
 	if err != nil {
 		return nil, fmt.Errorf("install policy: %w", err)
 	}

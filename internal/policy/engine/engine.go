@@ -74,23 +74,49 @@ type Engine struct {
 // MetadataRoot is the data path of the metadata (data.metadata).
 const MetadataRoot = "metadata"
 
+// Parsed is a policy module parsed, ready to compile (see NewParsed).
+type Parsed struct {
+	module *ast.Module
+}
+
+// Parse parses policy (package policy). Parsing apart lets a caller do
+// other work meanwhile (parse the base).
+func Parse(policy string) (Parsed, error) {
+	parsed, err := ast.ParseModule("policy.rego", policy)
+	if err != nil {
+		return Parsed{}, fmt.Errorf("compile policy: %w", err)
+	}
+	if parsed == nil {
+		return Parsed{}, errors.New("compile policy: the policy is empty")
+	}
+	return Parsed{module: parsed}, nil
+}
+
 // New compiles policy (package policy) with the base modules (nil for
 // none), over data. A "metadata" object in data is the starting state of
 // the metadata: each entry an object (a map) or a list (a set).
 func New(ctx context.Context, policy string, base *Base, data map[string]any) (*Engine, error) {
+	if _, err := initialMetadata(data[MetadataRoot]); err != nil {
+		return nil, err
+	}
+	parsed, err := Parse(policy)
+	if err != nil {
+		return nil, err
+	}
+	return NewParsed(ctx, parsed, base, data)
+}
+
+// NewParsed is New for a policy already parsed.
+func NewParsed(ctx context.Context, policy Parsed, base *Base, data map[string]any) (*Engine, error) {
 	meta, err := initialMetadata(data[MetadataRoot])
 	if err != nil {
 		return nil, err
 	}
+	if policy.module == nil {
+		return nil, errors.New("compile policy: the policy is empty")
+	}
 	if base == nil {
 		base = &Base{}
-	}
-	parsed, err := ast.ParseModule("policy.rego", policy)
-	if err != nil {
-		return nil, fmt.Errorf("compile policy: %w", err)
-	}
-	if parsed == nil {
-		return nil, errors.New("compile policy: the policy is empty")
 	}
 	static := maps.Clone(data)
 	if static == nil {
@@ -98,7 +124,7 @@ func New(ctx context.Context, policy string, base *Base, data map[string]any) (*
 	}
 	static[MetadataRoot] = map[string]any(meta)
 	e := &Engine{
-		policy:   parsed,
+		policy:   policy.module,
 		base:     base,
 		extra:    map[string]Module{},
 		parsed:   map[string]*ast.Module{},
