@@ -72,6 +72,7 @@ type Manager struct {
 	mode         string
 	sys          system
 	watch        watchers
+	spawner      spawner
 
 	closeOnce sync.Once
 	closeErr  error
@@ -272,6 +273,7 @@ func (m *Manager) containerCgroup(path string) (string, error) {
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
 		m.watch.stop()
+		m.spawner.close()
 		if err := m.teardown(); err != nil {
 			m.closeErr = fmt.Errorf("remove cgroups under %s: %w", m.parent, err)
 		}

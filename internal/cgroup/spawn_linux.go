@@ -20,8 +20,10 @@ import (
 // binary into memory at start-up), and many such children at once get the
 // daemon killed by its own memory limit.
 //
-// With cgroup v1 membership is per thread: the calling OS thread is moved
-// into the runtime cgroup for the fork and back afterwards. With cgroup v2
+// With cgroup v1 membership is per thread: start runs on a thread of the
+// daemon's kept in the runtime cgroup (see spawner), or, should that one be
+// unavailable, the calling OS thread is moved into the runtime cgroup for
+// the fork and back afterwards. With cgroup v2
 // the child is cloned straight into it (CLONE_INTO_CGROUP). Without a memory
 // controller the child is moved right after start.
 func (m *Manager) SpawnInRuntimeCgroup(cmd *exec.Cmd, start func() (int, error)) error {
@@ -38,6 +40,11 @@ func (m *Manager) SpawnInRuntimeCgroup(cmd *exec.Cmd, start func() (int, error))
 		}
 		return err
 	}
+	handled, err := m.spawner.spawn(m, h.mount, m.runtimePath(), start)
+	if handled {
+		return err
+	}
+	m.log.WithError(err).Debug("spawning on the calling thread")
 	runtime.LockOSThread()
 	tid := unix.Gettid()
 	home, err := threadCgroup(h.mount, m.sys.l, tid)

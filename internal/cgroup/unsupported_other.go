@@ -15,6 +15,11 @@ import (
 // system holds nothing outside Linux.
 type system struct{}
 
+// spawner is not used outside Linux.
+type spawner struct{}
+
+func (*spawner) close() {}
+
 // errUnsupported reports that cgroups exist only on Linux.
 func errUnsupported() error {
 	return fmt.Errorf("cgroups are not supported on %s: %w", runtime.GOOS, errors.ErrUnsupported)

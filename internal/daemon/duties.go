@@ -12,12 +12,22 @@ import (
 	"github.com/linux-gcs/gcs/internal/timesync"
 )
 
+// dutiesDelay is how long after Run began the duties start at the latest;
+// the first Negotiate reply starts them sooner. Some of them cost the
+// start-up dearly: registering a cgroup v1 memory threshold waits for an
+// RCU grace period (about 10 ms).
+const dutiesDelay = time.Second
+
 // duties are what the daemon does beside serving the bridge, each on its
 // own goroutine until the daemon closes.
 type duties struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	once    sync.Once
+	mu      sync.Mutex // held while launching, so stop waits for it
+	stopped bool
 }
 
 func newDuties() *duties {
@@ -34,10 +44,30 @@ func (u *duties) start(fn func(ctx context.Context)) {
 	}()
 }
 
-// stop ends every duty and waits for them.
+// launch runs fn, which starts the duties, once, unless stop came first.
+func (u *duties) launch(fn func()) {
+	u.once.Do(func() {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if !u.stopped {
+			fn()
+		}
+	})
+}
+
+// stop ends every duty and waits for them; none is launched after it.
 func (u *duties) stop() {
+	u.mu.Lock()
+	u.stopped = true
+	u.mu.Unlock()
 	u.cancel()
 	u.wg.Wait()
+}
+
+// launchDuties starts the duties, once: after the first Negotiate reply or
+// dutiesDelay after Run began, so that they do not delay that reply.
+func (d *Daemon) launchDuties() {
+	d.duties.launch(d.startDuties)
 }
 
 // startDuties starts the kernel log forwarding, the memory watches, the

@@ -75,9 +75,8 @@ func New(cfg Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
-	d.startDuties()
 	d.server = bridge.NewServer(bridge.Options{
-		Handler:        routes(cfg, d.host),
+		Handler:        routes(cfg, d.host, d.launchDuties),
 		Sequential:     cfg.Sequential,
 		MaxMessageSize: cfg.MaxMessageSize,
 		Log:            log,
@@ -175,6 +174,8 @@ func (d *Daemon) Server() *bridge.Server { return d.server }
 func (d *Daemon) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	launch := time.AfterFunc(dutiesDelay, d.launchDuties)
+	defer launch.Stop()
 	go func() {
 		select {
 		case <-d.stop:

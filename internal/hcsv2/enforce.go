@@ -52,12 +52,12 @@ func (h *Host) enforced(ctx context.Context, what string, ask func(policy.Enforc
 
 // confidentialIDPattern is the only container id shape a confidential VM
 // accepts (besides the null container): ids become paths.
-var confidentialIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+var confidentialIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-fA-F]{64}$`) })
 
 // checkConfidentialID refuses, once a policy is set, an id that is not 64
 // hexadecimal characters, as the reference does.
 func (h *Host) checkConfidentialID(id, kind string) error {
-	if !h.hasSecurityPolicy() || id == prot.NullContainerID || confidentialIDPattern.MatchString(id) {
+	if !h.hasSecurityPolicy() || id == prot.NullContainerID || confidentialIDPattern().MatchString(id) {
 		return nil
 	}
 	return prot.Errorf(prot.HrFail, "invalid %s id %q: a confidential VM wants 64 hexadecimal characters", kind, id)

@@ -75,7 +75,10 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 		c.init.setRelay(c.initPipes, nil)
 		c.initPipes.Start()
 	}
-	if err := c.host.opts.Runtime.Start(ctx, c.id); err != nil {
+	// With the spec and the init, the runtime package can release the
+	// init through its exec fifo, without a runtime invocation.
+	so := runtime.StartOpts{Pid: int(c.init.pid), Spec: c.spec, Exited: c.init.hasExited}
+	if err := c.host.opts.Runtime.Start(ctx, c.id, so); err != nil {
 		return 0, prot.WithHResult(prot.HrFail, err)
 	}
 	return c.init.pid, nil

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -32,7 +33,7 @@ const (
 )
 
 // hugePageSize is the page size part of a hugepages:// source ("2M", "1G").
-var hugePageSize = regexp.MustCompile(`^[0-9]{1,6}[KMG]B?$`)
+var hugePageSize = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{1,6}[KMG]B?$`) })
 
 // makePodDirs creates the sandbox root's special mount directories, below
 // the root and through no symbolic link, with the tmpfs that backs
@@ -107,7 +108,7 @@ func sandboxSource(dir, src, prefix string) (string, error) {
 func hugePagesSource(dir, src string) (string, error) {
 	sub := strings.TrimPrefix(src, hugePagesMountPrefix)
 	size, _, _ := strings.Cut(sub, "/")
-	if !hugePageSize.MatchString(size) {
+	if !hugePageSize().MatchString(size) {
 		return "", fmt.Errorf("source %q: bad huge page size %q", src, size)
 	}
 	p, err := below(dir, src, hugePagesMountPrefix)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Messages a denial carries when the policy gives no reason of its own.
@@ -52,12 +53,12 @@ func (e *DenialError) Reasons() []string {
 	return out
 }
 
-var decisionPattern = regexp.MustCompile(`policyDecision< (.*) >policyDecision`)
+var decisionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`policyDecision< (.*) >policyDecision`) })
 
 // ParseDecision extracts the decision object from a denial's message, as a
 // host would.
 func ParseDecision(message string) (map[string]any, error) {
-	m := decisionPattern.FindStringSubmatch(message)
+	m := decisionPattern().FindStringSubmatch(message)
 	if m == nil {
 		return nil, fmt.Errorf("no policy decision in message")
 	}

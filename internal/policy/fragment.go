@@ -8,12 +8,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/linux-gcs/gcs/internal/policy/engine"
 	"github.com/linux-gcs/gcs/internal/policy/framework"
 )
 
-var fragmentPackage = regexp.MustCompile(`^package +([a-zA-Z_][a-zA-Z0-9_]*)\s*$`)
+var fragmentPackage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^package +([a-zA-Z_][a-zA-Z0-9_]*)\s*$`) })
 
 // Packages a fragment may not claim: they would replace the policy's own.
 var reservedPackages = []string{"framework", "api", "policy", "metadata"}
@@ -24,7 +25,7 @@ func fragmentNamespace(rego string) (string, error) {
 	if first == "" {
 		return "", errors.New("fragment Rego is empty")
 	}
-	m := fragmentPackage.FindStringSubmatch(first)
+	m := fragmentPackage().FindStringSubmatch(first)
 	if m == nil {
 		return "", fmt.Errorf("valid package definition required on first line, got %q", first)
 	}

@@ -122,7 +122,7 @@ func (p *Rego) Loaded(issuer, feed string) bool { return p.engine.HasModule(modu
 // Decide evaluates rule with a raw input document, as the simulator does.
 // The typed enforcement methods go through it too.
 func (p *Rego) Decide(ctx context.Context, rule string, input map[string]any) (*Decision, error) {
-	if !ruleName.MatchString(rule) {
+	if !ruleName().MatchString(rule) {
 		return nil, fmt.Errorf("%q is not an enforcement point name", rule)
 	}
 	if outer, ok := ctx.Value(joinKey{}).(*Decision); ok && outer.engine == p.engine && outer.rollback != nil {
@@ -146,7 +146,7 @@ func (p *Rego) Decide(ctx context.Context, rule string, input map[string]any) (*
 }
 
 // ruleName is what a rule name may be: it becomes part of a query.
-var ruleName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+var ruleName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_]*$`) })
 
 func (p *Rego) decision(rule string, result engine.Result, ops []engine.Op, txn *engine.Txn) *Decision {
 	return &Decision{Rule: rule, Result: result, Recorded: ops, commit: txn.Commit, rollback: txn.Rollback, engine: p.engine}

@@ -113,7 +113,7 @@ func TestTerminal(t *testing.T) {
 						t.Fatalf("Create: %v", err)
 					}
 					exited = c.exit
-					if err := e.rt.Start(testCtx(t), c.id); err != nil {
+					if err := e.rt.Start(testCtx(t), c.id, c.startOpts()); err != nil {
 						t.Fatalf("Start: %v", err)
 					}
 				}

@@ -34,11 +34,6 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, o CreateOpts) (
 	return readPid(o.PidFile)
 }
 
-// Start starts the user process of container id, created by Create.
-func (r *Runtime) Start(ctx context.Context, id string) error {
-	return r.simple(ctx, call{op: "start", id: id, args: []string{id}})
-}
-
 // Exec runs process p in container id, detached, and returns its pid: p is
 // written to a temporary process.json and run with
 // `exec -d --process F --pid-file P [--console-socket S] id`. The process

@@ -42,7 +42,7 @@ func TestErrorsProvoked(t *testing.T) {
 				return err
 			}, ErrNotFound, ""},
 			{"start missing", func(ctx context.Context) error {
-				return e.rt.Start(ctx, "missing")
+				return e.rt.Start(ctx, "missing", StartOpts{})
 			}, ErrNotFound, ""},
 			{"kill missing", func(ctx context.Context) error {
 				return e.rt.Kill(ctx, "missing", unix.SIGKILL, false)

@@ -87,6 +87,12 @@ type container struct {
 	id   string
 	pid  int                // init
 	exit <-chan reaper.Exit // the init's exit
+	spec *specs.Spec        // as its bundle has it
+}
+
+// startOpts are the options that let Start release c's init itself.
+func (c *container) startOpts() StartOpts {
+	return StartOpts{Pid: c.pid, Spec: c.spec}
 }
 
 // spec returns the test spec running args with the container's cgroup
@@ -136,14 +142,14 @@ func (e *env) tryCreate(t *testing.T, id string, s *specs.Spec, o CreateOpts) (*
 	if err != nil {
 		return nil, err
 	}
-	return &container{id: id, pid: pid, exit: e.reaper.Subscribe(pid)}, nil
+	return &container{id: id, pid: pid, exit: e.reaper.Subscribe(pid), spec: s}, nil
 }
 
 // run creates and starts container id running args.
 func (e *env) run(t *testing.T, id string, args ...string) *container {
 	t.Helper()
 	c := e.create(t, id, CreateOpts{}, args...)
-	if err := e.rt.Start(testCtx(t), id); err != nil {
+	if err := e.rt.Start(testCtx(t), id, c.startOpts()); err != nil {
 		t.Fatalf("Start(%s): %v", id, err)
 	}
 	return c

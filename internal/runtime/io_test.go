@@ -46,7 +46,7 @@ func TestStdio(t *testing.T) {
 					exited = e.reaper.Subscribe(pid)
 				} else {
 					c := e.create(t, id, CreateOpts{IO: stdio, NoPivot: tt.noPivot}, script...)
-					if err := e.rt.Start(testCtx(t), c.id); err != nil {
+					if err := e.rt.Start(testCtx(t), c.id, c.startOpts()); err != nil {
 						t.Fatalf("Start: %v", err)
 					}
 					pid, exited = c.pid, c.exit

@@ -78,7 +78,7 @@ func BenchmarkWrapper(b *testing.B) {
 		rt := &Runtime{Command: bin, Root: b.TempDir(), Reaper: rp, ScratchDir: mode.scratch}
 		b.Run("start/"+mode.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if err := rt.Start(context.Background(), "c"); err != nil {
+				if err := rt.Start(context.Background(), "c", StartOpts{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -23,7 +23,7 @@ func TestLifecycle(t *testing.T) {
 			t.Fatalf("State after create = %+v, want created with pid %d", st, c.pid)
 		}
 
-		if err := e.rt.Start(testCtx(t), c.id); err != nil {
+		if err := e.rt.Start(testCtx(t), c.id, c.startOpts()); err != nil {
 			t.Fatalf("Start: %v", err)
 		}
 		if st, err := e.rt.State(testCtx(t), c.id); err != nil || st.Status != "running" {
@@ -104,7 +104,7 @@ func TestCancelled(t *testing.T) {
 	forEachRuntime(t, func(t *testing.T, e *env) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := e.rt.Start(ctx, "whatever")
+		err := e.rt.Start(ctx, "whatever", StartOpts{})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Start with a cancelled context: %v, want context.Canceled", err)
 		}

@@ -96,7 +96,7 @@ func TestScratchDir(t *testing.T) {
 		t.Fatalf("failing Exec = %v, want the runtime's logged message", err)
 	}
 	empty("a failing exec")
-	if err := rt.Start(ctx, "bad"); err == nil {
+	if err := rt.Start(ctx, "bad", StartOpts{}); err == nil {
 		t.Fatal("failing Start succeeded")
 	}
 	empty("a failing start")

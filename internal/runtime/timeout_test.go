@@ -65,7 +65,7 @@ func wedgedCalls() []struct {
 			_, err := r.Create(ctx, "c", "/nonexistent", CreateOpts{})
 			return err
 		}},
-		{"start", func(ctx context.Context, r *Runtime) error { return r.Start(ctx, "c") }},
+		{"start", func(ctx context.Context, r *Runtime) error { return r.Start(ctx, "c", StartOpts{}) }},
 		{"exec", func(ctx context.Context, r *Runtime) error {
 			_, err := r.Exec(ctx, "c", &specs.Process{Args: []string{"true"}}, ExecOpts{})
 			return err
