@@ -209,12 +209,16 @@ func TestSequentialKeepsOrder(t *testing.T) {
 
 func TestDumpStacksFitsOneMessage(t *testing.T) {
 	// Many goroutines parked at different depths (so no two are alike and
-	// grouped) make the dump far larger than 64 KiB.
+	// grouped) make the dump far larger than 64 KiB. Wait until each is
+	// at its depth: ones not there yet look alike and are grouped.
 	stop := make(chan struct{})
 	defer close(stop)
+	var parked sync.WaitGroup
 	for i := 0; i < 150; i++ {
-		go parkAtDepth(i, stop)
+		parked.Add(1)
+		go parkAtDepth(i, &parked, stop)
 	}
+	parked.Wait()
 	srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
 	p := connect(t, srv)
 	p.negotiate()
@@ -232,11 +236,12 @@ func TestDumpStacksFitsOneMessage(t *testing.T) {
 }
 
 // parkAtDepth blocks on stop n calls deep.
-func parkAtDepth(n int, stop <-chan struct{}) {
+func parkAtDepth(n int, parked *sync.WaitGroup, stop <-chan struct{}) {
 	if n > 0 {
-		parkAtDepth(n-1, stop)
+		parkAtDepth(n-1, parked, stop)
 		return
 	}
+	parked.Done()
 	<-stop
 }
 
