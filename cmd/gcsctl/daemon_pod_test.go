@@ -27,7 +27,7 @@ func TestDaemonPod(t *testing.T) {
 				if len(lines) != 3 || !strings.HasPrefix(lines[0], "p1 ") || !strings.HasPrefix(lines[1], "p1-1 ") || !strings.HasPrefix(lines[2], "p1-2 ") {
 					t.Fatalf("pod run printed %q, want p1, p1-1 and p1-2 with their pids", stdout)
 				}
-				if got, _ := d.mustCtl(t, 0, "", "exec", "p1-1", "sh", "-c", "until test -e /data/f; do sleep 0.1; done; cat /data/f /etc/hostname"); got != "hi\npodhost\n" {
+				if got, _ := d.mustCtl(t, 0, "", "exec", "p1-1", "sh", "-c", "until test -s /data/f; do sleep 0.1; done; cat /data/f /etc/hostname"); got != "hi\npodhost\n" {
 					t.Errorf("p1-1 sees %q, want what p1-2 wrote and the pod's hostname", got)
 				}
 				d.mustCtl(t, 0, "", append(append([]string{"pod", "rm"}, layout...), "p1")...)
