@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/policy/framework"
+	"github.com/linux-gcs/gcs/internal/policy/policytest"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
 	"github.com/linux-gcs/gcs/internal/testutil"
@@ -143,5 +145,42 @@ func TestPolicyRuntimeLogging(t *testing.T) {
 	// it would be there before the second.
 	if strings.Contains(h.g.log(), "missing-1") {
 		t.Errorf("logged under the closed door:\n%s", h.g.log())
+	}
+}
+
+// A policy that compiles alone but not with the framework (its containers
+// constant is a number the framework indexes) is answered before the
+// compile with the framework is done, which then fails: every request the
+// policy decides is refused with the compile error, as the reference
+// refuses the policy itself, and the daemon goes on answering.
+func TestPolicyCompileErrorRefusesDecisions(t *testing.T) {
+	code, err := os.ReadFile("../internal/policy/testdata/unit/policy.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	illTyped, ok := policytest.IllTyped(string(code))
+	if !ok {
+		t.Fatal("unit policy without containers then external_processes")
+	}
+	h := newHostEnv(t, "runc")
+	if err := h.setPolicy(illTyped); err != nil {
+		t.Fatalf("SecurityPolicy: %v", err)
+	}
+	ctx := testCtx(t)
+	_, err = h.c.DumpStacks(ctx)
+	wantRefused(t, "DumpStacks", err)
+	if d, perr := policy.ParseDecision(err.Error()); perr != nil {
+		t.Errorf("DumpStacks refused without a decision: %v: %v", err, perr)
+	} else if msg, _ := d["policyError"].(string); !strings.Contains(msg, "compile policy") {
+		t.Errorf("DumpStacks refused without the compile error: %v", d)
+	}
+	if err := h.create(h.id("c"), specFor("true")); err == nil {
+		t.Error("a container created under a policy that does not compile")
+	}
+	if err := h.setPolicy(framework.OpenDoorPolicy()); err == nil || !strings.Contains(err.Error(), "already been set") {
+		t.Errorf("second SecurityPolicy = %v, want already set", err)
+	}
+	if err := noop(h.c); err != nil {
+		t.Fatalf("daemon after the failed compile: %v", err)
 	}
 }

@@ -150,15 +150,15 @@ func (h *Host) allowOnly(what string, ask func(policy.Enforcer) (*policy.Decisio
 	return nil
 }
 
-// applyRuntimeLogging lets the GCS log only when the enforcer in force
+// applyRuntimeLogging lets the GCS log only when e (the enforcer in force)
 // allows runtime_logging, as the reference decides when a policy is set
 // (and at start for the initial stance). out is where logs go when they
 // are allowed.
-func (h *Host) applyRuntimeLogging(ctx context.Context, out io.Writer) {
+func (h *Host) applyRuntimeLogging(ctx context.Context, e policy.Enforcer, out io.Writer) {
 	if out == nil {
 		return
 	}
-	d, err := h.enforcer().RuntimeLogging(ctx)
+	d, err := e.RuntimeLogging(ctx)
 	if err != nil {
 		h.log.Logger.SetOutput(io.Discard)
 		return

@@ -122,7 +122,7 @@ func NewHost(opts Options) *Host {
 		uvmProcs:   make(map[uint32]*process),
 		security:   securityPolicy{enforcer: initialEnforcer(opts)},
 	}
-	h.applyRuntimeLogging(context.Background(), opts.LogOutput)
+	h.applyRuntimeLogging(context.Background(), h.enforcer(), opts.LogOutput)
 	h.fragments = fragment.NewInjector(h.fragmentsDir(), log.WithField("component", "fragments"))
 	return h
 }

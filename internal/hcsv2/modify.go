@@ -50,11 +50,7 @@ func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) erro
 	case *prot.LCOWNetworkAdapter:
 		return h.modifyNetwork(ctx, mr.RequestType, s)
 	case *prot.LCOWConfidentialOptions:
-		if err := h.setSecurityPolicy(ctx, s); err != nil {
-			return err
-		}
-		h.applyRuntimeLogging(ctx, h.opts.LogOutput)
-		return nil
+		return h.setSecurityPolicy(ctx, s)
 	case *prot.LCOWSecurityPolicyFragment:
 		return h.loadPolicyFragment(ctx, mr.RequestType, s)
 	case *prot.LCOWContainerConstraints:

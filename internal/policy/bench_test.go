@@ -191,3 +191,26 @@ func BenchmarkCreateContainer(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkInstallPolicyInBackground measures what a SecurityPolicy reply
+// waits for in the daemon (CompileInBackground): the policy parsed and
+// compiled alone, the framework parsing beside it; the compile with the
+// framework that follows is not timed (see BenchmarkInstallPolicy).
+func BenchmarkInstallPolicyInBackground(b *testing.B) {
+	code := readTwenty(b)
+	ctx := context.Background()
+	opts := quietOptions()
+	opts.CompileInBackground = true
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := NewRego(ctx, code, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := p.Ready(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}

@@ -53,6 +53,12 @@ type Options struct {
 	// NoFastPath has every decision evaluated by OPA, none by the native
 	// plan (see package native): for tests that compare the two.
 	NoFastPath bool
+	// CompileInBackground has NewRego return once the policy is parsed and
+	// compiles alone, and compile it with the framework in the
+	// background: decisions wait for that compile and are denied if it
+	// fails (see Ready). A policy that needs the framework to compile at
+	// all is compiled before NewRego returns.
+	CompileInBackground bool
 }
 
 // Rego enforces a Rego policy (package policy) compiled with the framework.
@@ -74,23 +80,32 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if data == nil {
 		data = DefaultData()
 	}
-	// The framework (when not loaded yet) and the policy parse side by
-	// side: together they are a good part of an install.
-	fw := opts.Framework
-	var fwErr error
-	var loading sync.WaitGroup
-	if fw == nil {
-		loading.Go(func() { fw, fwErr = LoadFramework() })
+	// The framework (when not loaded yet) parses beside the policy:
+	// together they are a good part of an install.
+	loaded := func() (*engine.Base, error) { return opts.Framework.base, nil }
+	if opts.Framework == nil {
+		loaded = sync.OnceValues(func() (*engine.Base, error) {
+			fw, err := LoadFramework()
+			if err != nil {
+				return nil, err
+			}
+			return fw.base, nil
+		})
+		go loaded() //nolint:errcheck // its result is kept for the compile
 	}
 	parsed, err := engine.Parse(policy)
-	loading.Wait()
-	if fwErr != nil {
-		return nil, fwErr
-	}
 	if err != nil {
 		return nil, fmt.Errorf("install policy: %w", err)
 	}
-	e, err := engine.NewParsed(ctx, parsed, fw.base, data)
+	var e *engine.Engine
+	if opts.CompileInBackground {
+		e, err = engine.NewDeferred(ctx, parsed, loaded, data)
+	} else {
+		var base *engine.Base
+		if base, err = loaded(); err == nil {
+			e, err = engine.NewParsed(ctx, parsed, base, data)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("install policy: %w", err)
 	}
@@ -111,6 +126,16 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 		fast = native.Extract(e.Policy(), data)
 	}
 	return &Rego{engine: e, fast: fast, log: log, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}, info: map[string]pointInfo{}}, nil
+}
+
+// Ready waits until the policy is compiled with the framework (see
+// Options.CompileInBackground) and returns why it did not compile, if it
+// did not: every decision is then denied with that error.
+func (p *Rego) Ready(ctx context.Context) error {
+	if err := p.engine.Wait(ctx); err != nil {
+		return fmt.Errorf("install policy: %w", err)
+	}
+	return nil
 }
 
 // Metadata returns what the decisions so far recorded (data.metadata).
@@ -155,7 +180,12 @@ func (p *Rego) decision(rule string, result engine.Result, ops []engine.Op, txn 
 // enforce asks the policy, applies the API's defaults for the rule, records
 // the metadata of an allowed answer, and turns a refusal into a denial.
 func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (engine.Result, []engine.Op, error) {
-	result, ops, err := p.query(ctx, rule, input)
+	var result engine.Result
+	var ops []engine.Op
+	err := p.Ready(ctx)
+	if err == nil {
+		result, ops, err = p.query(ctx, rule, input)
+	}
 	if err == nil {
 		result, ops, err = p.withDefaults(ctx, rule, input, result, ops)
 	}

@@ -153,7 +153,11 @@ func (cc *constCache) lookup(ref ast.Ref) *pathNode {
 }
 
 // invalidate forgets the values that depend on the named metadata entries.
+// A nil cache (a deferred compile not done yet) holds nothing to forget.
 func (cc *constCache) invalidate(names []string) {
+	if cc == nil {
+		return
+	}
 	kept := cc.live[:0]
 	for _, n := range cc.live {
 		if n.rule.deps.touches(names) {

@@ -69,6 +69,11 @@ type Engine struct {
 	store    storage.Store
 	prepared map[string]rego.PreparedEvalQuery
 	meta     Metadata
+
+	// ready is closed once the policy is compiled with the base (at once
+	// but for NewDeferred); compileErr is then why it did not compile.
+	ready      chan struct{}
+	compileErr error
 }
 
 // MetadataRoot is the data path of the metadata (data.metadata).
@@ -108,6 +113,19 @@ func New(ctx context.Context, policy string, base *Base, data map[string]any) (*
 
 // NewParsed is New for a policy already parsed.
 func NewParsed(ctx context.Context, policy Parsed, base *Base, data map[string]any) (*Engine, error) {
+	e, err := newEngine(policy, base, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.compile(); err != nil {
+		return nil, err
+	}
+	close(e.ready)
+	return e, nil
+}
+
+// newEngine is an engine with its store, not compiled yet.
+func newEngine(policy Parsed, base *Base, data map[string]any) (*Engine, error) {
 	meta, err := initialMetadata(data[MetadataRoot])
 	if err != nil {
 		return nil, err
@@ -123,7 +141,7 @@ func NewParsed(ctx context.Context, policy Parsed, base *Base, data map[string]a
 		static = map[string]any{}
 	}
 	static[MetadataRoot] = map[string]any(meta)
-	e := &Engine{
+	return &Engine{
 		policy:   policy.module,
 		base:     base,
 		extra:    map[string]Module{},
@@ -131,11 +149,8 @@ func NewParsed(ctx context.Context, policy Parsed, base *Base, data map[string]a
 		store:    inmem.NewFromObjectWithOpts(static, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true)),
 		prepared: map[string]rego.PreparedEvalQuery{},
 		meta:     meta,
-	}
-	if err := e.compile(); err != nil {
-		return nil, err
-	}
-	return e, nil
+		ready:    make(chan struct{}),
+	}, nil
 }
 
 func initialMetadata(raw any) (Metadata, error) {
@@ -159,22 +174,31 @@ func initialMetadata(raw any) (Metadata, error) {
 }
 
 func (e *Engine) compile() error {
-	// Compile copies the modules before it rewrites them (OPA v1): the
-	// parsed ones are shared as they are.
-	modules := make(map[string]*ast.Module, len(e.base.modules)+len(e.parsed)+1)
-	maps.Copy(modules, e.base.modules)
-	for name, m := range e.parsed {
-		modules["fragment:"+name] = m
-	}
-	modules["policy.rego"] = e.policy
-	compiler := ast.NewCompiler()
-	if compiler.Compile(modules); compiler.Failed() {
-		return fmt.Errorf("compile policy: %w", compiler.Errors)
+	compiler, err := compileModules(e.base, e.parsed, e.policy)
+	if err != nil {
+		return err
 	}
 	e.compiler = compiler
 	e.consts = newConstCache(compiler)
 	clear(e.prepared)
 	return nil
+}
+
+// compileModules compiles a policy with the base and fragments.
+func compileModules(base *Base, fragments map[string]*ast.Module, policy *ast.Module) (*ast.Compiler, error) {
+	// Compile copies the modules before it rewrites them (OPA v1): the
+	// parsed ones are shared as they are.
+	modules := make(map[string]*ast.Module, len(base.modules)+len(fragments)+1)
+	maps.Copy(modules, base.modules)
+	for name, m := range fragments {
+		modules["fragment:"+name] = m
+	}
+	modules["policy.rego"] = policy
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, fmt.Errorf("compile policy: %w", compiler.Errors)
+	}
+	return compiler, nil
 }
 
 // query returns the prepared query for a data path such as data.policy.x.
@@ -198,6 +222,9 @@ func (e *Engine) query(ctx context.Context, path string) (rego.PreparedEvalQuery
 // (empty when the rule is undefined) and the metadata operations it asked
 // for. The operations are not applied: see Apply.
 func (e *Engine) Query(ctx context.Context, path string, input map[string]any) (Result, []Op, error) {
+	if err := e.Wait(ctx); err != nil {
+		return nil, nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	pq, err := e.query(ctx, path)
@@ -356,6 +383,9 @@ func (e *Engine) Metadata() Metadata {
 // AddModule compiles a module (a fragment) beside the policy, replacing one
 // of the same name.
 func (e *Engine) AddModule(m Module) error {
+	if err := e.Wait(context.Background()); err != nil {
+		return err
+	}
 	parsed, err := ast.ParseModule(m.Name, m.Code)
 	if err != nil {
 		return fmt.Errorf("parse module %s: %w", m.Name, err)
@@ -382,6 +412,9 @@ func (e *Engine) AddModule(m Module) error {
 
 // RemoveModule removes a module AddModule added; removing none is no error.
 func (e *Engine) RemoveModule(name string) error {
+	if err := e.Wait(context.Background()); err != nil {
+		return err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, ok := e.extra[name]; !ok {
