@@ -49,7 +49,6 @@ func encodedLen(s string) int {
 type stackDumper struct {
 	mu    sync.Mutex
 	taken atomic.Uint64 // dumps finished so far
-	buf   []byte        // the raw dump, grown to hold a whole one
 	text  string        // the latest dump, trimmed for a typical reply
 }
 
@@ -62,19 +61,31 @@ func (d *stackDumper) stacks() string {
 	if d.taken.Load() > seen {
 		return d.text // finished while this request waited for it
 	}
-	if d.buf == nil {
-		d.buf = make([]byte, prot.MaxOutboundMessageSize)
-	}
-	// The whole dump is needed to group it: the buffer grows until it
-	// holds it (up to maxRawStacks) and is kept for the next dump.
-	n := runtime.Stack(d.buf, true)
-	for n == len(d.buf) && len(d.buf) < maxRawStacks {
-		d.buf = make([]byte, 2*len(d.buf))
-		n = runtime.Stack(d.buf, true)
-	}
-	d.text = fitText(groupStacks(string(d.buf[:n])), typicalActivityID)
+	d.text = fitText(groupStacks(rawStacks(maxRawStacks), prot.MaxOutboundMessageSize), typicalActivityID)
 	d.taken.Add(1)
 	return d.text
+}
+
+// stackBytesGuess is about how much of a dump one goroutine of the daemon
+// takes, to size the first buffer.
+const stackBytesGuess = 2 << 10
+
+// rawStacks returns the runtime.Stack dump of every goroutine, whole if it
+// fits in limit bytes. Each runtime.Stack(all) stops the world for as long
+// as formatting the whole dump takes, even into a buffer too small for it,
+// so the first buffer is sized from the number of goroutines and a short
+// one grows four times over. The buffer is not kept: dumps are rare, and
+// one held for the next would keep megabytes resident for nothing.
+func rawStacks(limit int) string {
+	size := min(max(runtime.NumGoroutine()*stackBytesGuess, prot.MaxOutboundMessageSize), limit)
+	for {
+		buf := make([]byte, size)
+		n := runtime.Stack(buf, true)
+		if n < size || size == limit {
+			return string(buf[:n])
+		}
+		size = min(4*size, limit)
+	}
 }
 
 // fitText returns s, or the longest prefix of s ending at a character
