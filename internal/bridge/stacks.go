@@ -11,6 +11,10 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
+// rawCutNote opens a dump whose raw form was cut at its limit: the
+// goroutines past the cut are neither shown nor counted in a group.
+const rawCutNote = "[raw goroutine dump cut at its limit: the goroutines past it are neither shown nor counted]\n\n"
+
 // truncatedMarker ends a trimmed stack dump.
 const truncatedMarker = "\n...[truncated to fit the bridge message limit]\n"
 
@@ -50,6 +54,8 @@ type stackDumper struct {
 	mu    sync.Mutex
 	taken atomic.Uint64 // dumps finished so far
 	text  string        // the latest dump, trimmed for a typical reply
+	// rawLimit bounds the raw dump (0: maxRawStacks).
+	rawLimit int
 }
 
 // stacks returns a dump, taken after the call began or under way when it
@@ -61,7 +67,16 @@ func (d *stackDumper) stacks() string {
 	if d.taken.Load() > seen {
 		return d.text // finished while this request waited for it
 	}
-	d.text = fitText(groupStacks(rawStacks(maxRawStacks), prot.MaxOutboundMessageSize), typicalActivityID)
+	limit := d.rawLimit
+	if limit == 0 {
+		limit = maxRawStacks
+	}
+	raw, cut := rawStacks(limit)
+	text := groupStacks(raw, prot.MaxOutboundMessageSize)
+	if cut {
+		text = rawCutNote + text
+	}
+	d.text = fitText(text, typicalActivityID)
 	d.taken.Add(1)
 	return d.text
 }
@@ -71,18 +86,19 @@ func (d *stackDumper) stacks() string {
 const stackBytesGuess = 2 << 10
 
 // rawStacks returns the runtime.Stack dump of every goroutine, whole if it
-// fits in limit bytes. Each runtime.Stack(all) stops the world for as long
-// as formatting the whole dump takes, even into a buffer too small for it,
-// so the first buffer is sized from the number of goroutines and a short
-// one grows four times over. The buffer is not kept: dumps are rare, and
+// fits in limit bytes (else cut reports it was cut). Each
+// runtime.Stack(all) stops the world for as long as formatting the whole
+// dump takes, even into a buffer too small for it, so the first buffer is
+// sized from the number of goroutines and a short one grows four times
+// over. The buffer is not kept: dumps are rare, and
 // one held for the next would keep megabytes resident for nothing.
-func rawStacks(limit int) string {
+func rawStacks(limit int) (raw string, cut bool) {
 	size := min(max(runtime.NumGoroutine()*stackBytesGuess, prot.MaxOutboundMessageSize), limit)
 	for {
 		buf := make([]byte, size)
 		n := runtime.Stack(buf, true)
 		if n < size || size == limit {
-			return string(buf[:n])
+			return string(buf[:n]), n == size
 		}
 		size = min(4*size, limit)
 	}

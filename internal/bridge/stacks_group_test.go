@@ -69,6 +69,38 @@ func TestDumpStacksGroupsParkedGoroutines(t *testing.T) {
 	}
 }
 
+// TestDumpStacksCutRaw parks more goroutines than a raw dump holds: the
+// dump says it was cut, as the goroutines past the cut are neither shown
+// nor counted.
+func TestDumpStacksCutRaw(t *testing.T) {
+	const parked = 2000 // about 280 KiB raw
+	stop := make(chan struct{})
+	started := make(chan struct{}, parked)
+	for i := 0; i < parked; i++ {
+		go parkForStacksTest(stop, started, i)
+	}
+	defer close(stop)
+	for i := 0; i < parked; i++ {
+		<-started
+	}
+	for _, tc := range []struct {
+		name     string
+		rawLimit int
+		cut      bool
+	}{
+		{"whole", 0, false},
+		{"cut", 64 << 10, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &stackDumper{rawLimit: tc.rawLimit}
+			text := d.stacks()
+			if got := strings.HasPrefix(text, rawCutNote); got != tc.cut {
+				t.Errorf("dump marked as cut: %v, want %v:\n%.1000s", got, tc.cut, text)
+			}
+		})
+	}
+}
+
 // parkForStacksTest blocks until stop is closed.
 func parkForStacksTest(stop <-chan struct{}, started chan<- struct{}, _ int) {
 	started <- struct{}{}
