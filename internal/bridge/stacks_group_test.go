@@ -47,15 +47,7 @@ func TestGroupStacks(t *testing.T) {
 // and checks the dump reports them once, whole however large the raw dump.
 func TestDumpStacksGroupsParkedGoroutines(t *testing.T) {
 	const parked = 2000 // a raw dump far over one message
-	stop := make(chan struct{})
-	started := make(chan struct{}, parked)
-	for i := 0; i < parked; i++ {
-		go parkForStacksTest(stop, started, i)
-	}
-	defer close(stop)
-	for i := 0; i < parked; i++ {
-		<-started
-	}
+	parkAlike(t, parked)
 	d := &stackDumper{}
 	text := d.stacks()
 	if n := strings.Count(text, "parkForStacksTest"); n != 1 {
@@ -74,15 +66,7 @@ func TestDumpStacksGroupsParkedGoroutines(t *testing.T) {
 // nor counted.
 func TestDumpStacksCutRaw(t *testing.T) {
 	const parked = 2000 // about 280 KiB raw
-	stop := make(chan struct{})
-	started := make(chan struct{}, parked)
-	for i := 0; i < parked; i++ {
-		go parkForStacksTest(stop, started, i)
-	}
-	defer close(stop)
-	for i := 0; i < parked; i++ {
-		<-started
-	}
+	parkAlike(t, parked)
 	for _, tc := range []struct {
 		name     string
 		rawLimit int
@@ -98,6 +82,19 @@ func TestDumpStacksCutRaw(t *testing.T) {
 				t.Errorf("dump marked as cut: %v, want %v:\n%.1000s", got, tc.cut, text)
 			}
 		})
+	}
+}
+
+// parkAlike parks n goroutines on one line until the test ends.
+func parkAlike(t *testing.T, n int) {
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	started := make(chan struct{}, n)
+	for i := 0; i < n; i++ {
+		go parkForStacksTest(stop, started, i)
+	}
+	for i := 0; i < n; i++ {
+		<-started
 	}
 }
 
