@@ -11,6 +11,10 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
+// rawCutNote opens a dump whose raw form was cut at its limit: the
+// goroutines past the cut are neither shown nor counted in a group.
+const rawCutNote = "[raw goroutine dump cut at its limit: the goroutines past it are neither shown nor counted]\n\n"
+
 // truncatedMarker ends a trimmed stack dump.
 const truncatedMarker = "\n...[truncated to fit the bridge message limit]\n"
 
@@ -49,8 +53,9 @@ func encodedLen(s string) int {
 type stackDumper struct {
 	mu    sync.Mutex
 	taken atomic.Uint64 // dumps finished so far
-	buf   []byte        // the raw dump, grown to hold a whole one
 	text  string        // the latest dump, trimmed for a typical reply
+	// rawLimit bounds the raw dump (0: maxRawStacks).
+	rawLimit int
 }
 
 // stacks returns a dump, taken after the call began or under way when it
@@ -62,19 +67,41 @@ func (d *stackDumper) stacks() string {
 	if d.taken.Load() > seen {
 		return d.text // finished while this request waited for it
 	}
-	if d.buf == nil {
-		d.buf = make([]byte, prot.MaxOutboundMessageSize)
+	limit := d.rawLimit
+	if limit == 0 {
+		limit = maxRawStacks
 	}
-	// The whole dump is needed to group it: the buffer grows until it
-	// holds it (up to maxRawStacks) and is kept for the next dump.
-	n := runtime.Stack(d.buf, true)
-	for n == len(d.buf) && len(d.buf) < maxRawStacks {
-		d.buf = make([]byte, 2*len(d.buf))
-		n = runtime.Stack(d.buf, true)
+	raw, cut := rawStacks(limit)
+	text := groupStacks(raw, prot.MaxOutboundMessageSize)
+	if cut {
+		text = rawCutNote + text
 	}
-	d.text = fitText(groupStacks(string(d.buf[:n])), typicalActivityID)
+	d.text = fitText(text, typicalActivityID)
 	d.taken.Add(1)
 	return d.text
+}
+
+// stackBytesGuess is about how much of a dump one goroutine of the daemon
+// takes, to size the first buffer.
+const stackBytesGuess = 2 << 10
+
+// rawStacks returns the runtime.Stack dump of every goroutine, whole if it
+// fits in limit bytes (else cut reports it was cut). Each
+// runtime.Stack(all) stops the world for as long as formatting the whole
+// dump takes, even into a buffer too small for it, so the first buffer is
+// sized from the number of goroutines and a short one grows four times
+// over. The buffer is not kept: dumps are rare, and
+// one held for the next would keep megabytes resident for nothing.
+func rawStacks(limit int) (raw string, cut bool) {
+	size := min(max(runtime.NumGoroutine()*stackBytesGuess, prot.MaxOutboundMessageSize), limit)
+	for {
+		buf := make([]byte, size)
+		n := runtime.Stack(buf, true)
+		if n < size || size == limit {
+			return string(buf[:n]), n == size
+		}
+		size = min(4*size, limit)
+	}
 }
 
 // fitText returns s, or the longest prefix of s ending at a character

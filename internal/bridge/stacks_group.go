@@ -15,8 +15,10 @@ const maxRawStacks = 8 << 20
 // others, "goroutine 7 [select, 2 minutes] (and 199 more with this
 // stack):", and its frames with the first one's arguments. Goroutines are
 // alike when their states (durations aside) and frames (arguments and the
-// creating goroutine aside) are. One pass over the dump.
-func groupStacks(raw string) string {
+// creating goroutine aside) are. One pass over the dump. Groups past the
+// first limit bytes of the result are left out (the caller cuts the text to
+// fit a message anyway): the result is then longer than limit.
+func groupStacks(raw string, limit int) string {
 	type group struct {
 		block string
 		more  int
@@ -40,9 +42,13 @@ func groupStacks(raw string) string {
 		index[key.String()] = len(groups)
 		groups = append(groups, group{block: block})
 	}
+	// Not grown to the dump's size ahead: the text is kept until the next
+	// dump, and a string keeps its builder's whole buffer.
 	var out strings.Builder
-	out.Grow(len(raw) / 2)
 	for i, g := range groups {
+		if out.Len() > limit {
+			break
+		}
 		if i > 0 {
 			out.WriteString("\n\n")
 		}

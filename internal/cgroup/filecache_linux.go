@@ -3,6 +3,7 @@ package cgroup
 import (
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 )
@@ -20,9 +21,9 @@ const statFilesKept = 8
 // deactivates its nodes on removal), so a cgroup removed and made again
 // under the same path is never read through a stale file: that error closes
 // the file and it is opened again by path. Manager.Remove also drops the
-// cgroup's files at once. At most statFilesKept cgroups are kept, the least
-// recently read dropped first; a set still being read is closed when its
-// last reader is done.
+// files of the cgroup and of those under it at once. At most statFilesKept
+// cgroups are kept, the least recently read dropped first; a set still
+// being read is closed when its last reader is done.
 type fileCache struct {
 	mu   sync.Mutex
 	max  int
@@ -80,21 +81,29 @@ func (c *fileCache) release(s *fileSet) {
 	}
 }
 
-// drop forgets the files of cgroup key (closing them once no reader has
-// them).
+// drop forgets the files of cgroup key and of the cgroups under it (closing
+// them once no reader has them): removing a cgroup removes its tree.
 func (c *fileCache) drop(key string) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, s := range c.sets {
-		if s.key == key {
+	kept := c.sets[:0]
+	for _, s := range c.sets {
+		if inTree(s.key, key) {
 			c.dropLocked(s)
-			c.sets = append(c.sets[:i:i], c.sets[i+1:]...)
-			return
+			continue
 		}
+		kept = append(kept, s)
 	}
+	clear(c.sets[len(kept):])
+	c.sets = kept
+}
+
+// inTree reports whether cgroup path p is root or lies under it.
+func inTree(p, root string) bool {
+	return p == root || root == "/" || strings.HasPrefix(p, root) && p[len(root)] == '/'
 }
 
 // closeAllSets closes every kept file.

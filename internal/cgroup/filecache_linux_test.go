@@ -165,3 +165,51 @@ func TestStatsFilesBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsFilesOfRemovedTree reads the statistics of a pod and of a
+// container in it, then removes the pod's whole tree: the kept files of
+// both cgroups are closed at once, not left open on removed cgroups until
+// others push them out.
+func TestStatsFilesOfRemovedTree(t *testing.T) {
+	m, _ := newTestManager(t, Options{})
+	base := openFDs(t)
+	pod := m.PodPath("tree")
+	child := m.PodContainerPath("tree", "member")
+	makeCgroup(t, m, pod)
+	t.Cleanup(func() { _ = m.remove(pod) })
+	makeCgroup(t, m, child)
+	for _, p := range []string{child, pod} {
+		if _, err := m.Stats(t.Context(), p); err != nil {
+			t.Fatalf("stats of %s: %v", p, err)
+		}
+	}
+	if got := m.sys.files.len(); got != 2 {
+		t.Fatalf("%d cgroups kept after reading 2", got)
+	}
+	if err := m.Remove(pod); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.sys.files.len(); got != 0 {
+		t.Errorf("%d cgroups kept after their tree was removed, want 0", got)
+	}
+	if got := openFDs(t) - base; got != 0 {
+		t.Errorf("%d files left open after the tree was removed, want 0", got)
+	}
+}
+
+func TestInTree(t *testing.T) {
+	for _, tc := range []struct {
+		p, root string
+		want    bool
+	}{
+		{"/gcs/pods/a", "/gcs/pods/a", true},
+		{"/gcs/pods/a/b", "/gcs/pods/a", true},
+		{"/gcs/pods/ab", "/gcs/pods/a", false},
+		{"/gcs/pods", "/gcs/pods/a", false},
+		{"/gcs/pods/a", "/", true},
+	} {
+		if got := inTree(tc.p, tc.root); got != tc.want {
+			t.Errorf("inTree(%q, %q) = %v, want %v", tc.p, tc.root, got, tc.want)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Package memtrim gives back memory an idle process no longer needs: the
-// heap the garbage collector freed, and the pages of read-only file
-// mappings (the binary's code and constant data, shared libraries) that
-// start-up touched once. Those pages stay in the page cache: what the
+// heap the garbage collector freed, and the pages of the executable's
+// read-only mappings (its code and constant data) that start-up touched
+// once. Those pages stay in the page cache: what the
 // process uses again faults back from there, without reading the disk.
 //
 // The daemon's binary is large (the policy engine is linked in) and
@@ -27,18 +27,36 @@ type Mapping struct {
 	Start, End uint64
 	Perms      string // e.g. "r-xp"
 	Path       string // the file, "[heap]" and such, or "" (anonymous)
+	Dev, Inode uint64 // the file's device and inode; 0 for none
 	RssKiB     int64
 	AnonKiB    int64 // pages of the mapping that are anonymous (copied on write)
 }
 
+// fileID names a file by device and inode.
+type fileID struct{ dev, inode uint64 }
+
 // trimmable reports whether the mapping's resident pages can be dropped
-// and faulted back unchanged from the file: file-backed, never writable,
-// no page of it copied on write (relocated read-only data is), nothing
-// special such as [vdso].
-func (m Mapping) trimmable() bool {
-	return m.Path != "" && !strings.HasPrefix(m.Path, "[") &&
+// and faulted back unchanged from the file: a mapping of the executable
+// exe, never writable, no page of it copied on write (relocated read-only
+// data is). Only the executable's mappings are certain to stay the same
+// between reading smaps and madvise: a shared library can be unloaded, a
+// file mapping unmapped, meanwhile, and their addresses given to live
+// anonymous memory (a thread's stack, the heap), which MADV_DONTNEED
+// would zero. The executable is never unmapped.
+func (m Mapping) trimmable(exe fileID) bool {
+	return m.Dev == exe.dev && m.Inode == exe.inode && m.Inode != 0 &&
+		m.Path != "" && !strings.HasPrefix(m.Path, "[") &&
 		len(m.Perms) == 4 && m.Perms[1] != 'w' && m.Perms[3] == 'p' &&
 		m.AnonKiB == 0 && m.RssKiB > 0 && !strings.HasSuffix(m.Path, " (deleted)")
+}
+
+// executable names the file this process runs.
+func executable() (fileID, error) {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/exe", &st); err != nil {
+		return fileID{}, fmt.Errorf("stat /proc/self/exe: %w", err)
+	}
+	return fileID{dev: st.Dev, inode: st.Ino}, nil
 }
 
 // Result is what one Trim did.
@@ -50,17 +68,21 @@ type Result struct {
 }
 
 // Trim returns the freed heap to the system and drops the resident pages
-// of the process's read-only file mappings. The process goes on as before:
+// of the executable's read-only mappings. The process goes on as before:
 // dropped pages come back on use.
 func Trim() (Result, error) {
 	debug.FreeOSMemory()
+	exe, err := executable()
+	if err != nil {
+		return Result{}, err
+	}
 	maps, err := readSmaps("/proc/self/smaps")
 	if err != nil {
 		return Result{}, err
 	}
 	var r Result
 	for _, m := range maps {
-		if !m.trimmable() {
+		if !m.trimmable(exe) {
 			continue
 		}
 		if err := dropPages(m.Start, m.End-m.Start); err != nil {
@@ -147,6 +169,14 @@ func mappingLine(line string) (Mapping, bool) {
 		return Mapping{}, false
 	}
 	m.Perms = fields[1]
+	major, minor, ok := strings.Cut(fields[3], ":")
+	maj, err1 := strconv.ParseUint(major, 16, 32)
+	mnr, err2 := strconv.ParseUint(minor, 16, 32)
+	inode, err3 := strconv.ParseUint(fields[4], 10, 64)
+	if !ok || err1 != nil || err2 != nil || err3 != nil {
+		return Mapping{}, false
+	}
+	m.Dev, m.Inode = unix.Mkdev(uint32(maj), uint32(mnr)), inode
 	if len(fields) > 5 {
 		m.Path = strings.Join(fields[5:], " ")
 	}

@@ -1,11 +1,16 @@
 package memtrim
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestTrimRealProcess trims this test process: its resident file-backed
@@ -57,6 +62,9 @@ Anonymous:           136 kB
 7f8c54663000-7f8c54667000 r--p 001cf000 fe:00 326269                     /usr/lib/libc.so.6
 Rss:                  16 kB
 Anonymous:            16 kB
+7f8c54500000-7f8c54663000 r-xp 00028000 fe:00 326269                     /usr/lib/libc.so.6
+Rss:                 900 kB
+Anonymous:             0 kB
 7f8c0c00d000-7f8c0c04d000 rw-p 00000000 00:00 0
 Rss:                 192 kB
 Anonymous:           192 kB
@@ -80,6 +88,7 @@ Anonymous:             0 kB
 		{"/usr/bin/gcs", "r-xp", 7688, 0, true},
 		{"/usr/bin/gcs", "rw-p", 340, 136, false},     // writable data
 		{"/usr/lib/libc.so.6", "r--p", 16, 16, false}, // relocated, copied on write
+		{"/usr/lib/libc.so.6", "r-xp", 900, 0, false}, // not the executable
 		{"", "rw-p", 192, 192, false},                 // anonymous
 		{"[vdso]", "r-xp", 8, 0, false},
 		{"/usr/lib/my lib.so (deleted)", "r--p", 40, 0, false},
@@ -87,13 +96,70 @@ Anonymous:             0 kB
 	if len(maps) != len(tests) {
 		t.Fatalf("%d mappings, want %d: %+v", len(maps), len(tests), maps)
 	}
+	exe := fileID{dev: unix.Mkdev(0xfe, 0), inode: 9986834}
 	for i, tt := range tests {
 		m := maps[i]
-		if m.Path != tt.path || m.Perms != tt.perms || m.RssKiB != tt.rss || m.AnonKiB != tt.anon || m.trimmable() != tt.trim {
-			t.Errorf("mapping %d: %+v (trimmable %v), want %+v", i, m, m.trimmable(), tt)
+		if m.Path != tt.path || m.Perms != tt.perms || m.RssKiB != tt.rss || m.AnonKiB != tt.anon || m.trimmable(exe) != tt.trim {
+			t.Errorf("mapping %d: %+v (trimmable %v), want %+v", i, m, m.trimmable(exe), tt)
 		}
 	}
-	if maps[0].Start != 0x400000 || maps[0].End != 0xd52000 {
-		t.Errorf("mapping 0 spans %#x-%#x", maps[0].Start, maps[0].End)
+	if m := maps[0]; m.Start != 0x400000 || m.End != 0xd52000 || m.Dev != exe.dev || m.Inode != exe.inode {
+		t.Errorf("mapping 0 spans %#x-%#x of file %d:%d", m.Start, m.End, m.Dev, m.Inode)
 	}
+}
+
+// TestTrimLeavesOtherFiles maps a file of its own read-only: Trim must
+// leave it resident. Only the executable's mappings are certain to stay
+// what they were between reading smaps and madvise: any other could be
+// unmapped meanwhile and its addresses given to live anonymous memory,
+// which MADV_DONTNEED would zero.
+func TestTrimLeavesOtherFiles(t *testing.T) {
+	const size = 16 << 12
+	f, err := os.CreateTemp(t.TempDir(), "mapped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(bytes.Repeat([]byte{'x'}, size)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Munmap(data) })
+	sum := 0
+	for i := 0; i < size; i += 1 << 12 {
+		sum += int(data[i])
+	}
+	if sum != 16*'x' {
+		t.Fatalf("mapped file reads %d", sum)
+	}
+	start := uint64(uintptr(unsafe.Pointer(&data[0])))
+	before := mappingRss(t, start)
+	if before == 0 {
+		t.Fatalf("mapping at %#x not resident after reading it", start)
+	}
+	if _, err := Trim(); err != nil {
+		t.Fatal(err)
+	}
+	if after := mappingRss(t, start); after != before {
+		t.Errorf("resident KiB of a file mapping not the executable's: %d -> %d, want unchanged", before, after)
+	}
+}
+
+// mappingRss is the resident KiB of this process's mapping at start.
+func mappingRss(t *testing.T, start uint64) int64 {
+	t.Helper()
+	maps, err := readSmaps("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range maps {
+		if m.Start == start {
+			return m.RssKiB
+		}
+	}
+	t.Fatalf("no mapping at %#x", start)
+	return 0
 }
