@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -215,17 +214,7 @@ func TestHardeningPathsFailedAddLeavesNoMountPoint(t *testing.T) {
 	f.AddDisk(t, 2, "sdb", mounttest.Loop(t, mounttest.SparseFile(t, 8<<20), mounttest.LoopOptions{}))
 	h := newHostEnv(t, "runc", f.Args()...)
 	share := func(p string) any {
-		port, ln, err := h.relay.Listen(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			if c, err := ln.Accept(); err == nil {
-				c.Close() // no 9P server answers: the mount fails
-			}
-		}()
-		return &prot.LCOWMappedDirectory{MountPath: p, Port: int32(port), ShareName: "share"}
+		return &prot.LCOWMappedDirectory{MountPath: p, Port: h.hangUpPort(t), ShareName: "share"}
 	}
 	for i, tc := range []struct {
 		name     string
