@@ -31,6 +31,23 @@ func (h *hostEnv) modify(rt prot.RequestType, typ prot.ResourceType, settings an
 	})
 }
 
+// hangUpPort listens on a relay port whose one connection is closed at
+// once: no 9P server answers, so a share's mount there fails.
+func (h *hostEnv) hangUpPort(t *testing.T) int32 {
+	t.Helper()
+	port, ln, err := h.relay.Listen(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	return int32(port)
+}
+
 // runWithLayer creates a container whose top layer is layer, runs args in
 // it and returns its stdout.
 func (h *hostEnv) runWithLayer(t *testing.T, layer string, spec *oci.Spec) string {

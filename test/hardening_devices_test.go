@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -215,17 +214,7 @@ func TestHardeningPathsFailedAddLeavesNoMountPoint(t *testing.T) {
 	f.AddDisk(t, 2, "sdb", mounttest.Loop(t, mounttest.SparseFile(t, 8<<20), mounttest.LoopOptions{}))
 	h := newHostEnv(t, "runc", f.Args()...)
 	share := func(p string) any {
-		port, ln, err := h.relay.Listen(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			if c, err := ln.Accept(); err == nil {
-				c.Close() // no 9P server answers: the mount fails
-			}
-		}()
-		return &prot.LCOWMappedDirectory{MountPath: p, Port: int32(port), ShareName: "share"}
+		return &prot.LCOWMappedDirectory{MountPath: p, Port: h.hangUpPort(t), ShareName: "share"}
 	}
 	for i, tc := range []struct {
 		name     string
@@ -263,5 +252,55 @@ func TestHardeningPathsFailedAddLeavesNoMountPoint(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHardeningPathsFailedOverlayAddLeavesNoScratchDirs makes a writable
+// CombinedLayers Add fail in the kernel after the GCS made the scratch's
+// upper and work directories (the one layer listed twice, refused once
+// overlayfs made work/work): what the GCS made for it is gone again, and
+// upper and work directories that were there before stay with their files.
+func TestHardeningPathsFailedOverlayAddLeavesNoScratchDirs(t *testing.T) {
+	h := newHostEnv(t, "runc")
+	for i, existing := range []bool{false, true} {
+		t.Run(fmt.Sprintf("existing=%t", existing), func(t *testing.T) {
+			base := filepath.Join(h.root, "failed-overlay", fmt.Sprint(i))
+			scratch, target := filepath.Join(base, "scratch"), filepath.Join(base, "rootfs")
+			upper, work := filepath.Join(scratch, "upper"), filepath.Join(scratch, "work")
+			if existing {
+				for _, d := range []string{upper, work} {
+					if err := os.MkdirAll(d, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(d, "kept"), nil, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, &prot.LCOWCombinedLayers{
+				ContainerRootPath: target, ScratchPath: scratch, Layers: []prot.Layer{{Path: h.layer}, {Path: h.layer}},
+			})
+			if client.HResult(err) != prot.HrFail {
+				if err == nil {
+					h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, &prot.LCOWCombinedLayers{ContainerRootPath: target})
+				}
+				t.Fatalf("overlay of one layer twice: %v, want E_FAIL", err)
+			}
+			if pathsMounted(t, target) {
+				t.Fatalf("%s mounted", target)
+			}
+			if existing {
+				for _, d := range []string{upper, work} {
+					if _, err := os.Stat(filepath.Join(d, "kept")); err != nil {
+						t.Errorf("%s that was there before: %v", d, err)
+					}
+				}
+				return
+			}
+			if _, err := os.Lstat(base); err == nil {
+				entries, _ := filepath.Glob(filepath.Join(base, "*", "*"))
+				t.Errorf("the failed Add left %s behind (%q)", base, entries)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/devmapper"
+	"github.com/linux-gcs/gcs/internal/storage/plan9"
 	"github.com/linux-gcs/gcs/internal/storage/pmem"
 )
 
@@ -241,7 +242,17 @@ func (h *Host) enforcedShare(ctx context.Context, rt prot.RequestType, s *prot.L
 	case prot.RequestTypeAdd:
 		return h.enforced(ctx, "mount of Plan 9 share at "+s.MountPath, func(e policy.Enforcer) (*policy.Decision, error) {
 			return e.Plan9Mount(ctx, policy.Plan9Mount{Target: s.MountPath, ContainerRoot: h.containerRoot()})
-		}, op)
+		}, func() error {
+			// After the policy's answer, as in the reference; a refused
+			// name is a failed operation, so the decision is rolled back
+			// and nothing was made yet.
+			if h.hasSecurityPolicy() {
+				if err := plan9.ValidateShareName(s.ShareName); err != nil {
+					return prot.Errorf(prot.HrFail, "mount of Plan 9 share at %s: share name refused in a confidential VM: %w", s.MountPath, err)
+				}
+			}
+			return op()
+		})
 	case prot.RequestTypeRemove:
 		return h.enforced(ctx, "unmount of Plan 9 share at "+s.MountPath, func(e policy.Enforcer) (*policy.Decision, error) {
 			return e.Plan9Unmount(ctx, policy.Plan9Unmount{Target: s.MountPath})

@@ -24,7 +24,8 @@ import (
 // upper one. target is created if missing. When roots is not empty, every
 // layer, the scratch and the target must be strictly below one of them with
 // no symbolic link on the way, nor at the layer, scratch or target itself.
-func Mount(layers []string, scratch, target string, roots []string) error {
+// A Mount that fails removes the directories it made (see madeDirs).
+func Mount(layers []string, scratch, target string, roots []string) (err error) {
 	if len(layers) == 0 {
 		return errors.New("overlay: no layers")
 	}
@@ -41,6 +42,14 @@ func Mount(layers []string, scratch, target string, roots []string) error {
 	if err := checkDir(target, roots); err != nil {
 		return fmt.Errorf("overlay target: %w", err)
 	}
+	var made madeDirs
+	defer func() {
+		if err != nil {
+			if rmErr := made.remove(); rmErr != nil {
+				err = errors.Join(err, fmt.Errorf("remove directories made for the overlay: %w", rmErr))
+			}
+		}
+	}()
 	var upper, work string
 	if scratch != "" {
 		if err := checkDir(scratch, roots); err != nil {
@@ -48,12 +57,12 @@ func Mount(layers []string, scratch, target string, roots []string) error {
 		}
 		upper, work = filepath.Join(scratch, "upper"), filepath.Join(scratch, "work")
 		for _, d := range []string{upper, work} {
-			if err := makeDir(d, roots); err != nil {
+			if err := makeDir(d, roots, &made); err != nil {
 				return fmt.Errorf("create overlay scratch: %w", err)
 			}
 		}
 	}
-	if err := makeDir(target, roots); err != nil {
+	if err := makeDir(target, roots, &made); err != nil {
 		return fmt.Errorf("create overlay target: %w", err)
 	}
 	if scratch == "" && len(layers) == 1 {
@@ -91,10 +100,10 @@ func checkDir(p string, roots []string) error {
 	return nil
 }
 
-// makeDir creates directory p and checks that it is one, reached through
-// no link.
-func makeDir(p string, roots []string) error {
-	if err := os.MkdirAll(p, 0o755); err != nil {
+// makeDir creates directory p (and its missing parents, recorded in
+// made) and checks that it is one, reached through no link.
+func makeDir(p string, roots []string, made *madeDirs) error {
+	if err := made.mkdirAll(p); err != nil {
 		return err
 	}
 	if err := checkDir(p, roots); err != nil {

@@ -1,6 +1,7 @@
 package plan9
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -21,6 +22,22 @@ type Options struct {
 	// below one of these directories (symbolic links resolved).
 	AllowedRoots []string
 	Log          *logrus.Entry
+}
+
+// ValidateShareName accepts only a share name of decimal ASCII digits, the
+// names a host's counter gives its shares; a confidential VM takes no
+// other (the kernel would read anything but ',' as the attach name). The
+// error does not repeat the name.
+func ValidateShareName(name string) error {
+	if name == "" {
+		return errors.New("share name is empty, want decimal digits")
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] < '0' || name[i] > '9' {
+			return fmt.Errorf("share name has a byte other than a decimal digit at offset %d", i)
+		}
+	}
+	return nil
 }
 
 // data returns the mount data for the connection's descriptor fd.

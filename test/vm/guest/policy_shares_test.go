@@ -59,8 +59,9 @@ func (s *shareServer) port(t *testing.T) int32 {
 // container whose overlay the policy matched mounts; one anywhere else,
 // or a second one at a mounted target, is refused with the policy's
 // decision and leaves no directory and no mount; a mount the policy allows
-// but the host's server fails leaves nothing either, and may be retried;
-// an unmount of what the policy did not see mounted is refused, and one of
+// but the host's server fails leaves nothing either, and may be retried,
+// as does one named by more than decimal digits (refused by the GCS, as
+// the reference's is in a confidential VM); an unmount of what the policy did not see mounted is refused, and one of
 // a mounted share unmounts it and removes the directory the GCS made.
 func TestPolicyPlan9Shares(t *testing.T) {
 	if os.Getenv(envInVM) != "1" {
@@ -76,7 +77,7 @@ func TestPolicyPlan9Shares(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(served, "hello.txt"), []byte("from the host\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := &shareServer{relay: rl, shares: map[string]string{"share": served}}
+	srv := &shareServer{relay: rl, shares: map[string]string{"1": served, "share": served}}
 	modify := func(rt prot.RequestType, s *prot.LCOWMappedDirectory) error {
 		return g.c.ModifySettings(ctx, prot.NullContainerID, &prot.ModificationRequest{
 			RequestType: rt, ResourceType: prot.ResourceTypeMappedDirectory, Settings: s,
@@ -118,14 +119,14 @@ func TestPolicyPlan9Shares(t *testing.T) {
 		"share of a container without rootfs": other,
 		"share below a container's rootfs":    filepath.Join(bundle, "rootfs", "mounts", "m0"),
 	} {
-		err := modify(prot.RequestTypeAdd, &prot.LCOWMappedDirectory{MountPath: target, Port: srv.port(t), ShareName: "share", ReadOnly: true})
+		err := modify(prot.RequestTypeAdd, &prot.LCOWMappedDirectory{MountPath: target, Port: srv.port(t), ShareName: "1", ReadOnly: true})
 		wantPolicyDenial(t, what, err, "")
 		gone(what, target)
 	}
 
 	// Allowed, but the host serves no such share: the mount fails, leaves
 	// nothing, and the policy forgets it (the same target mounts next).
-	err = modify(prot.RequestTypeAdd, &prot.LCOWMappedDirectory{MountPath: share("m0"), Port: srv.port(t), ShareName: "unknown", ReadOnly: true})
+	err = modify(prot.RequestTypeAdd, &prot.LCOWMappedDirectory{MountPath: share("m0"), Port: srv.port(t), ShareName: "2", ReadOnly: true})
 	if err == nil || client.HResult(err) != prot.HrFail {
 		t.Fatalf("share the host does not serve: %v, want E_FAIL", err)
 	}
@@ -134,9 +135,18 @@ func TestPolicyPlan9Shares(t *testing.T) {
 	}
 	gone("failed mount", share("m0"))
 
+	// Allowed, but named by more than digits (a share the host does
+	// serve): refused before the port is dialed, leaving nothing; the
+	// policy forgets it too.
+	err = modify(prot.RequestTypeAdd, &prot.LCOWMappedDirectory{MountPath: share("m0"), Port: srv.port(t), ShareName: "share", ReadOnly: true})
+	if err == nil || client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "share name refused") {
+		t.Fatalf("share named by letters: %v, want E_FAIL refusing the name", err)
+	}
+	gone("refused share name", share("m0"))
+
 	// Allowed: mounted and readable; a second share at the same target is
 	// refused and the first stays.
-	m0 := &prot.LCOWMappedDirectory{MountPath: share("m0"), Port: srv.port(t), ShareName: "share", ReadOnly: true}
+	m0 := &prot.LCOWMappedDirectory{MountPath: share("m0"), Port: srv.port(t), ShareName: "1", ReadOnly: true}
 	if err := modify(prot.RequestTypeAdd, m0); err != nil {
 		t.Fatalf("allowed share: %v", err)
 	}
