@@ -27,6 +27,8 @@ SOAK_RUNTIMES ?= runc crun
 SOAK_FAULTS ?= runtime-kill conn-drop stdio-close disk-full
 # Packages whose concurrency matters most always run under the race detector.
 RACE_PKGS := ./internal/bridge/... ./client/... ./internal/transport/...
+# The policy tests whose compiles run in the background (the whole package is slow under -race).
+POLICY_RACE_TESTS := Background|TestNativeMatchesOPAOnCorpus|TestFragmentRollback
 
 .PHONY: help deps build test race-e2e bench fuzz fuzz-findings soak demo clean
 
@@ -40,9 +42,11 @@ build: ## Build bin/gcs and bin/gcsctl
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/gcs ./cmd/gcs
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN)/gcsctl ./cmd/gcsctl
 
-test: deps ## Run every test (race detector on the bridge, client and transport), with short fuzz runs
+test: deps ## Run every test (race detector on the bridge, client, transport and policy engine), with short fuzz runs
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(RACE_PKGS)
+	$(GO) test -race -count=1 ./internal/policy/engine/
+	$(GO) test -race -count=1 -run '$(POLICY_RACE_TESTS)' ./internal/policy/
 	$(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory race-e2e
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(SHORT_FUZZTIME) HANDLER_FUZZTIME=$(SHORT_HANDLER_FUZZTIME)

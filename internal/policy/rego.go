@@ -97,6 +97,13 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	if err != nil {
 		return nil, fmt.Errorf("install policy: %w", err)
 	}
+	// The plan is read before the compile starts: reading the parsed
+	// policy's values sorts their keys in place, which a compile in the
+	// background must not see happen (it copies the module).
+	var fast *native.Plan
+	if !opts.NoFastPath {
+		fast = native.Extract(parsed.Module(), data)
+	}
 	var e *engine.Engine
 	if opts.CompileInBackground {
 		e, err = engine.NewDeferred(ctx, parsed, loaded, data)
@@ -120,10 +127,6 @@ func NewRego(ctx context.Context, policy string, opts Options) (*Rego, error) {
 	log := opts.Log
 	if log == nil {
 		log = logrus.StandardLogger()
-	}
-	var fast *native.Plan
-	if !opts.NoFastPath {
-		fast = native.Extract(e.Policy(), data)
 	}
 	return &Rego{engine: e, fast: fast, log: log, maxError: opts.MaxErrorLength, osType: osType, stdio: map[string]bool{}, info: map[string]pointInfo{}}, nil
 }

@@ -26,7 +26,7 @@ func NewDeferred(ctx context.Context, policy Parsed, base func() (*Base, error),
 		return nil, err
 	}
 	alone := ast.NewCompiler()
-	if alone.Compile(map[string]*ast.Module{"policy.rego": e.policy}); alone.Failed() {
+	if compileOne(alone, map[string]*ast.Module{"policy.rego": e.policy}); alone.Failed() {
 		if e.base, err = base(); err != nil {
 			return nil, err
 		}

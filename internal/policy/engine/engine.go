@@ -97,6 +97,11 @@ func Parse(policy string) (Parsed, error) {
 	return Parsed{module: parsed}, nil
 }
 
+// Module returns the parsed module. Reading it may sort object keys in
+// place (OPA does so lazily): do it before handing the policy to
+// NewDeferred, never beside its compile.
+func (p Parsed) Module() *ast.Module { return p.module }
+
 // New compiles policy (package policy) with the base modules (nil for
 // none), over data. A "metadata" object in data is the starting state of
 // the metadata: each entry an object (a map) or a list (a set).
@@ -184,6 +189,21 @@ func (e *Engine) compile() error {
 	return nil
 }
 
+// compiling serialises OPA compiles (and query preparations) in the process: OPA v1.22.4's type
+// checker merges types into values it shares between compilers (ast/env.go,
+// mergeTypes, which sets a dynamic property's Key and Value in place), so
+// two compiles at once race (the race detector shows it when a background
+// compile overlaps another). The one piece of package state here guards
+// OPA's own.
+var compiling sync.Mutex
+
+// compileOne runs one OPA compile, never beside another.
+func compileOne(c *ast.Compiler, modules map[string]*ast.Module) {
+	compiling.Lock()
+	defer compiling.Unlock()
+	c.Compile(modules)
+}
+
 // compileModules compiles a policy with the base and fragments.
 func compileModules(base *Base, fragments map[string]*ast.Module, policy *ast.Module) (*ast.Compiler, error) {
 	// Compile copies the modules before it rewrites them (OPA v1): the
@@ -195,7 +215,7 @@ func compileModules(base *Base, fragments map[string]*ast.Module, policy *ast.Mo
 	}
 	modules["policy.rego"] = policy
 	compiler := ast.NewCompiler()
-	if compiler.Compile(modules); compiler.Failed() {
+	if compileOne(compiler, modules); compiler.Failed() {
 		return nil, fmt.Errorf("compile policy: %w", compiler.Errors)
 	}
 	return compiler, nil
@@ -206,11 +226,15 @@ func (e *Engine) query(ctx context.Context, path string) (rego.PreparedEvalQuery
 	if pq, ok := e.prepared[path]; ok {
 		return pq, nil
 	}
+	// Preparing compiles the query (its type check included): not beside
+	// another compile either.
+	compiling.Lock()
 	pq, err := rego.New(
 		rego.Query(path),
 		rego.Compiler(e.compiler),
 		rego.Store(e.store),
 	).PrepareForEval(ctx)
+	compiling.Unlock()
 	if err != nil {
 		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare %s: %w", path, err)
 	}
@@ -443,14 +467,6 @@ func (e *Engine) ModuleNames() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// Policy returns the parsed policy module (before compilation). The caller
-// must not change it.
-func (e *Engine) Policy() *ast.Module {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.policy
 }
 
 // ModuleCount is how many modules AddModule added (loaded fragments).
