@@ -47,13 +47,15 @@ connection at a time, so an attached run keeps other gcsctl commands out until
 it ends; a detached one lets them in (exec, ps, stats, kill, wait, rm).
 
 --timeout bounds each request, not how long CMD runs. The first interrupt
-gcsctl gets (SIGINT, SIGTERM) is sent to CMD (SignalProcess), as docker does:
-CMD, pid 1 of its namespace, dies of it only if it handles it (exit 130 for
-SIGINT); a second interrupt kills the container (ShutdownForced) and cleans up
-as usual. With -t the container gets a terminal; with -t -i the local one is
-put in raw mode meanwhile (keys such as ^C go to the container), and its size
-follows the local one (SIGWINCH); ctrl-p ctrl-q, docker's detach keys, detach:
-gcsctl exits 0 and leaves the container running, even with --rm.`,
+gcsctl gets (SIGINT, SIGTERM) from CMD's start on is sent to CMD
+(SignalProcess, once CMD's pid is known), as docker does: CMD, pid 1 of its
+namespace, dies of it only if it handles it (exit 130 for SIGINT); a second
+interrupt kills the container (ShutdownForced) and cleans up as usual; one
+that comes while the container is set up undoes the set-up. With -t the
+container gets a terminal; with -t -i the local one is put in raw mode
+meanwhile (keys such as ^C go to the container), and its size follows the
+local one (SIGWINCH); ctrl-p ctrl-q, docker's detach keys, detach: gcsctl
+exits 0 and leaves the container running, even with --rm.`,
 		negotiate:        true,
 		exitsWithProcess: true,
 		setup:            setupRun,

@@ -40,6 +40,9 @@ type seenRequest struct {
 type fakeGCS struct {
 	mu   sync.Mutex
 	seen []seenRequest
+	// execute, if set, answers ExecuteProcess (E_NOTIMPL without it);
+	// set before the fake serves.
+	execute func(req *prot.ContainerExecuteProcess) any
 }
 
 // requests returns the requests received so far.
@@ -62,13 +65,19 @@ func (f *fakeGCS) types() []prot.MessageIdentifier {
 // returns the socket's address.
 func listenFake(t *testing.T) (*fakeGCS, string) {
 	t.Helper()
+	f := &fakeGCS{}
+	return f, listenFakeWith(t, f)
+}
+
+// listenFakeWith is listenFake serving with f.
+func listenFakeWith(t *testing.T, f *fakeGCS) string {
+	t.Helper()
 	path := socketPath(t)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ln.Close() })
-	f := &fakeGCS{}
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -79,7 +88,7 @@ func listenFake(t *testing.T) (*fakeGCS, string) {
 			go f.serve(conn)
 		}
 	}()
-	return f, "unix://" + path
+	return "unix://" + path
 }
 
 // dialFake connects a fake GCS to path once something listens there, as
@@ -155,6 +164,12 @@ func (f *fakeGCS) answer(negotiated *bool, typ prot.MessageIdentifier, body []by
 			MessageResponseBase: prot.MessageResponseBase{ActivityID: base.ActivityID},
 			Properties:          fakeProperties,
 		}
+	case typ == prot.ComputeSystemExecuteProcessV1 && f.execute != nil:
+		var req prot.ContainerExecuteProcess
+		if err := prot.UnmarshalJSON(body, &req); err != nil {
+			return fail(err)
+		}
+		return f.execute(&req)
 	case typ == prot.ComputeSystemWaitForProcessV1:
 		return &prot.ContainerWaitForProcessResponse{
 			MessageResponseBase: prot.MessageResponseBase{ActivityID: base.ActivityID},

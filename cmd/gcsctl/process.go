@@ -52,11 +52,24 @@ func (s *session) runAttached(ctx context.Context, id string, mode stdioMode, st
 	defer a.close()
 	params := new(prot.ProcessParameters)
 	a.setPipes(params)
+	// The handler is set before the start: an interrupt that comes once
+	// the process may run (its output may be out before ExecuteProcess's
+	// answer) is the process's, never a reason to kill it.
+	fwd := s.forwardFirstSignal(ctx, id)
+	stopHandling := s.handleSignals(fwd.handle)
+	defer stopHandling()
 	rctx, cancel := s.requestContext(ctx)
 	pid, err := start(rctx, params, a.settings)
 	cancel()
 	if err != nil {
 		return 0, err
+	}
+	if !fwd.started(pid) {
+		kctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		if err := kill(kctx, pid); err != nil {
+			return 0, fmt.Errorf("stop process %d after an interrupt: %w", pid, err)
+		}
 	}
 	if err := a.connect(ctx); err != nil {
 		kctx, cancel := cleanupContext(ctx)
@@ -74,8 +87,6 @@ func (s *session) runAttached(ctx context.Context, id string, mode stdioMode, st
 		input, detached = newDetachReader(s.stdin)
 	}
 	a.copyInput(input)
-	stopHandling := s.handleSignals(s.forwardFirstSignal(ctx, id, pid))
-	defer stopHandling()
 	code, err := s.waitExit(ctx, id, pid, kill, detached)
 	if err != nil {
 		return 0, err
