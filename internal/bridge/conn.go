@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 
@@ -219,8 +220,9 @@ func (c *serverConn) serve(h Handler, rw *responseWriter, req *Request) {
 				Error("bridge: handler panicked")
 			rw.Error(prot.Errorf(prot.HrFail, "internal error handling %s: %v", req.Header.Type, p))
 		}
-		// A no-op when the handler replied.
-		rw.Error(prot.Errorf(prot.HrFail, "handler for %s sent no reply", req.Header.Type))
+		if !rw.replied.Load() {
+			rw.Error(prot.Errorf(prot.HrFail, "handler for %s sent no reply", req.Header.Type))
+		}
 	}()
 	if c.log.Logger.IsLevelEnabled(logrus.TraceLevel) {
 		c.log.WithFields(logrus.Fields{"type": req.Header.Type, "id": req.Header.ID, "cid": req.ContainerID}).Trace("bridge: request")
@@ -234,10 +236,12 @@ type responseWriter struct {
 	c          *serverConn
 	req        *Request
 	once       sync.Once
+	replied    atomic.Bool // set once Respond or Error was called
 	negotiated prot.ProtocolVersion
 }
 
 func (rw *responseWriter) Respond(resp prot.Response) {
+	rw.replied.Store(true)
 	rw.once.Do(func() {
 		base := resp.Base()
 		base.Result = 0
@@ -251,6 +255,7 @@ func (rw *responseWriter) Respond(resp prot.Response) {
 }
 
 func (rw *responseWriter) Error(err error) {
+	rw.replied.Store(true)
 	rw.once.Do(func() {
 		if err == nil {
 			err = errors.New("unspecified failure")
