@@ -68,9 +68,9 @@ func (c *serverConn) read(ctx context.Context) (job, error) {
 			return job{}, err
 		}
 		req := &Request{Header: hdr, Body: body, Version: c.version, budget: c.srv.budget, held: held}
-		var base prot.MessageBase
-		if json.Unmarshal(body, &base) == nil {
-			req.ContainerID, req.ActivityID = base.ContainerID, base.ActivityID
+		if json.Unmarshal(body, &req.base) == nil {
+			req.baseOK = true
+			req.ContainerID, req.ActivityID = req.base.ContainerID, req.base.ActivityID
 		}
 		if j, ok := c.dispatch(req); ok {
 			return j, nil
