@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 
@@ -15,14 +16,24 @@ import (
 )
 
 // serverConn is the state of one connection.
+//
+// Its requests are read by a pool of goroutines taking turns (leader and
+// followers): the one whose turn it is reads; when a request must run
+// concurrently it hands the turn to an idle goroutine of the pool (or
+// starts one) and serves the request itself. A request is thus served by
+// the goroutine that read it, on a warm stack, without waiting for another
+// goroutine to be scheduled, while the next one is read meanwhile.
 type serverConn struct {
 	srv     *Server
 	conn    io.ReadWriteCloser
+	r       *bufio.Reader // touched only by the goroutine whose turn it is
 	w       *msgWriter
-	jobs    chan job // to idle workers; closed when the reader ends
+	turn    chan struct{} // the reading turn, to an idle goroutine of the pool
+	ended   chan struct{} // closed when reading ends: idle goroutines leave
+	readErr chan error    // why reading ended (one value)
 	log     *logrus.Entry
 	hctx    context.Context      // handlers' context: the server's, not the connection's
-	version prot.ProtocolVersion // touched only by the reader goroutine
+	version prot.ProtocolVersion // touched only by the goroutine whose turn it is
 }
 
 // maxWaitIDBytes bounds the ContainerId and ActivityId a WaitForProcess
@@ -33,17 +44,17 @@ const maxWaitIDBytes = 1024
 // read system call then brings in many of them.
 const readBufferSize = 64 << 10
 
-// readLoop is the connection's only reader. Before reading a body it takes
-// the body's size from the server's byte budget, waiting while bodies
-// already held use it up.
-func (c *serverConn) readLoop(ctx context.Context) error {
-	r := bufio.NewReaderSize(c.conn, readBufferSize)
+// read returns the next request that must run concurrently, serving the
+// others (inline, or WaitForProcess on its own goroutine) on the way, or
+// why reading ends. Before reading a body it takes the body's size from
+// the server's byte budget, waiting while bodies already held use it up.
+func (c *serverConn) read(ctx context.Context) (job, error) {
 	for {
-		held, err := c.reserve(ctx, r)
+		held, err := c.reserve(ctx, c.r)
 		if err != nil {
-			return err
+			return job{}, err
 		}
-		hdr, body, err := prot.ReadMessage(r, c.srv.opts.MaxMessageSize)
+		hdr, body, err := prot.ReadMessage(c.r, c.srv.opts.MaxMessageSize)
 		if err != nil {
 			c.srv.budget.release(held)
 			var fe *prot.FramingError
@@ -54,14 +65,16 @@ func (c *serverConn) readLoop(ctx context.Context) error {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				c.log.WithError(err).Warn("bridge: connection closed mid-message")
 			}
-			return err
+			return job{}, err
 		}
 		req := &Request{Header: hdr, Body: body, Version: c.version, budget: c.srv.budget, held: held}
-		var base prot.MessageBase
-		if json.Unmarshal(body, &base) == nil {
-			req.ContainerID, req.ActivityID = base.ContainerID, base.ActivityID
+		if json.Unmarshal(body, &req.base) == nil {
+			req.baseOK = true
+			req.ContainerID, req.ActivityID = req.base.ContainerID, req.base.ActivityID
 		}
-		c.dispatch(ctx, req)
+		if j, ok := c.dispatch(req); ok {
+			return j, nil
+		}
 	}
 }
 
@@ -90,13 +103,14 @@ func (c *serverConn) reserve(ctx context.Context, r *bufio.Reader) (int, error) 
 	return n, nil
 }
 
-// dispatch runs the handler of req inline or on its own goroutine.
+// dispatch serves req inline or on its own goroutine, or returns it as a
+// job to be served concurrently.
 //
 // Before negotiation everything runs inline, so a request that follows a
 // NegotiateProtocol sees its result. WaitForProcess always runs on its own
 // because it blocks until a process exits. Otherwise requests run
 // concurrently (bounded by MaxInFlight) unless the server is sequential.
-func (c *serverConn) dispatch(ctx context.Context, req *Request) {
+func (c *serverConn) dispatch(req *Request) (job, bool) {
 	h := c.srv.opts.Handler
 	rw := &responseWriter{c: c, req: req}
 	switch {
@@ -109,14 +123,14 @@ func (c *serverConn) dispatch(ctx context.Context, req *Request) {
 		if len(req.ContainerID)+len(req.ActivityID) > maxWaitIDBytes {
 			req.Release()
 			rw.Error(prot.Errorf(prot.HrFail, "WaitForProcess ContainerId and ActivityId exceed %d bytes", maxWaitIDBytes))
-			return
+			return job{}, false
 		}
 		select {
 		case c.srv.waits <- struct{}{}:
 		default:
 			req.Release()
 			rw.Error(prot.Errorf(prot.HrFail, "too many outstanding WaitForProcess requests (%d)", cap(c.srv.waits)))
-			return
+			return job{}, false
 		}
 		c.srv.wg.Add(1)
 		go func() {
@@ -126,43 +140,73 @@ func (c *serverConn) dispatch(ctx context.Context, req *Request) {
 	case c.srv.opts.Sequential:
 		c.serve(h, rw, req)
 	default:
-		c.toWorker(ctx, job{h: h, rw: rw, req: req})
+		return job{h: h, rw: rw, req: req}, true
 	}
+	return job{}, false
 }
 
-// job is one request for a worker.
+// job is one request to serve concurrently.
 type job struct {
 	h   Handler
 	rw  *responseWriter
 	req *Request
 }
 
-// toWorker hands j to an idle worker, starts a new one while fewer than
-// MaxInFlight exist on all connections, or else waits for either. Workers
-// live as long as the connection, so their stacks are grown once, not per
-// request; one busy when the connection ends finishes its request first.
-func (c *serverConn) toWorker(ctx context.Context, j job) {
-	select {
-	case c.jobs <- j:
-		return
-	default:
-	}
-	select {
-	case c.jobs <- j:
-	case c.srv.slots <- struct{}{}:
-		c.srv.wg.Add(1)
-		go c.work(j)
-	case <-ctx.Done():
-		j.req.Release()
+// work is a goroutine of the connection's pool, started with the reading
+// turn: it reads until a request must run concurrently, hands the turn on,
+// serves the request, and waits for its turn again. Every goroutine but
+// the connection's first holds one of the server's MaxInFlight slots for
+// its life, so at most MaxInFlight requests are served at once while one
+// goroutine reads. Goroutines live as long as the connection, so their
+// stacks are grown once, not per request; one busy when the connection
+// ends finishes its request first.
+func (c *serverConn) work(ctx context.Context, slot bool) {
+	defer func() {
+		if slot {
+			<-c.srv.slots
+		}
+		c.srv.wg.Done()
+	}()
+	for {
+		j, err := c.read(ctx)
+		if err == nil {
+			err = c.handOn(ctx)
+			if err != nil {
+				j.req.Release()
+			}
+		}
+		if err != nil {
+			c.readErr <- err
+			close(c.ended)
+			return
+		}
+		c.serve(j.h, j.rw, j.req)
+		select {
+		case <-c.turn:
+		case <-c.ended:
+			return
+		}
 	}
 }
 
-func (c *serverConn) work(first job) {
-	defer func() { <-c.srv.slots; c.srv.wg.Done() }()
-	c.serve(first.h, first.rw, first.req)
-	for j := range c.jobs {
-		c.serve(j.h, j.rw, j.req)
+// handOn gives the reading turn to an idle goroutine of the pool, starts a
+// new one while fewer than MaxInFlight exist on all connections, or else
+// waits for either, which stops reading meanwhile.
+func (c *serverConn) handOn(ctx context.Context) error {
+	select {
+	case c.turn <- struct{}{}:
+		return nil
+	default:
 	}
+	select {
+	case c.turn <- struct{}{}:
+	case c.srv.slots <- struct{}{}:
+		c.srv.wg.Add(1)
+		go c.work(ctx, true)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 // serve calls the handler, turns a panic into an error reply so one bad
@@ -176,8 +220,9 @@ func (c *serverConn) serve(h Handler, rw *responseWriter, req *Request) {
 				Error("bridge: handler panicked")
 			rw.Error(prot.Errorf(prot.HrFail, "internal error handling %s: %v", req.Header.Type, p))
 		}
-		// A no-op when the handler replied.
-		rw.Error(prot.Errorf(prot.HrFail, "handler for %s sent no reply", req.Header.Type))
+		if !rw.replied.Load() {
+			rw.Error(prot.Errorf(prot.HrFail, "handler for %s sent no reply", req.Header.Type))
+		}
 	}()
 	if c.log.Logger.IsLevelEnabled(logrus.TraceLevel) {
 		c.log.WithFields(logrus.Fields{"type": req.Header.Type, "id": req.Header.ID, "cid": req.ContainerID}).Trace("bridge: request")
@@ -191,10 +236,12 @@ type responseWriter struct {
 	c          *serverConn
 	req        *Request
 	once       sync.Once
+	replied    atomic.Bool // set once Respond or Error was called
 	negotiated prot.ProtocolVersion
 }
 
 func (rw *responseWriter) Respond(resp prot.Response) {
+	rw.replied.Store(true)
 	rw.once.Do(func() {
 		base := resp.Base()
 		base.Result = 0
@@ -208,6 +255,7 @@ func (rw *responseWriter) Respond(resp prot.Response) {
 }
 
 func (rw *responseWriter) Error(err error) {
+	rw.replied.Store(true)
 	rw.once.Do(func() {
 		if err == nil {
 			err = errors.New("unspecified failure")

@@ -22,10 +22,19 @@ type Request struct {
 	ContainerID string
 	ActivityID  string
 
+	base   prot.MessageBase // Body decoded as a bare base, when baseOK
+	baseOK bool
+
 	releaseOnce sync.Once
 	budget      *byteBudget // where the body's bytes go back on Release
 	held        int
 }
+
+// Base returns the body decoded as a bare prot.MessageBase before
+// dispatch, exactly as json.Unmarshal decodes it, and whether that decoding
+// succeeded: a handler whose request is only a base need not decode the
+// body again.
+func (r *Request) Base() (prot.MessageBase, bool) { return r.base, r.baseOK }
 
 // Release tells the server the handler is done with Body, which becomes nil:
 // its bytes stop counting against the bound on request bodies in flight. A

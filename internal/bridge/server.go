@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,12 +189,15 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := &serverConn{
-		srv:  s,
-		conn: conn,
-		w:    newMsgWriter(conn, conn),
-		jobs: make(chan job),
-		log:  s.log,
-		hctx: handlerCtx,
+		srv:     s,
+		conn:    conn,
+		r:       bufio.NewReaderSize(conn, readBufferSize),
+		w:       newMsgWriter(conn, conn),
+		turn:    make(chan struct{}),
+		ended:   make(chan struct{}),
+		readErr: make(chan error, 1),
+		log:     s.log,
+		hctx:    handlerCtx,
 	}
 	s.mu.Lock()
 	s.w = c.w
@@ -207,11 +211,12 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	err := c.readLoop(ctx)
+	s.wg.Add(1)
+	go c.work(ctx, false)
+	err := <-c.readErr
 	s.mu.Lock()
 	s.w = nil // replies from now on wait for the next connection
 	s.mu.Unlock()
-	close(c.jobs)
 	close(done)
 	conn.Close()
 	<-outDone

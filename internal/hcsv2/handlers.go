@@ -13,6 +13,12 @@ import (
 
 // decode unmarshals a request body with the invalid-JSON HRESULT on failure.
 func decode(r *bridge.Request, v any) error {
+	if b, ok := v.(*prot.MessageBase); ok {
+		if base, decoded := r.Base(); decoded { // the same decoding, done once
+			*b = base
+			return nil
+		}
+	}
 	return decodeJSON(r.Body, v, "message")
 }
 
