@@ -119,32 +119,48 @@ func TestPolicyEmptyIsOpenDoor(t *testing.T) {
 
 // runtime_logging decides whether the daemon logs: the closed door refuses
 // it, so nothing is logged until a policy allows it (as the reference
-// discards its log output).
+// discards its log output): the open door, or a Rego policy allowing it,
+// whose first decision waits until logging is decided.
 func TestPolicyRuntimeLogging(t *testing.T) {
-	h := newHostEnv(t, "runc", "-initial-policy-stance", "deny")
-	ctx := testCtx(t)
-	const failed = "bridge: request failed"
-	if _, err := h.c.GetProperties(ctx, "missing-1", prot.PtProcessList); err == nil {
-		t.Fatal("properties of a missing container")
-	}
-	if err := h.setPolicy(framework.OpenDoorPolicy()); err != nil {
+	unit, err := os.ReadFile("../internal/policy/testdata/unit/policy.rego")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.c.GetProperties(ctx, "missing-2", prot.PtProcessList); err == nil {
-		t.Fatal("properties of a missing container")
+	logging := strings.Replace(string(unit), "allow_runtime_logging := false", "allow_runtime_logging := true", 1)
+	if logging == string(unit) {
+		t.Fatal("unit policy without allow_runtime_logging := false")
 	}
-	// The log is read through a pipe: give it a moment to arrive.
-	logged := func() bool { return strings.Contains(h.g.log(), failed) && strings.Contains(h.g.log(), "missing-2") }
-	for deadline := time.Now().Add(10 * time.Second); !logged() && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !logged() {
-		t.Fatalf("nothing logged once the policy allows it:\n%s", h.g.log())
-	}
-	// The log is one ordered stream: had the first failure been logged,
-	// it would be there before the second.
-	if strings.Contains(h.g.log(), "missing-1") {
-		t.Errorf("logged under the closed door:\n%s", h.g.log())
+	for _, tc := range []struct{ name, policy string }{
+		{"open door", framework.OpenDoorPolicy()},
+		{"rego", logging},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHostEnv(t, "runc", "-initial-policy-stance", "deny")
+			ctx := testCtx(t)
+			const failed = "bridge: request failed"
+			if _, err := h.c.GetProperties(ctx, "missing-1", prot.PtProcessList); err == nil {
+				t.Fatal("properties of a missing container")
+			}
+			if err := h.setPolicy(tc.policy); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.c.GetProperties(ctx, "missing-2", prot.PtProcessList); err == nil {
+				t.Fatal("properties of a missing container")
+			}
+			// The log is read through a pipe: give it a moment to arrive.
+			logged := func() bool { return strings.Contains(h.g.log(), failed) && strings.Contains(h.g.log(), "missing-2") }
+			for deadline := time.Now().Add(10 * time.Second); !logged() && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !logged() {
+				t.Fatalf("nothing logged once the policy allows it:\n%s", h.g.log())
+			}
+			// The log is one ordered stream: had the first failure been
+			// logged, it would be there before the second.
+			if strings.Contains(h.g.log(), "missing-1") {
+				t.Errorf("logged under the closed door:\n%s", h.g.log())
+			}
+		})
 	}
 }
 
