@@ -41,9 +41,10 @@ type Runtime struct {
 	// error; one that outlived its bound matches ErrTimeout.
 	Timeout time.Duration
 	// ScratchDir, if set, is a directory of this Runtime's own for the
-	// files of each invocation (log, pid and process files), made at
-	// first use, emptied of what a previous daemon left. Empty: a
-	// private temporary directory per invocation.
+	// pid files of create and exec (their only files on a filesystem:
+	// logs and process definitions are in-memory files), made at first
+	// use, emptied of what a previous daemon left. Empty: a private
+	// temporary directory per invocation.
 	ScratchDir string
 
 	scratchOnce sync.Once
