@@ -18,50 +18,46 @@ import (
 // The init inherits o.IO as its stdio. It is reparented to the reaper when
 // the runtime exits; subscribe to the pid to learn its exit.
 func (r *Runtime) Create(ctx context.Context, id, bundle string, o CreateOpts) (int, error) {
-	s, err := r.newScratch()
-	if err != nil {
-		return 0, err
-	}
-	defer s.release()
 	if o.PidFile == "" {
+		s, err := r.newScratch()
+		if err != nil {
+			return 0, err
+		}
+		defer s.release()
 		o.PidFile = s.path("init.pid")
 	}
 	args := append([]string{"--bundle", bundle}, o.args()...)
 	c := call{op: "create", id: id, args: append(args, id), stdio: &o.IO}
-	if err := r.run(ctx, s, c); err != nil {
+	if err := r.run(ctx, c); err != nil {
 		return 0, err
 	}
 	return readPid(o.PidFile)
 }
 
 // Exec runs process p in container id, detached, and returns its pid: p is
-// written to a temporary process.json and run with
-// `exec -d --process F --pid-file P [--console-socket S] id`. The process
+// handed to the runtime as an in-memory file and run with
+// `exec -d --process /proc/self/fd/N --pid-file P [--console-socket S] id`. The process
 // inherits o.IO as its stdio and is reparented to the reaper when the
 // runtime exits; subscribe to the pid to learn its exit.
 func (r *Runtime) Exec(ctx context.Context, id string, p *specs.Process, o ExecOpts) (int, error) {
 	if p == nil {
 		return 0, fmt.Errorf("%s: no process given", r.op("exec"))
 	}
-	s, err := r.newScratch()
-	if err != nil {
-		return 0, err
-	}
-	defer s.release()
-	processFile := s.path("process.json")
 	b, err := json.Marshal(p)
 	if err != nil {
 		return 0, fmt.Errorf("%s: encoding process: %w", r.op("exec"), err)
 	}
-	if err := os.WriteFile(processFile, b, 0o600); err != nil {
-		return 0, fmt.Errorf("%s: writing process file: %w", r.op("exec"), err)
-	}
 	if o.PidFile == "" {
+		s, err := r.newScratch()
+		if err != nil {
+			return 0, err
+		}
+		defer s.release()
 		o.PidFile = s.path("exec.pid")
 	}
-	args := append([]string{"-d", "--process", processFile}, o.args()...)
-	c := call{op: "exec", id: id, args: append(args, id), stdio: &o.IO}
-	if err := r.run(ctx, s, c); err != nil {
+	args := append([]string{"-d", "--process", fdPath(processFD)}, o.args()...)
+	c := call{op: "exec", id: id, args: append(args, id), stdio: &o.IO, process: b}
+	if err := r.run(ctx, c); err != nil {
 		return 0, err
 	}
 	return readPid(o.PidFile)
@@ -88,14 +84,9 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 	return r.simple(ctx, call{op: "delete", id: id, args: append(args, id)})
 }
 
-// simple runs a call that needs nothing but a log file.
+// simple runs a call that needs no file but its log.
 func (r *Runtime) simple(ctx context.Context, c call) error {
-	s, err := r.newScratch()
-	if err != nil {
-		return err
-	}
-	defer s.release()
-	return r.run(ctx, s, c)
+	return r.run(ctx, c)
 }
 
 // readPid reads the pid a runtime wrote to path.

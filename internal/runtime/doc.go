@@ -5,7 +5,8 @@
 //
 // Every invocation is started through a reaper.Reaper, since this process
 // is the child subreaper of what the runtime leaves behind, and runs with
-// `--log FILE --log-format json`: both runtimes write their error there in
+// `--log /proc/self/fd/4 --log-format json`, fd 4 an in-memory file
+// (memfd) of its own: both runtimes write their error there in
 // their own words, even when the command's standard error is the container
 // process's own (create and exec hand their stdio to the process they
 // start; both also print the error there, so a failed create or exec shows

@@ -40,7 +40,7 @@ func forEachRuntime(t *testing.T, fn func(t *testing.T, e *env)) {
 // newEnv sets up a rootfs, a private state dir and cgroup, and a reaper;
 // its cleanups check that nothing is left behind. The reaper comes last:
 // testutil helpers run commands that it would otherwise reap.
-func newEnv(t *testing.T, command string) *env {
+func newEnv(t testing.TB, command string) *env {
 	t.Helper()
 	rootfs := testutil.BusyboxRootfs(t)
 	dir := t.TempDir()
@@ -104,7 +104,7 @@ func (e *env) spec(id string, args ...string) *specs.Spec {
 }
 
 // writeBundle writes s as the config.json of a new bundle for id.
-func (e *env) writeBundle(t *testing.T, id string, s *specs.Spec) string {
+func (e *env) writeBundle(t testing.TB, id string, s *specs.Spec) string {
 	t.Helper()
 	bundle := filepath.Join(e.bundles, id)
 	if err := os.MkdirAll(bundle, 0o700); err != nil {
@@ -121,7 +121,7 @@ func (e *env) writeBundle(t *testing.T, id string, s *specs.Spec) string {
 }
 
 // create creates container id running args, force-deleted in cleanup.
-func (e *env) create(t *testing.T, id string, o CreateOpts, args ...string) *container {
+func (e *env) create(t testing.TB, id string, o CreateOpts, args ...string) *container {
 	t.Helper()
 	c, err := e.tryCreate(t, id, e.spec(id, args...), o)
 	if err != nil {
@@ -130,7 +130,7 @@ func (e *env) create(t *testing.T, id string, o CreateOpts, args ...string) *con
 	return c
 }
 
-func (e *env) tryCreate(t *testing.T, id string, s *specs.Spec, o CreateOpts) (*container, error) {
+func (e *env) tryCreate(t testing.TB, id string, s *specs.Spec, o CreateOpts) (*container, error) {
 	t.Helper()
 	bundle := e.writeBundle(t, id, s)
 	pid, err := e.rt.Create(testCtx(t), id, bundle, o)
@@ -146,7 +146,7 @@ func (e *env) tryCreate(t *testing.T, id string, s *specs.Spec, o CreateOpts) (*
 }
 
 // run creates and starts container id running args.
-func (e *env) run(t *testing.T, id string, args ...string) *container {
+func (e *env) run(t testing.TB, id string, args ...string) *container {
 	t.Helper()
 	c := e.create(t, id, CreateOpts{}, args...)
 	if err := e.rt.Start(testCtx(t), id, c.startOpts()); err != nil {
@@ -161,7 +161,7 @@ func (e *env) process(args ...string) *specs.Process {
 	return p
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return c

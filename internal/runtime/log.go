@@ -3,8 +3,6 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"os"
 	"strings"
 )
 
@@ -14,17 +12,10 @@ type logEntry struct {
 	Msg   string `json:"msg"`
 }
 
-// logError returns the runtime's own error message from its JSON log at
-// path: the last error-level entry, else the last line that is not JSON
-// (a crash, say), else "".
-func logError(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return "", nil
-		}
-		return "", fmt.Errorf("reading runtime log: %w", err)
-	}
+// logError returns the runtime's own error message from its JSON log b:
+// the last error-level entry, else the last line that is not JSON (a
+// crash, say), else "".
+func logError(b []byte) string {
 	var lastErr, lastRaw string
 	for _, line := range bytes.Split(b, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -42,9 +33,9 @@ func logError(path string) (string, error) {
 		}
 	}
 	if lastErr != "" {
-		return lastErr, nil
+		return lastErr
 	}
-	return lastRaw, nil
+	return lastRaw
 }
 
 // lastLine returns the last non-empty line of b, trimmed.

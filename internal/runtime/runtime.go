@@ -41,9 +41,10 @@ type Runtime struct {
 	// error; one that outlived its bound matches ErrTimeout.
 	Timeout time.Duration
 	// ScratchDir, if set, is a directory of this Runtime's own for the
-	// files of each invocation (log, pid and process files), made at
-	// first use, emptied of what a previous daemon left. Empty: a
-	// private temporary directory per invocation.
+	// pid files of create and exec (their only files on a filesystem:
+	// logs and process definitions are in-memory files), made at first
+	// use, emptied of what a previous daemon left. Empty: a private
+	// temporary directory per invocation.
 	ScratchDir string
 
 	scratchOnce sync.Once
@@ -63,6 +64,9 @@ type call struct {
 	// errors.
 	stdin  io.Reader
 	stdout io.Writer
+	// process, when set, is the process definition of an exec, handed to
+	// the runtime as processFD.
+	process []byte
 }
 
 func (r *Runtime) command() string {
@@ -150,15 +154,26 @@ func (r *Runtime) release(cmd *exec.Cmd, e reaper.Exit, ok, aborted bool) (reape
 	return e, aborted, err
 }
 
-// run invokes the runtime for c through the reaper, logging to a file of
-// s, and turns a non-zero exit into an *Error.
-func (r *Runtime) run(ctx context.Context, s *scratch, c call) error {
+// run invokes the runtime for c through the reaper, logging to an
+// in-memory file, and turns a non-zero exit into an *Error.
+func (r *Runtime) run(ctx context.Context, c call) error {
 	if r.Reaper == nil {
 		return fmt.Errorf("%s: runtime has no reaper", r.op(c.op))
 	}
-	logPath := s.path("log.json")
-	args := append(r.globalArgs(logPath), c.op)
+	logFile, err := memFile("runtime-log", nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.op(c.op), err)
+	}
+	defer logFile.Close()
+	args := append(r.globalArgs(fdPath(logFD)), c.op)
 	args = append(args, c.args...)
+	var processFile *os.File
+	if c.process != nil {
+		if processFile, err = memFile("runtime-process", c.process); err != nil {
+			return fmt.Errorf("%s: %w", r.op(c.op), err)
+		}
+		defer processFile.Close()
+	}
 	bound := r.timeout(c.op)
 	ctx, cancel := context.WithTimeoutCause(ctx, bound, ErrTimeout)
 	defer cancel()
@@ -169,7 +184,10 @@ func (r *Runtime) run(ctx context.Context, s *scratch, c call) error {
 	cmd := exec.Command(r.command(), args...)
 	// A group of its own, so that it can be stopped and killed whole.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.ExtraFiles = []*os.File{m.child}
+	cmd.ExtraFiles = []*os.File{m.child, logFile}
+	if processFile != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, processFile)
+	}
 	cmd.WaitDelay = waitDelay
 
 	var stderr bytes.Buffer
@@ -206,7 +224,7 @@ func (r *Runtime) run(ctx context.Context, s *scratch, c call) error {
 		log.Debug("runtime invocation succeeded")
 		return nil
 	}
-	rerr := r.failure(c, e, logPath, stderr.Bytes())
+	rerr := r.failure(c, e, logFile, stderr.Bytes())
 	log.WithError(rerr).Debug("runtime invocation failed")
 	return rerr
 }
@@ -234,10 +252,12 @@ func (r *Runtime) aborted(ctx context.Context, c call, bound time.Duration, wait
 
 // failure builds the *Error of a failed invocation from the runtime's log,
 // falling back to its standard error and then to its exit status.
-func (r *Runtime) failure(c call, e reaper.Exit, logPath string, stderr []byte) error {
-	msg, err := logError(logPath)
-	if err != nil {
+func (r *Runtime) failure(c call, e reaper.Exit, logFile *os.File, stderr []byte) error {
+	var msg string
+	if b, err := readLog(logFile); err != nil {
 		r.log().WithError(err).Warn("could not read runtime log")
+	} else {
+		msg = logError(b)
 	}
 	if msg == "" {
 		msg = lastLine(stderr)

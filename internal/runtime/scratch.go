@@ -7,8 +7,8 @@ import (
 	"strconv"
 )
 
-// scratch holds one invocation's files: its log, and the pid and process
-// files of create and exec. With Runtime.ScratchDir they are uniquely
+// scratch holds the pid file of a create or exec (the log and the process
+// definition are in-memory files, see memFile). With Runtime.ScratchDir they are uniquely
 // named files in that directory, made once; otherwise a private temporary
 // directory of their own, made and removed per invocation (a mkdir, a
 // directory read and a rmdir more, about 0.3 ms on tmpfs and 1 ms on ext4

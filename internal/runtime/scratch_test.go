@@ -103,10 +103,10 @@ func TestScratchDir(t *testing.T) {
 }
 
 // BenchmarkScratch measures the files of one exec without the runtime:
-// the process file written, the log and pid files as the runtime would
-// make them, the pid read back, everything removed; with a temporary
-// directory per invocation against the shared ScratchDir. TMPDIR moves
-// both.
+// the process definition and the log as in-memory files, the pid file as
+// the runtime would make it, the pid read back, everything removed; with
+// a temporary directory per invocation against the shared ScratchDir.
+// TMPDIR moves both.
 func BenchmarkScratch(b *testing.B) {
 	for _, mode := range []struct{ name, dir string }{
 		{"temp-dir-each", ""},
@@ -119,14 +119,22 @@ func BenchmarkScratch(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for _, f := range []string{"process.json", "log.json", "exec.pid"} {
-					if err := os.WriteFile(s.path(f), []byte("4242"), 0o600); err != nil {
-						b.Fatal(err)
-					}
+				process, err := memFile("process", []byte("4242"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				log, err := memFile("log", nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := os.WriteFile(s.path("exec.pid"), []byte("4242"), 0o600); err != nil {
+					b.Fatal(err)
 				}
 				if _, err := readPid(filepath.Join(s.dir, s.prefix+"exec.pid")); err != nil {
 					b.Fatal(err)
 				}
+				process.Close()
+				log.Close()
 				s.release()
 			}
 		})

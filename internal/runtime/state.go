@@ -50,14 +50,9 @@ func (r *Runtime) List(ctx context.Context) ([]State, error) {
 
 // output runs c and returns its standard output.
 func (r *Runtime) output(ctx context.Context, c call) ([]byte, error) {
-	s, err := r.newScratch()
-	if err != nil {
-		return nil, err
-	}
-	defer s.release()
 	var out bytes.Buffer
 	c.stdout = &out
-	if err := r.run(ctx, s, c); err != nil {
+	if err := r.run(ctx, c); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil

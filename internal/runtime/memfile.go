@@ -1,0 +1,54 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// The descriptors of an invocation beyond stdio (cmd.ExtraFiles from fd
+// 3): the marker (see abort), the runtime's log, and an exec's process
+// definition. The runtime opens the last two by path, /proc/self/fd/N.
+const (
+	logFD     = 4
+	processFD = 5
+)
+
+// maxLogRead bounds what is read of a failed invocation's log.
+const maxLogRead = 1 << 20
+
+// fdPath names descriptor fd of the runtime, for the runtime to open.
+func fdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
+
+// memFile returns an anonymous in-memory file (memfd) holding b. Handed to
+// a runtime as a descriptor and opened by it through /proc/self/fd/N (a new
+// open file at offset 0), it replaces a file in a directory: nothing to
+// create, name or remove on any filesystem, and gone with its last
+// descriptor.
+func memFile(name string, b []byte) (*os.File, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("creating in-memory %s file: %w", name, err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	if len(b) > 0 {
+		// At offset 0, leaving the descriptor's own offset there too.
+		if _, err := f.WriteAt(b, 0); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("writing in-memory %s file: %w", name, err)
+		}
+	}
+	return f, nil
+}
+
+// readLog returns what the runtime wrote to its log f, from the start.
+func readLog(f *os.File) ([]byte, error) {
+	b, err := io.ReadAll(io.NewSectionReader(f, 0, maxLogRead))
+	if err != nil {
+		return nil, fmt.Errorf("reading runtime log: %w", err)
+	}
+	return b, nil
+}
