@@ -46,7 +46,12 @@ type Options struct {
 	// bytes; zero means DefaultRootMemoryReserve.
 	RootMemoryReserve int64
 	// MoveSelf moves the calling process into the gcs cgroup (and back out
-	// of it on Close).
+	// of it on Close). New does not wait for the move, which waits for an
+	// RCU grace period (10-30 ms), nor for what must follow it (the
+	// memory limits, the v2 controllers): they end in the background, and
+	// whatever needs them (SpawnInRuntimeCgroup, CreatePod, WatchMemory,
+	// the pods limit) waits for them, at most ReadyTimeout, and fails with
+	// their error. Without MoveSelf New does it all before it returns.
 	MoveSelf bool
 	// Log receives the Manager's logs; nil means the standard logger.
 	Log *logrus.Entry
@@ -73,6 +78,7 @@ type Manager struct {
 	sys          system
 	watch        watchers
 	spawner      spawner
+	ready        ready
 
 	closeOnce sync.Once
 	closeErr  error
@@ -80,7 +86,8 @@ type Manager struct {
 
 // New detects the cgroup mode, makes the gcs and pods cgroups under
 // opts.Parent with their memory limits and, with opts.MoveSelf, moves the
-// calling process into gcs. On failure whatever it made is removed again.
+// calling process into gcs, in the background (see Options.MoveSelf). On
+// failure whatever it made is removed again.
 func New(opts Options) (*Manager, error) {
 	parent := opts.Parent
 	if parent == "" {
@@ -99,6 +106,7 @@ func New(opts Options) (*Manager, error) {
 		reserve:      opts.RootMemoryReserve,
 		moveSelf:     opts.MoveSelf,
 		log:          opts.Log,
+		ready:        ready{done: make(chan struct{})},
 	}
 	if m.pollEvery <= 0 {
 		m.pollEvery = DefaultPollInterval
@@ -110,7 +118,12 @@ func New(opts Options) (*Manager, error) {
 		m.log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	m.log = m.log.WithField("cgroup-parent", m.parent)
-	if err := m.setup(); err != nil {
+	err := m.setup()
+	if err == nil && !m.moveSelf {
+		err = m.settle()
+	}
+	if err != nil {
+		m.ready.finish(err)
 		if cerr := m.Close(); cerr != nil {
 			m.log.WithError(cerr).Warn("undo partial cgroup setup")
 		}
@@ -118,6 +131,11 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.log.WithFields(logrus.Fields{"mode": m.mode, "gcs-mem-threshold": m.gcsThreshold, "root-mem-reserve": m.reserve}).
 		Info("cgroups ready")
+	if !m.moveSelf {
+		m.ready.finish(nil)
+		return m, nil
+	}
+	go m.settleInBackground()
 	return m, nil
 }
 
@@ -151,6 +169,14 @@ func (m *Manager) podsPath() string {
 // SetPodsMemoryLimit sets the memory limit of the pods cgroup in bytes; zero
 // or less removes it.
 func (m *Manager) SetPodsMemoryLimit(limit int64) error {
+	if err := m.Ready(); err != nil {
+		return fmt.Errorf("set pods memory limit to %d: %w", limit, err)
+	}
+	return m.setPodsMemoryLimit(limit)
+}
+
+// setPodsMemoryLimit is SetPodsMemoryLimit without the wait.
+func (m *Manager) setPodsMemoryLimit(limit int64) error {
 	if err := m.setMemoryLimit(m.podsPath(), limit); err != nil {
 		return fmt.Errorf("set pods memory limit to %d: %w", limit, err)
 	}
@@ -161,12 +187,20 @@ func (m *Manager) SetPodsMemoryLimit(limit int64) error {
 // machine (which grows with hot-added memory) minus the root reserve, never
 // below MinPodsMemoryLimit.
 func (m *Manager) RecomputePodsMemoryLimit() error {
+	if err := m.Ready(); err != nil {
+		return fmt.Errorf("recompute pods memory limit: %w", err)
+	}
+	return m.recomputePodsMemoryLimit()
+}
+
+// recomputePodsMemoryLimit is RecomputePodsMemoryLimit without the wait.
+func (m *Manager) recomputePodsMemoryLimit() error {
 	total, err := totalRAM()
 	if err != nil {
 		return fmt.Errorf("recompute pods memory limit: %w", err)
 	}
 	limit := podsLimit(total, m.reserve)
-	if err := m.SetPodsMemoryLimit(limit); err != nil {
+	if err := m.setPodsMemoryLimit(limit); err != nil {
 		return err
 	}
 	m.log.WithFields(logrus.Fields{"total-ram": total, "pods-mem-limit": limit}).Debug("pods memory limit set")
@@ -267,11 +301,13 @@ func (m *Manager) containerCgroup(path string) (string, error) {
 }
 
 // Close stops WatchMemory's watches, moves the process back out of gcs if
-// New moved it there, then removes gcs, pods (if no container cgroup is left
-// in it) and the parent (if New created it and it is empty). Later calls
-// return the first result.
+// New moved it there (waiting for that move to end, however long it
+// takes), then removes gcs, pods (if no container cgroup is left in it)
+// and the parent (if New created it and it is empty). Later calls return
+// the first result.
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
+		<-m.ready.done
 		m.watch.stop()
 		m.spawner.close()
 		if err := m.teardown(); err != nil {

@@ -11,9 +11,31 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
+
+// settleInBackground runs settle after New returned (Options.MoveSelf),
+// then, in v1, starts the spawner's thread: a thread put in the runtime
+// cgroup before the move would be taken along, since writing a pid to
+// cgroup.procs moves every thread of the process, and right after the
+// move the kernel lets the thread in without another grace period. A
+// failure is logged here and returned by every method that waits for it.
+func (m *Manager) settleInBackground() {
+	begun := time.Now()
+	err := m.settle()
+	if err != nil {
+		m.log.WithError(err).Error("daemon not moved into its gcs cgroup; runtime invocations and pods will fail")
+		m.ready.finish(err)
+		return
+	}
+	if h, ok := m.sys.l.controller("memory"); ok && !m.sys.l.v2 {
+		m.spawner.prepare(m, h.mount, m.runtimePath())
+	}
+	m.log.WithField("took", time.Since(begun)).Debug("daemon moved into its gcs cgroup")
+	m.ready.finish(nil)
+}
 
 // moveSelfIn moves the calling process into gcs in every hierarchy the
 // Manager owns, remembering where it was.
