@@ -47,11 +47,11 @@ type Options struct {
 	RootMemoryReserve int64
 	// MoveSelf moves the calling process into the gcs cgroup (and back out
 	// of it on Close). New does not wait for the move, which waits for an
-	// RCU grace period (10-30 ms), nor for what must follow it (the
-	// memory limits, the v2 controllers): they end in the background, and
-	// whatever needs them (SpawnInRuntimeCgroup, CreatePod, WatchMemory,
-	// the pods limit) waits for them, at most ReadyTimeout, and fails with
-	// their error. Without MoveSelf New does it all before it returns.
+	// RCU grace period (10-30 ms): it ends in the background, and what
+	// needs it (SpawnInRuntimeCgroup, WatchMemory) waits for it, at most
+	// ReadyTimeout, and fails with its error (see Ready). Only in cgroup
+	// v2, when the process sits on the path to pods, whose controllers
+	// New enables, does New move it before it returns.
 	MoveSelf bool
 	// Log receives the Manager's logs; nil means the standard logger.
 	Log *logrus.Entry
@@ -119,8 +119,9 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.log = m.log.WithField("cgroup-parent", m.parent)
 	err := m.setup()
-	if err == nil && !m.moveSelf {
-		err = m.settle()
+	later := false
+	if err == nil {
+		later, err = m.settle()
 	}
 	if err != nil {
 		m.ready.finish(err)
@@ -131,11 +132,11 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.log.WithFields(logrus.Fields{"mode": m.mode, "gcs-mem-threshold": m.gcsThreshold, "root-mem-reserve": m.reserve}).
 		Info("cgroups ready")
-	if !m.moveSelf {
+	if !later {
 		m.ready.finish(nil)
 		return m, nil
 	}
-	go m.settleInBackground()
+	go m.moveSelfInBackground()
 	return m, nil
 }
 
@@ -169,14 +170,6 @@ func (m *Manager) podsPath() string {
 // SetPodsMemoryLimit sets the memory limit of the pods cgroup in bytes; zero
 // or less removes it.
 func (m *Manager) SetPodsMemoryLimit(limit int64) error {
-	if err := m.Ready(); err != nil {
-		return fmt.Errorf("set pods memory limit to %d: %w", limit, err)
-	}
-	return m.setPodsMemoryLimit(limit)
-}
-
-// setPodsMemoryLimit is SetPodsMemoryLimit without the wait.
-func (m *Manager) setPodsMemoryLimit(limit int64) error {
 	if err := m.setMemoryLimit(m.podsPath(), limit); err != nil {
 		return fmt.Errorf("set pods memory limit to %d: %w", limit, err)
 	}
@@ -187,20 +180,12 @@ func (m *Manager) setPodsMemoryLimit(limit int64) error {
 // machine (which grows with hot-added memory) minus the root reserve, never
 // below MinPodsMemoryLimit.
 func (m *Manager) RecomputePodsMemoryLimit() error {
-	if err := m.Ready(); err != nil {
-		return fmt.Errorf("recompute pods memory limit: %w", err)
-	}
-	return m.recomputePodsMemoryLimit()
-}
-
-// recomputePodsMemoryLimit is RecomputePodsMemoryLimit without the wait.
-func (m *Manager) recomputePodsMemoryLimit() error {
 	total, err := totalRAM()
 	if err != nil {
 		return fmt.Errorf("recompute pods memory limit: %w", err)
 	}
 	limit := podsLimit(total, m.reserve)
-	if err := m.setPodsMemoryLimit(limit); err != nil {
+	if err := m.SetPodsMemoryLimit(limit); err != nil {
 		return err
 	}
 	m.log.WithFields(logrus.Fields{"total-ram": total, "pods-mem-limit": limit}).Debug("pods memory limit set")

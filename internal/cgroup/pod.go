@@ -30,9 +30,6 @@ func (m *Manager) CreatePod(sandboxID string, res *oci.LinuxResources) (string, 
 	if path.Dir(p) != m.podsPath() || path.Base(p) != sandboxID {
 		return "", fmt.Errorf("create pod cgroup: bad sandbox id %q", sandboxID)
 	}
-	if err := m.Ready(); err != nil {
-		return "", fmt.Errorf("create pod cgroup %s: %w", p, err)
-	}
 	if err := m.makePod(p, res); err != nil {
 		if rerr := m.remove(p); rerr != nil {
 			m.log.WithError(rerr).WithField("cgroup", p).Warn("undo partial pod cgroup")

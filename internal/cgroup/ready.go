@@ -11,8 +11,8 @@ import (
 // kernel is in trouble, and the request fails rather than hang.
 const ReadyTimeout = 10 * time.Second
 
-// ready is the end of the set-up New leaves to the background when it
-// moves the daemon: the move itself and what must follow it.
+// ready is the daemon's move into gcs, which New leaves to the
+// background.
 type ready struct {
 	done chan struct{} // closed once err is set
 	err  error
@@ -42,12 +42,13 @@ func (r *ready) wait() error {
 	}
 }
 
-// Ready waits, at most ReadyTimeout, until New's background set-up (the
-// daemon's move into gcs, see Options.MoveSelf) has ended and returns its
-// error: the error every method that depends on it returns too.
+// Ready waits, at most ReadyTimeout, until the daemon's move into gcs,
+// which New leaves to the background (see Options.MoveSelf), has ended
+// and returns its error: the error every method that depends on it
+// returns too. Without a move to wait for it returns nil at once.
 func (m *Manager) Ready() error {
 	if err := m.ready.wait(); err != nil {
-		return fmt.Errorf("cgroups under %s not ready: %w", m.parent, err)
+		return fmt.Errorf("daemon not in its gcs cgroup under %s: %w", m.parent, err)
 	}
 	return nil
 }

@@ -72,27 +72,34 @@ func (m *Manager) setup() error {
 }
 
 // settle ends the set-up once the directories are made: the daemon's move
-// into gcs, then the v2 controllers (a non-root cgroup that holds
-// processes, as the one the daemon left may be, takes none) and the memory
-// limits (in v2 they need the memory controller enabled).
-func (m *Manager) settle() error {
+// into gcs, the v2 controllers and the memory limits (in v2 they need the
+// memory controller enabled). The move is left to the caller, which runs
+// it in the background, and later is true, unless the controllers need it
+// first: a non-root v2 cgroup that holds processes takes none.
+func (m *Manager) settle() (later bool, err error) {
 	if m.moveSelf {
-		if err := m.moveSelfIn(); err != nil {
-			return err
+		first, err := m.mustMoveFirst()
+		if err != nil {
+			return false, err
+		}
+		if !first {
+			later = true
+		} else if err := m.moveSelfIn(); err != nil {
+			return false, err
 		}
 	}
 	if m.sys.l.v2 {
 		// Down to pods itself, so that container cgroups get them too.
 		if err := enableControllers(m.sys.l.unified, m.podsPath(), m.log); err != nil {
-			return err
+			return false, err
 		}
 	}
 	// A gcs cgroup left limited by an earlier daemon is lifted: the
 	// threshold is only watched (WatchMemory).
 	if err := m.setMemoryLimit(m.gcsPath(), 0); err != nil {
-		return fmt.Errorf("lift gcs memory limit: %w", err)
+		return false, fmt.Errorf("lift gcs memory limit: %w", err)
 	}
-	return m.recomputePodsMemoryLimit()
+	return later, m.RecomputePodsMemoryLimit()
 }
 
 // ownedMounts are the hierarchies where the Manager makes gcs and pods: the

@@ -29,10 +29,10 @@ func errUnsupported() error {
 func (m *Manager) setup() error { return errUnsupported() }
 
 // settle is not supported outside Linux.
-func (m *Manager) settle() error { return errUnsupported() }
+func (m *Manager) settle() (bool, error) { return false, errUnsupported() }
 
-// settleInBackground is never reached outside Linux, where setup fails.
-func (m *Manager) settleInBackground() { m.ready.finish(errUnsupported()) }
+// moveSelfInBackground is never reached outside Linux, where setup fails.
+func (m *Manager) moveSelfInBackground() { m.ready.finish(errUnsupported()) }
 
 // teardown has nothing to undo outside Linux.
 func (m *Manager) teardown() error { return nil }
