@@ -46,7 +46,12 @@ type Options struct {
 	// bytes; zero means DefaultRootMemoryReserve.
 	RootMemoryReserve int64
 	// MoveSelf moves the calling process into the gcs cgroup (and back out
-	// of it on Close).
+	// of it on Close). New does not wait for the move, which waits for an
+	// RCU grace period (10-30 ms): it ends in the background, and what
+	// needs it (SpawnInRuntimeCgroup, WatchMemory) waits for it, at most
+	// ReadyTimeout, and fails with its error (see Ready). Only in cgroup
+	// v2, when the process sits on the path to pods, whose controllers
+	// New enables, does New move it before it returns.
 	MoveSelf bool
 	// Log receives the Manager's logs; nil means the standard logger.
 	Log *logrus.Entry
@@ -73,6 +78,7 @@ type Manager struct {
 	sys          system
 	watch        watchers
 	spawner      spawner
+	ready        ready
 
 	closeOnce sync.Once
 	closeErr  error
@@ -80,7 +86,8 @@ type Manager struct {
 
 // New detects the cgroup mode, makes the gcs and pods cgroups under
 // opts.Parent with their memory limits and, with opts.MoveSelf, moves the
-// calling process into gcs. On failure whatever it made is removed again.
+// calling process into gcs, in the background (see Options.MoveSelf). On
+// failure whatever it made is removed again.
 func New(opts Options) (*Manager, error) {
 	parent := opts.Parent
 	if parent == "" {
@@ -99,6 +106,7 @@ func New(opts Options) (*Manager, error) {
 		reserve:      opts.RootMemoryReserve,
 		moveSelf:     opts.MoveSelf,
 		log:          opts.Log,
+		ready:        ready{done: make(chan struct{})},
 	}
 	if m.pollEvery <= 0 {
 		m.pollEvery = DefaultPollInterval
@@ -110,7 +118,13 @@ func New(opts Options) (*Manager, error) {
 		m.log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	m.log = m.log.WithField("cgroup-parent", m.parent)
-	if err := m.setup(); err != nil {
+	err := m.setup()
+	later := false
+	if err == nil {
+		later, err = m.settle()
+	}
+	if err != nil {
+		m.ready.finish(err)
 		if cerr := m.Close(); cerr != nil {
 			m.log.WithError(cerr).Warn("undo partial cgroup setup")
 		}
@@ -118,6 +132,11 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.log.WithFields(logrus.Fields{"mode": m.mode, "gcs-mem-threshold": m.gcsThreshold, "root-mem-reserve": m.reserve}).
 		Info("cgroups ready")
+	if !later {
+		m.ready.finish(nil)
+		return m, nil
+	}
+	go m.moveSelfInBackground()
 	return m, nil
 }
 
@@ -267,11 +286,13 @@ func (m *Manager) containerCgroup(path string) (string, error) {
 }
 
 // Close stops WatchMemory's watches, moves the process back out of gcs if
-// New moved it there, then removes gcs, pods (if no container cgroup is left
-// in it) and the parent (if New created it and it is empty). Later calls
-// return the first result.
+// New moved it there (waiting for that move to end, however long it
+// takes), then removes gcs, pods (if no container cgroup is left in it)
+// and the parent (if New created it and it is empty). Later calls return
+// the first result.
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
+		<-m.ready.done
 		m.watch.stop()
 		m.spawner.close()
 		if err := m.teardown(); err != nil {

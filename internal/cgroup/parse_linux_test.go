@@ -168,3 +168,24 @@ func TestReadBufLargeFile(t *testing.T) {
 		}
 	}
 }
+
+func TestOnPathTo(t *testing.T) {
+	tests := []struct {
+		at, rel string
+		want    bool
+	}{
+		{at: "/", rel: "/pods", want: false},
+		{at: "", rel: "/pods", want: false},
+		{at: "/pods", rel: "/pods", want: true},
+		{at: "/a", rel: "/a/b/pods", want: true},
+		{at: "/a/b", rel: "/a/b/pods", want: true},
+		{at: "/a/b/pods/c", rel: "/a/b/pods", want: false},
+		{at: "/a/bc", rel: "/a/b/pods", want: false},
+		{at: "/user.slice/test.scope", rel: "/gcs-test/pods", want: false},
+	}
+	for _, tt := range tests {
+		if got := onPathTo(tt.at, tt.rel); got != tt.want {
+			t.Errorf("onPathTo(%q, %q) = %v, want %v", tt.at, tt.rel, got, tt.want)
+		}
+	}
+}

@@ -11,21 +11,73 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
 
-// moveSelfIn moves the calling process into gcs in every hierarchy the
-// Manager owns, remembering where it was.
-func (m *Manager) moveSelfIn() error {
+// moveSelfInBackground moves the daemon into gcs after New returned
+// (Options.MoveSelf), then, in v1, starts the spawner's thread: a thread
+// put in the runtime cgroup before the move would be taken along, since
+// writing a pid to cgroup.procs moves every thread of the process, and
+// right after the move the kernel lets the thread in without another
+// grace period. A failure is logged here and returned by every method
+// that waits for the move.
+func (m *Manager) moveSelfInBackground() {
+	begun := time.Now()
+	err := m.moveSelfIn()
+	if err != nil {
+		m.log.WithError(err).Error("daemon not moved into its gcs cgroup; runtime invocations will fail")
+		m.ready.finish(err)
+		return
+	}
+	if h, ok := m.sys.l.controller("memory"); ok && !m.sys.l.v2 {
+		m.spawner.prepare(m, h.mount, m.runtimePath())
+	}
+	m.log.WithField("took", time.Since(begun)).Debug("daemon moved into its gcs cgroup")
+	m.ready.finish(nil)
+}
+
+// mustMoveFirst reports whether the daemon must be in gcs before the
+// controllers are enabled: in v2, when it sits in a non-root cgroup on the
+// path to pods, whose levels would refuse them.
+func (m *Manager) mustMoveFirst() (bool, error) {
+	if !m.sys.l.v2 {
+		return false, nil
+	}
+	cur, err := m.ownCgroups()
+	if err != nil {
+		return false, err
+	}
+	return onPathTo(cur[m.sys.l.unified], m.podsPath()), nil
+}
+
+// onPathTo reports whether the cgroup at is a non-root level of the
+// cgroup path rel: rel itself or one of its ancestors.
+func onPathTo(at, rel string) bool {
+	return at != "/" && at != "" && (at == rel || strings.HasPrefix(rel, at+"/"))
+}
+
+// ownCgroups maps each mount point to the process's cgroup there.
+func (m *Manager) ownCgroups() (map[string]string, error) {
 	f, err := os.Open("/proc/self/cgroup")
 	if err != nil {
-		return fmt.Errorf("read own cgroups: %w", err)
+		return nil, fmt.Errorf("read own cgroups: %w", err)
 	}
 	defer f.Close()
 	cur, err := parseProcCgroup(f, m.sys.l)
 	if err != nil {
-		return fmt.Errorf("read own cgroups: %w", err)
+		return nil, fmt.Errorf("read own cgroups: %w", err)
+	}
+	return cur, nil
+}
+
+// moveSelfIn moves the calling process into gcs in every hierarchy the
+// Manager owns, remembering where it was.
+func (m *Manager) moveSelfIn() error {
+	cur, err := m.ownCgroups()
+	if err != nil {
+		return err
 	}
 	pid := strconv.Itoa(os.Getpid())
 	m.sys.selfFrom = map[string]string{}

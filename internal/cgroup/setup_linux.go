@@ -27,8 +27,7 @@ type system struct {
 	files fileCache
 }
 
-// setup makes the layout: directories, controllers, the daemon's move into
-// gcs and the memory limits.
+// setup makes the layout's directories; settle does the rest.
 func (m *Manager) setup() error {
 	l, err := detectLayout()
 	if err != nil {
@@ -62,25 +61,6 @@ func (m *Manager) setup() error {
 			}
 		}
 	}
-	if m.moveSelf {
-		if err := m.moveSelfIn(); err != nil {
-			return err
-		}
-	}
-	if l.v2 {
-		// Down to pods itself, so that container cgroups get them too.
-		if err := enableControllers(l.unified, m.podsPath(), m.log); err != nil {
-			return err
-		}
-	}
-	// A gcs cgroup left limited by an earlier daemon is lifted: the
-	// threshold is only watched (WatchMemory).
-	if err := m.setMemoryLimit(m.gcsPath(), 0); err != nil {
-		return fmt.Errorf("lift gcs memory limit: %w", err)
-	}
-	if err := m.RecomputePodsMemoryLimit(); err != nil {
-		return err
-	}
 	m.sys.hugeSizes, err = hugePageSizes()
 	if err != nil {
 		return err
@@ -89,6 +69,37 @@ func (m *Manager) setup() error {
 		m.sys.v1 = newV1Mounts(l)
 	}
 	return nil
+}
+
+// settle ends the set-up once the directories are made: the daemon's move
+// into gcs, the v2 controllers and the memory limits (in v2 they need the
+// memory controller enabled). The move is left to the caller, which runs
+// it in the background, and later is true, unless the controllers need it
+// first: a non-root v2 cgroup that holds processes takes none.
+func (m *Manager) settle() (later bool, err error) {
+	if m.moveSelf {
+		first, err := m.mustMoveFirst()
+		if err != nil {
+			return false, err
+		}
+		if !first {
+			later = true
+		} else if err := m.moveSelfIn(); err != nil {
+			return false, err
+		}
+	}
+	if m.sys.l.v2 {
+		// Down to pods itself, so that container cgroups get them too.
+		if err := enableControllers(m.sys.l.unified, m.podsPath(), m.log); err != nil {
+			return false, err
+		}
+	}
+	// A gcs cgroup left limited by an earlier daemon is lifted: the
+	// threshold is only watched (WatchMemory).
+	if err := m.setMemoryLimit(m.gcsPath(), 0); err != nil {
+		return false, fmt.Errorf("lift gcs memory limit: %w", err)
+	}
+	return later, m.RecomputePodsMemoryLimit()
 }
 
 // ownedMounts are the hierarchies where the Manager makes gcs and pods: the

@@ -26,7 +26,15 @@ import (
 // the fork and back afterwards. With cgroup v2
 // the child is cloned straight into it (CLONE_INTO_CGROUP). Without a memory
 // controller the child is moved right after start.
+//
+// It waits for the daemon's move into gcs first (see Options.MoveSelf),
+// which would take the spawner's thread, or a calling thread moved for
+// the fork, out of the runtime cgroup; if the move failed, start does not
+// run and the error says why.
 func (m *Manager) SpawnInRuntimeCgroup(cmd *exec.Cmd, start func() (int, error)) error {
+	if err := m.Ready(); err != nil {
+		return fmt.Errorf("spawn %s: %w", cmd.Path, err)
+	}
 	if m.sys.l.v2 {
 		return m.spawnIntoV2(cmd, start)
 	}

@@ -52,6 +52,12 @@ func (s *spawner) spawn(m *Manager, mount, dir string, start func() (int, error)
 	}
 }
 
+// prepare starts the spawner's thread ahead of the first spawn, unless
+// it was started (or closed) before; a failure is kept for spawn to see.
+func (s *spawner) prepare(m *Manager, mount, dir string) {
+	s.once.Do(func() { s.begin(m, mount, dir) })
+}
+
 // begin starts the spawner's thread and waits until it is in the cgroup.
 func (s *spawner) begin(m *Manager, mount, dir string) {
 	s.reqs = make(chan spawnRequest)

@@ -28,6 +28,12 @@ func errUnsupported() error {
 // setup is not supported outside Linux.
 func (m *Manager) setup() error { return errUnsupported() }
 
+// settle is not supported outside Linux.
+func (m *Manager) settle() (bool, error) { return false, errUnsupported() }
+
+// moveSelfInBackground is never reached outside Linux, where setup fails.
+func (m *Manager) moveSelfInBackground() { m.ready.finish(errUnsupported()) }
+
 // teardown has nothing to undo outside Linux.
 func (m *Manager) teardown() error { return nil }
 

@@ -17,8 +17,12 @@ import (
 // of the gcs cgroup against Options.GCSMemoryThreshold and the OOM events of
 // the pods cgroup, and logs them (see "Memory events" in the package
 // documentation). It returns once the watches are in place; a second call
-// is an error.
+// is an error. It waits for the daemon's move into gcs first (see
+// Options.MoveSelf).
 func (m *Manager) WatchMemory(ctx context.Context) error {
+	if err := m.Ready(); err != nil {
+		return fmt.Errorf("watch cgroup memory: %w", err)
+	}
 	ctx, ok := m.watch.begin(ctx)
 	if !ok {
 		return errors.New("watch cgroup memory: already watching")

@@ -86,10 +86,14 @@ func (d *Daemon) startDuties() {
 		return
 	}
 	// Watching is a diagnosis, not a condition of serving: a kernel
-	// without the events is logged and the daemon carries on.
-	if err := d.cgroups.WatchMemory(d.duties.ctx); err != nil {
-		d.log.WithError(err).Warn("cgroup memory events are not logged")
-	}
+	// without the events is logged and the daemon carries on. On its own
+	// goroutine: it waits for the daemon's move into its cgroup, and a
+	// v1 threshold registration for an RCU grace period.
+	d.duties.start(func(ctx context.Context) {
+		if err := d.cgroups.WatchMemory(ctx); err != nil {
+			d.log.WithError(err).Warn("cgroup memory events are not logged")
+		}
+	})
 	interval := d.cfg.PodsMemoryInterval
 	if interval <= 0 {
 		interval = DefaultPodsMemoryInterval
