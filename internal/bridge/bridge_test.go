@@ -178,6 +178,51 @@ func TestWaitNeverBlocksOtherRequests(t *testing.T) {
 	}
 }
 
+// TestBlockedHandlerDoesNotStallReading checks that a request whose
+// handler blocks, arriving alone (nothing behind it yet when it is read)
+// and then with others already behind it, does not keep the connection
+// from reading and answering the requests that follow.
+func TestBlockedHandlerDoesNotStallReading(t *testing.T) {
+	for _, pipelined := range []bool{false, true} {
+		started := make(chan struct{}, 1)
+		release := make(chan struct{})
+		m := testMux()
+		m.Handle(prot.ComputeSystemStartV1, prot.PvV4, Func(func(ctx context.Context, _ *Request) (prot.Response, error) {
+			started <- struct{}{}
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return &prot.MessageResponseBase{}, nil
+		}))
+		srv := NewServer(Options{Handler: m, Log: quietLog()})
+		p := connect(t, srv)
+		p.negotiate()
+		if pipelined {
+			p.send(prot.ComputeSystemStartV1, 1, `{}`)
+			p.send(prot.ComputeSystemDumpStacksV1, 2, `{}`)
+			<-started
+		} else {
+			p.send(prot.ComputeSystemStartV1, 1, `{}`)
+			<-started // read, and its handler running, before the next is sent
+			p.send(prot.ComputeSystemDumpStacksV1, 2, `{}`)
+		}
+		if h, _ := p.recv(); h.ID != 2 {
+			t.Fatalf("pipelined=%v: reply %d came first: reading stalled behind a blocked handler", pipelined, h.ID)
+		}
+		close(release)
+		if h, _ := p.recv(); h.ID != 1 {
+			t.Fatalf("pipelined=%v: reply %d, want the blocked request's", pipelined, h.ID)
+		}
+		p.conn.Close()
+		if err := p.waitServeEnd(); err == nil || !strings.Contains(err.Error(), "EOF") {
+			t.Fatalf("pipelined=%v: ServeConn returned %v, want EOF", pipelined, err)
+		}
+		srv.Wait()
+	}
+}
+
 func TestSequentialKeepsOrder(t *testing.T) {
 	var mu sync.Mutex
 	var order []prot.SequenceID
