@@ -124,3 +124,29 @@ func TestDeferredWaitHonoursContext(t *testing.T) {
 		t.Fatalf("Wait = %v, want the context's error", err)
 	}
 }
+
+// TestDeferredReturnsBeforeTheBase: NewDeferred returns while the base is
+// still being loaded (here: held), queries wait for it, and answer once it
+// comes.
+func TestDeferredReturnsBeforeTheBase(t *testing.T) {
+	release := make(chan struct{})
+	base := lib(t, "package lib\n\nanswer := 42\n")
+	parsed, err := Parse(counterPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewDeferred(context.Background(), parsed, func() (*Base, error) { <-release; return base, nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := e.Query(held, "data.policy.lib", nil); err == nil || !strings.Contains(err.Error(), "wait for the policy to compile") {
+		t.Fatalf("Query before the base = %v, want it to wait", err)
+	}
+	close(release)
+	r, _, err := e.Query(context.Background(), "data.policy.lib", nil)
+	if err != nil || fmt.Sprint(r["answer"]) != "42" {
+		t.Fatalf("lib = %v, %v; want 42 once the base came", r, err)
+	}
+}
