@@ -1,6 +1,7 @@
 package mount
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,5 +50,48 @@ func TestMkdirBelow(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Errorf("created outside root: %v", entries)
+	}
+}
+
+// TestMkdirBelowMade: the directories it reports are exactly those it
+// created, parents first; at a link it stops having made nothing.
+func TestMkdirBelowMade(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, p string
+		link    string // made below root before the call, pointing outside
+		want    []string
+		ok      bool
+	}{
+		{"all new", "a/b", "", []string{"a", "a/b"}, true},
+		{"below an existing one", "old/c/d", "", []string{"old/c", "old/c/d"}, true},
+		{"existing", "old", "", nil, true},
+		{"stopped at a link", "x/lnk/y", "x/lnk", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.link != "" {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, tc.link)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(t.TempDir(), filepath.Join(root, tc.link)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			made, err := MkdirBelowMade(root, filepath.Join(root, tc.p), 0o755)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want ok %v", err, tc.ok)
+			}
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, filepath.Join(root, w))
+			}
+			if fmt.Sprint(made) != fmt.Sprint(want) {
+				t.Fatalf("made %v, want %v", made, want)
+			}
+		})
 	}
 }

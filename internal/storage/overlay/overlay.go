@@ -101,10 +101,24 @@ func checkDir(p string, roots []string) error {
 }
 
 // makeDir creates directory p (and its missing parents, recorded in
-// made) and checks that it is one, reached through no link.
+// made) and checks that it is one, reached through no link. Below roots
+// it never follows a link while creating (mount.MkdirBelowMade), not even
+// one swapped in meanwhile.
 func makeDir(p string, roots []string, made *madeDirs) error {
-	if err := made.mkdirAll(p); err != nil {
-		return err
+	if len(roots) == 0 {
+		if err := made.mkdirAll(p); err != nil {
+			return err
+		}
+	} else {
+		root, err := mount.RootOf(p, roots)
+		if err != nil {
+			return err
+		}
+		dirs, err := mount.MkdirBelowMade(root, p, 0o755)
+		*made = append(*made, dirs...)
+		if err != nil {
+			return err
+		}
 	}
 	if err := checkDir(p, roots); err != nil {
 		return err
