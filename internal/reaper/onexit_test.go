@@ -10,8 +10,9 @@ import (
 
 // onExitResult is what an OnExit function read from the Exit channel.
 type onExitResult struct {
-	e  Exit
-	ok bool
+	e     Exit
+	ok    bool
+	early bool // fn ran before the exit was on the channel
 }
 
 // TestProcessOnExit sets OnExit before the exit, after it, and on a
@@ -52,8 +53,14 @@ func TestProcessOnExit(t *testing.T) {
 				tc.before(t, r, p)
 			}
 			p.OnExit(func() {
-				e, ok := <-p.Exit()
-				got <- onExitResult{e, ok}
+				// Not a blocking read: fn must run once the exit is
+				// there, not stand in a goroutine waiting for it.
+				select {
+				case e, ok := <-p.Exit():
+					got <- onExitResult{e: e, ok: ok}
+				default:
+					got <- onExitResult{early: true}
+				}
 			})
 			if tc.after != nil {
 				tc.after(t, r, p)
@@ -63,6 +70,9 @@ func TestProcessOnExit(t *testing.T) {
 			case res = <-got:
 			case <-time.After(10 * time.Second):
 				t.Fatal("OnExit's function never ran")
+			}
+			if res.early {
+				t.Fatal("OnExit's function ran before the exit was on the Exit channel")
 			}
 			if res.ok != tc.want || tc.want && (res.e.Pid != p.Pid() || !res.e.Signaled()) {
 				t.Fatalf("OnExit read %+v, %v; want an exit by SIGKILL: %v", res.e, res.ok, tc.want)

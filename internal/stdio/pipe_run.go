@@ -15,17 +15,14 @@ import (
 // first call has an effect, and none after Wait or Close.
 func (r *PipeRelay) Start() {
 	r.startOnce.Do(func() {
-		n := 0
+		var run []*pipeStream
 		for _, s := range r.streams {
 			if s.conn != nil && s.ours != nil {
-				n++
+				run = append(run, s)
 			}
 		}
-		r.copies.start(n)
-		for _, s := range r.streams {
-			if s.conn == nil || s.ours == nil {
-				continue
-			}
+		r.copies.start(len(run))
+		for _, s := range run {
 			if s.input {
 				go r.runInput(s)
 			} else {
@@ -67,7 +64,7 @@ func (r *PipeRelay) runOutput(s *pipeStream) {
 // is idempotent and safe to call concurrently; copy failures are logged,
 // not returned.
 func (r *PipeRelay) Wait(ctx context.Context) error {
-	r.startOnce.Do(func() { close(r.copies.done) }) // never started: nothing to drain
+	r.startOnce.Do(func() { r.copies.start(0) }) // never started: nothing to drain
 	r.CloseChildEnds()
 	r.drainOnce.Do(r.beginDrain)
 	var err error
@@ -122,7 +119,7 @@ func (r *PipeRelay) release() {
 // waited for, connections and all pipe ends closed. It is idempotent.
 func (r *PipeRelay) Close() {
 	r.closeOnce.Do(func() {
-		r.startOnce.Do(func() { close(r.copies.done) })
+		r.startOnce.Do(func() { r.copies.start(0) })
 		r.abort()
 		<-r.copies.done
 		r.CloseChildEnds()

@@ -21,7 +21,7 @@ func (r *TTYRelay) Start() {
 		if r.pty == nil {
 			r.log.WithError(r.setupErr).Error("tty relay not started")
 			r.release()
-			close(r.copies.done)
+			r.copies.start(0)
 			return
 		}
 		n := 1
@@ -68,7 +68,7 @@ func (r *TTYRelay) runOutput() {
 // ends first everything is closed at once and ctx's error returned. Wait
 // is idempotent and safe to call concurrently.
 func (r *TTYRelay) Wait(ctx context.Context) error {
-	r.startOnce.Do(func() { close(r.copies.done) }) // never started: nothing to drain
+	r.startOnce.Do(func() { r.copies.start(0) }) // never started: nothing to drain
 	r.drainOnce.Do(r.beginDrain)
 	var err error
 	select {
@@ -124,7 +124,7 @@ func (r *TTYRelay) release() {
 // Close releases everything without draining. It is idempotent.
 func (r *TTYRelay) Close() {
 	r.closeOnce.Do(func() {
-		r.startOnce.Do(func() { close(r.copies.done) })
+		r.startOnce.Do(func() { r.copies.start(0) })
 		r.abort()
 		<-r.copies.done
 	})
