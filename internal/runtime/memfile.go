@@ -20,7 +20,8 @@ const (
 // maxLogRead bounds what is read of a failed invocation's log.
 const maxLogRead = 1 << 20
 
-// fdPath names descriptor fd of the runtime, for the runtime to open.
+// fdPath names descriptor fd of the process that opens the path: the
+// runtime for its log and process files, this process for a reopening.
 func fdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 
 // memFile returns an anonymous in-memory file (memfd) holding b. Handed to
