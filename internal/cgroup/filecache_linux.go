@@ -165,9 +165,9 @@ func (s *fileSet) read(path string, buf []byte) ([]byte, error) {
 		_ = syscall.Close(fd)
 		delete(s.fds, path)
 	}
-	fd, err := openRetry(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	fd, err := openRead(path)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
 	out, err := preadAll(fd, path, buf)
 	if err != nil {

@@ -22,12 +22,21 @@ const shortReadEOF = 2048
 // would register kernfs files with the poller (epoll_ctl twice, fcntl),
 // which costs more than the read itself.
 func readBuf(path string, buf []byte) ([]byte, error) {
-	fd, err := openRetry(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	fd, err := openRead(path)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
 	defer syscall.Close(fd)
 	return preadAll(fd, path, buf)
+}
+
+// openRead opens a cgroup interface file for reading.
+func openRead(path string) (int, error) {
+	fd, err := openRetry(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return fd, nil
 }
 
 // openRetry is open(2) retried on EINTR.

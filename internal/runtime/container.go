@@ -71,7 +71,7 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig unix.Signal, all bool
 		args = append(args, "--all")
 	}
 	args = append(args, id, strconv.Itoa(int(sig)))
-	return r.simple(ctx, call{op: "kill", id: id, args: args})
+	return r.run(ctx, call{op: "kill", id: id, args: args})
 }
 
 // Delete deletes container id, which must be stopped (or created) unless
@@ -81,12 +81,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 	if force {
 		args = append(args, "--force")
 	}
-	return r.simple(ctx, call{op: "delete", id: id, args: append(args, id)})
-}
-
-// simple runs a call that needs no file but its log.
-func (r *Runtime) simple(ctx context.Context, c call) error {
-	return r.run(ctx, c)
+	return r.run(ctx, call{op: "delete", id: id, args: append(args, id)})
 }
 
 // readPid reads the pid a runtime wrote to path.

@@ -81,7 +81,7 @@ func (r *Runtime) Start(ctx context.Context, id string, o StartOpts) error {
 	if err != errNotFast {
 		r.log().WithError(err).WithField("id", id).Debug("starting with the runtime command")
 	}
-	return r.simple(ctx, call{op: "start", id: id, args: []string{id}})
+	return r.run(ctx, call{op: "start", id: id, args: []string{id}})
 }
 
 // fastStart releases the init of created container id through its exec
@@ -193,7 +193,7 @@ func openFifo(dir int, side fifoSide) (*os.File, error) {
 		flags = unix.O_WRONLY
 	}
 	// Reopening the O_PATH descriptor opens exactly the inode checked.
-	fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(path), flags|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(fdPath(path), flags|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening exec fifo: %v", errNotFast, err)
 	}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -17,10 +18,12 @@ const (
 	processFD = 5
 )
 
-// maxLogRead bounds what is read of a failed invocation's log.
+// maxLogRead bounds what is read of a failed invocation's log: its end,
+// where the runtime's last word is.
 const maxLogRead = 1 << 20
 
-// fdPath names descriptor fd of the runtime, for the runtime to open.
+// fdPath names descriptor fd of the process that opens the path: the
+// runtime for its log and process files, this process for a reopening.
 func fdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 
 // memFile returns an anonymous in-memory file (memfd) holding b. Handed to
@@ -44,11 +47,21 @@ func memFile(name string, b []byte) (*os.File, error) {
 	return f, nil
 }
 
-// readLog returns what the runtime wrote to its log f, from the start.
+// readLog returns what the runtime wrote to its log f: its last
+// maxLogRead bytes at most, from the start of a line.
 func readLog(f *os.File) ([]byte, error) {
-	b, err := io.ReadAll(io.NewSectionReader(f, 0, maxLogRead))
+	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("reading runtime log: %w", err)
+	}
+	off := max(st.Size()-maxLogRead, 0)
+	b, err := io.ReadAll(io.NewSectionReader(f, off, maxLogRead))
+	if err != nil {
+		return nil, fmt.Errorf("reading runtime log: %w", err)
+	}
+	if off > 0 {
+		// The first line read is likely cut: not a message of its own.
+		_, b, _ = bytes.Cut(b, []byte("\n"))
 	}
 	return b, nil
 }

@@ -17,5 +17,5 @@ func (r *Runtime) Update(ctx context.Context, id string, res *specs.LinuxResourc
 		return fmt.Errorf("%s: encoding resources: %w", r.op("update"), err)
 	}
 	c := call{op: "update", id: id, args: []string{"--resources", "-", id}, stdin: bytes.NewReader(b)}
-	return r.simple(ctx, c)
+	return r.run(ctx, c)
 }
