@@ -106,7 +106,7 @@ const regexCacheSize = 512
 // compiles with regexp.Compile too: the same syntax and semantics).
 type regexCache struct {
 	mu *sync.Mutex
-	m  map[string]*regexp.Regexp // nil: does not compile
+	m  map[string]*regexp.Regexp // by pattern before anchoring; nil: does not compile
 }
 
 func newRegexCache() regexCache {
@@ -116,13 +116,13 @@ func newRegexCache() regexCache {
 // match is regex.match(anchored(pattern), s); ok is false when the
 // pattern does not compile (OPA's answer is then undefined, not false).
 func (c regexCache) match(pattern, s string) (matched, ok bool) {
-	pattern = anchored(pattern)
+	// Keyed by the pattern as given: anchoring a hit would allocate.
 	c.mu.Lock()
 	re, cached := c.m[pattern]
 	c.mu.Unlock()
 	if !cached {
 		var err error
-		if re, err = regexp.Compile(pattern); err != nil {
+		if re, err = regexp.Compile(anchored(pattern)); err != nil {
 			re = nil
 		}
 		c.mu.Lock()
