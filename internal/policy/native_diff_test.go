@@ -73,11 +73,9 @@ func (np *nativePair) call(t testing.TB, name string, in rawInput) (fast, slow d
 	t.Helper()
 	ctx := context.Background()
 	// Whether the plan decides it, asked beside (it changes nothing).
-	if np.fast.fast.Covers(name) && np.fast.engine.ModuleCount() == 0 {
-		if _, _, ok := np.fast.fast.Decide(name, in, np.fast.engine.Metadata()); ok {
-			np.native++
-			np.byRule[name]++
-		}
+	if _, _, ok := np.fast.native(name, in); ok {
+		np.native++
+		np.byRule[name]++
 	}
 	run := func(p *Rego) decided {
 		d, err, ok := typedCall(ctx, p, name, in)

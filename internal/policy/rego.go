@@ -209,15 +209,22 @@ func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (
 	return result, ops, nil
 }
 
-// query answers rule natively when the plan covers it and allows the
-// request, else asks OPA. Loaded fragments always send it to OPA.
+// query answers rule natively when it can, else asks OPA.
 func (p *Rego) query(ctx context.Context, rule string, input map[string]any) (engine.Result, []engine.Op, error) {
-	if p.fast.Covers(rule) && p.engine.ModuleCount() == 0 {
-		if result, ops, ok := p.fast.Decide(rule, input, p.engine.Metadata()); ok {
-			return result, ops, nil
-		}
+	if result, ops, ok := p.native(rule, input); ok {
+		return result, ops, nil
 	}
 	return p.engine.Query(ctx, "data.policy."+rule, input)
+}
+
+// native decides rule with the plan when the plan covers it and allows
+// the request; ok is false otherwise. Loaded fragments always send it to
+// OPA.
+func (p *Rego) native(rule string, input map[string]any) (engine.Result, []engine.Op, bool) {
+	if !p.fast.Covers(rule) || p.engine.ModuleCount() != 0 {
+		return nil, nil, false
+	}
+	return p.fast.Decide(rule, input, p.engine.Metadata())
 }
 
 func allowedOf(result engine.Result) (bool, error) {

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/linux-gcs/gcs/internal/policy/engine"
@@ -165,7 +166,7 @@ func (d *decider) allows(c *container) bool {
 	if in.privileged && !c.allowElevated {
 		return false
 	}
-	if in.workingDir != c.workingDir || !equalStrings(in.args, c.command) {
+	if in.workingDir != c.workingDir || !slices.Equal(in.args, c.command) {
 		return false
 	}
 	for i := range in.mounts {
@@ -180,18 +181,6 @@ func (d *decider) allows(c *container) bool {
 		return false
 	}
 	return d.capsOK(c)
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (d *decider) idNameOK(rule idRule, value idName) bool {

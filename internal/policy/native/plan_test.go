@@ -104,6 +104,32 @@ func TestDecideLeavesDoubtToOPA(t *testing.T) {
 	if _, ops, ok := p.Decide(RuleMountDevice, mount, linux); !ok || len(ops) != 1 {
 		t.Fatalf("the plain mount was not decided: %v %v", ops, ok)
 	}
+	// create is a create_container the plan decides on Linux once
+	// createMeta's container is matched: the cases below must fail for
+	// their own reason, not for want of a decidable request.
+	createMeta := func(ostype string, extra map[string]any) map[string]any {
+		c := map[string]any{
+			"command": []any{"/app"}, "env_rules": []any{}, "mounts": []any{}, "allow_elevated": false,
+			"working_dir": "/", "allow_stdio_access": true, "no_new_privileges": false, "seccomp_profile_sha256": "",
+			"capabilities": nil, "user": map[string]any{"umask": "0022", "user_idname": map[string]any{"pattern": "", "strategy": "any"}, "group_idnames": []any{}},
+		}
+		meta := map[string]any{"operatingsystem": map[string]any{"ostype": ostype}, "matches": map[string]any{"c0": []any{c}}}
+		for k, v := range extra {
+			meta[k] = v
+		}
+		return meta
+	}
+	kill := func() []any { return []any{"CAP_KILL"} }
+	create := map[string]any{
+		"containerID": "c0", "workingDir": "/", "sandboxDir": "/s", "hugePagesDir": "/h", "umask": "0022",
+		"seccompProfileSHA256": "", "argList": []any{"/app"}, "envList": []any{}, "mounts": []any{},
+		"privileged": false, "noNewPrivileges": false, "isSandboxContainer": false,
+		"user": map[string]any{"id": "0", "name": "root"}, "groups": []any{}, "devices": []any{},
+		"capabilities": map[string]any{"bounding": kill(), "effective": kill(), "inheritable": []any{}, "permitted": kill(), "ambient": []any{}},
+	}
+	if _, ops, ok := p.Decide(RuleCreateContainer, create, createMeta("linux", nil)); !ok || len(ops) != 2 {
+		t.Fatalf("the plain create was not decided: %v %v", ops, ok)
+	}
 	for _, tc := range []struct {
 		name  string
 		rule  string
@@ -117,7 +143,8 @@ func TestDecideLeavesDoubtToOPA(t *testing.T) {
 		{"target in use", RuleMountDevice, mount, map[string]any{"devices": map[string]any{"/m0": "aa"}}},
 		{"target in use read-write", RuleMountDevice, mount, map[string]any{"rw_devices": map[string]any{"/m0": true}}},
 		{"fragments loaded", RuleMountDevice, mount, map[string]any{"issuers": map[string]any{}}},
-		{"create on Windows", RuleCreateContainer, map[string]any{}, map[string]any{"operatingsystem": map[string]any{"ostype": "windows"}}},
+		{"create on Windows", RuleCreateContainer, create, createMeta("windows", nil)},
+		{"create started", RuleCreateContainer, create, createMeta("linux", map[string]any{"started": map[string]any{"c0": map[string]any{}}})},
 		{"create without input", RuleCreateContainer, map[string]any{}, linux},
 		{"other rule", "exec_in_container", map[string]any{}, linux},
 	} {

@@ -2,6 +2,7 @@ package native
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -74,25 +75,16 @@ func sameMembers(a, b []string) bool {
 		return false
 	}
 	for _, x := range a {
-		if !contains(b, x) {
+		if !slices.Contains(b, x) {
 			return false
 		}
 	}
 	for _, x := range b {
-		if !contains(a, x) {
+		if !slices.Contains(a, x) {
 			return false
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // anchored is the framework's anchored(p).
@@ -114,7 +106,7 @@ const regexCacheSize = 512
 // compiles with regexp.Compile too: the same syntax and semantics).
 type regexCache struct {
 	mu *sync.Mutex
-	m  map[string]*regexp.Regexp // nil: does not compile
+	m  map[string]*regexp.Regexp // by pattern before anchoring; nil: does not compile
 }
 
 func newRegexCache() regexCache {
@@ -124,13 +116,13 @@ func newRegexCache() regexCache {
 // match is regex.match(anchored(pattern), s); ok is false when the
 // pattern does not compile (OPA's answer is then undefined, not false).
 func (c regexCache) match(pattern, s string) (matched, ok bool) {
-	pattern = anchored(pattern)
+	// Keyed by the pattern as given: anchoring a hit would allocate.
 	c.mu.Lock()
 	re, cached := c.m[pattern]
 	c.mu.Unlock()
 	if !cached {
 		var err error
-		if re, err = regexp.Compile(pattern); err != nil {
+		if re, err = regexp.Compile(anchored(pattern)); err != nil {
 			re = nil
 		}
 		c.mu.Lock()
