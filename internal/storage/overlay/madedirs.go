@@ -21,8 +21,8 @@ const kernelDepth = 2
 
 // mkdirAll makes p and its missing parents, as os.MkdirAll, recording
 // each directory it made itself (one made meanwhile by someone else is
-// not recorded). It follows links: for a Mount without roots only; below
-// roots makeDir uses mount.MkdirBelowMade.
+// not recorded). It follows links: for a Mount without roots and for the
+// GCS's own roots only; below roots makeDir uses mount.MkdirBelowMade.
 func (m *madeDirs) mkdirAll(p string) error {
 	var missing []string
 	for cur := p; ; cur = filepath.Dir(cur) {

@@ -114,6 +114,11 @@ func makeDir(p string, roots []string, made *madeDirs) error {
 		if err != nil {
 			return err
 		}
+		// The root is the GCS's own (it may not exist yet in a fresh
+		// VM); below it nothing is followed.
+		if err := made.mkdirAll(root); err != nil {
+			return err
+		}
 		dirs, err := mount.MkdirBelowMade(root, p, 0o755)
 		*made = append(*made, dirs...)
 		if err != nil {

@@ -166,3 +166,22 @@ func TestMountConfined(t *testing.T) {
 		t.Error("unmount outside the roots accepted")
 	}
 }
+
+// TestMountBelowMissingRoot: a fresh VM has no GCS root yet (/run/gcs): a
+// confined Mount makes it, then the scratch and target below it.
+func TestMountBelowMissingRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	dir := t.TempDir()
+	good := layer(t, filepath.Join(dir, "layers", "a"), "f", "x")
+	root := filepath.Join(dir, "run", "gcs")
+	target := filepath.Join(root, "c", "id", "rootfs")
+	if err := Mount([]string{good}, filepath.Join(root, "c", "id", "scratch"), target, []string{root, filepath.Join(dir, "layers")}); err != nil {
+		t.Fatalf("Mount below a root not made yet: %v", err)
+	}
+	defer Unmount(t.Context(), target, nil)
+	if _, err := os.Stat(filepath.Join(target, "f")); err != nil {
+		t.Errorf("the layer's file is not in the overlay: %v", err)
+	}
+}
