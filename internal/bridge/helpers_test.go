@@ -125,3 +125,18 @@ func (p *peer) waitServeEnd() error {
 		return nil
 	}
 }
+
+// waitCount waits up to 10 s for count to report want, failing with what
+// otherwise.
+func waitCount(t *testing.T, what string, count func() int, want int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		n := count()
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s, want %d", n, what, want)
+		}
+	}
+}

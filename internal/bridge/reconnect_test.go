@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -62,11 +61,7 @@ func TestWaitOutlivesItsConnection(t *testing.T) {
 			p.waitServeEnd()
 			if exitWhile == "disconnected" {
 				close(r.release)
-				for deadline := time.Now().Add(10 * time.Second); r.srv.PendingReplies() != 1; time.Sleep(time.Millisecond) {
-					if time.Now().After(deadline) {
-						t.Fatalf("%d replies held for the next connection, want 1", r.srv.PendingReplies())
-					}
-				}
+				waitCount(t, "replies held for the next connection", r.srv.PendingReplies, 1)
 				q := connect(t, r.srv)
 				expectWaitThenNote(t, q, 5)
 				q.negotiate()
@@ -95,11 +90,7 @@ func TestRepliesHeldForTheNextConnectionAreBounded(t *testing.T) {
 	p.conn.Close()
 	p.waitServeEnd()
 	close(r.release)
-	for deadline := time.Now().Add(10 * time.Second); r.srv.PendingNotifications() != 10; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d notifications queued, want 10", r.srv.PendingNotifications())
-		}
-	}
+	waitCount(t, "notifications queued", r.srv.PendingNotifications, 10)
 	// Three replies fit, the rest were dropped; notifications never are.
 	if n := r.srv.PendingReplies(); n != 3 {
 		t.Fatalf("%d replies held, want 3", n)
