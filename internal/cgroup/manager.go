@@ -286,13 +286,19 @@ func (m *Manager) containerCgroup(path string) (string, error) {
 }
 
 // Close stops WatchMemory's watches, moves the process back out of gcs if
-// New moved it there (waiting for that move to end, however long it
-// takes), then removes gcs, pods (if no container cgroup is left in it)
-// and the parent (if New created it and it is empty). Later calls return
-// the first result.
+// New moved it there (waiting for that move to end, at most
+// ReadyTimeout), then removes gcs, pods (if no container cgroup is left in
+// it) and the parent (if New created it and it is empty). A move that has
+// not ended by then may still write where the process came from, so the
+// cgroups are left as they are and Close fails. Later calls return the
+// first result.
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
-		<-m.ready.done
+		if err := m.ready.wait(context.Background()); err != nil && !m.readyEnded() {
+			m.watch.stop()
+			m.closeErr = fmt.Errorf("cgroups under %s left in place: %w", m.parent, err)
+			return
+		}
 		m.watch.stop()
 		m.spawner.close()
 		if err := m.teardown(); err != nil {
@@ -300,6 +306,16 @@ func (m *Manager) Close() error {
 		}
 	})
 	return m.closeErr
+}
+
+// readyEnded reports whether the move into gcs has ended, well or not.
+func (m *Manager) readyEnded() bool {
+	select {
+	case <-m.ready.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // cleanCgroupPath checks that p is an absolute cgroup path and cleans it.

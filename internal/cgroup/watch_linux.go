@@ -18,9 +18,9 @@ import (
 // the pods cgroup, and logs them (see "Memory events" in the package
 // documentation). It returns once the watches are in place; a second call
 // is an error. It waits for the daemon's move into gcs first (see
-// Options.MoveSelf).
+// Options.MoveSelf), at most ReadyTimeout and no longer than ctx lasts.
 func (m *Manager) WatchMemory(ctx context.Context) error {
-	if err := m.Ready(); err != nil {
+	if err := m.waitReady(ctx); err != nil {
 		return fmt.Errorf("watch cgroup memory: %w", err)
 	}
 	ctx, ok := m.watch.begin(ctx)
