@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/linux-gcs/gcs/internal/policy/engine"
 	"github.com/linux-gcs/gcs/internal/policy/framework"
@@ -68,6 +69,8 @@ type Rego struct {
 	log      logrus.FieldLogger
 	maxError int
 	osType   string
+
+	planned atomic.Uint64 // queries the plan answered rather than OPA
 
 	mu    sync.Mutex
 	stdio map[string]bool      // allow_stdio_access of each created container
@@ -212,6 +215,7 @@ func (p *Rego) enforce(ctx context.Context, rule string, input map[string]any) (
 // query answers rule natively when it can, else asks OPA.
 func (p *Rego) query(ctx context.Context, rule string, input map[string]any) (engine.Result, []engine.Op, error) {
 	if result, ops, ok := p.native(rule, input); ok {
+		p.planned.Add(1)
 		return result, ops, nil
 	}
 	return p.engine.Query(ctx, "data.policy."+rule, input)
