@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
@@ -35,14 +39,16 @@ func podRunCommand() command {
 		summary: "start a CRI pod: a sandbox and one workload per CMD, detached",
 		detail: `Mounts IMAGE-ROOTFS-DIR (with --layer below it) for each container, creates
 the sandbox POD (annotation io.kubernetes.cri.container-type=sandbox; its init
-runs --pause) and one workload container POD-1, POD-2, ... per CMD (separated
-by ---) in it, sharing its network namespace, /etc/hostname, /etc/hosts and
-/etc/resolv.conf, each in the pod's cgroup /pods/POD/ID. Each --mount
+runs --pause) and one workload container per CMD (separated by ---) in it,
+sharing its network namespace, /etc/hostname, /etc/hosts and /etc/resolv.conf,
+each in the pod's cgroup /pods/POD/ID. A POD of 64 hex digits (the default is
+a random one) gives workload ids of 64 hex digits derived from it, as a
+security policy wants; any other POD gives POD-1, POD-2, ... Each --mount
 SRC:DST is given to every workload; SRC may be sandbox://PATH (a directory
 the pod shares), sandbox-tmp://PATH (the same on the pod's tmpfs),
 hugepages://SIZE/PATH, uvm:///PATH or a path of the GCS. pod run prints
-"ID PID" for the sandbox and each workload and exits; use exec, ps, stats
-on them, and pod rm to take the pod down.
+"ID PID" for the sandbox, then for each workload in CMD order, and exits;
+use exec, ps, stats on them, and pod rm to take the pod down.
 
 ` + podLayoutHelp,
 		negotiate: true,
@@ -56,10 +62,10 @@ func podRmCommand() command {
 		name:    "pod rm",
 		args:    "POD",
 		summary: "kill and delete pod POD's workloads, then its sandbox, and unmount their layers",
-		detail: `Finds the workloads POD-1, POD-2, ... that pod run made (up to the first id the
-GCS does not know), then for each workload and last the sandbox: ShutdownForced,
-a wait for its init, layers remove and DeleteContainerState (the order a
-confidential GCS insists on).
+		detail: `Finds the workloads that pod run made (their ids derived from POD as pod run
+derives them, up to the first the GCS does not know), then for each workload
+and last the sandbox: ShutdownForced, a wait for its init, layers remove and
+DeleteContainerState (the order a confidential GCS insists on).
 
 ` + podLayoutHelp,
 		negotiate: true,
@@ -119,8 +125,20 @@ func (o *podOptions) paths(root, id string) containerPaths {
 	return containerPaths{bundle: bundle, rootfs: filepath.Join(bundle, "rootfs"), scratch: scratch}
 }
 
-// workloadID is the id of the pod's nth workload (from 1).
-func (o *podOptions) workloadID(n int) string { return fmt.Sprintf("%s-%d", o.id, n) }
+// hexID matches the container ids a GCS under a security policy accepts.
+var hexID = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+
+// workloadID is the id of the pod's nth workload (from 1): POD-n, or, for
+// a pod whose id is 64 hex digits (as pod run makes one, and a security
+// policy wants), 64 hex digits derived from POD and n, which pod rm finds
+// again the same way.
+func (o *podOptions) workloadID(n int) string {
+	if !hexID.MatchString(o.id) {
+		return fmt.Sprintf("%s-%d", o.id, n)
+	}
+	sum := sha256.Sum256([]byte(o.id + "-" + strconv.Itoa(n)))
+	return hex.EncodeToString(sum[:])
+}
 
 // setupPodRun defines pod run's flags.
 func setupPodRun(fs *flag.FlagSet) parseFunc {

@@ -26,9 +26,10 @@ func checkID(id string) error {
 	return nil
 }
 
-// newID returns a fresh random container id: 32 hex digits.
+// newID returns a fresh random container id: 64 hex digits, the shape a
+// GCS under a security policy insists on.
 func newID() string {
-	var b [16]byte
+	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it panics instead).
 	return hex.EncodeToString(b[:])
 }

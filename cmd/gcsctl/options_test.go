@@ -28,7 +28,7 @@ func TestRunOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	generated := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	generated := regexp.MustCompile(`^[0-9a-f]{64}$`)
 	tests := []struct {
 		name string
 		args []string
