@@ -25,7 +25,7 @@ func groupStacks(raw string, limit int) string {
 	}
 	var groups []group
 	index := map[string]int{}
-	var key strings.Builder
+	var key []byte // reused: a lookup by string(key) does not allocate
 	for rest := raw; rest != ""; {
 		block := rest
 		if i := strings.Index(rest, "\n\n"); i >= 0 {
@@ -33,13 +33,12 @@ func groupStacks(raw string, limit int) string {
 		} else {
 			rest = ""
 		}
-		key.Reset()
-		stackKey(&key, block)
-		if i, ok := index[key.String()]; ok {
+		key = appendStackKey(key[:0], block)
+		if i, ok := index[string(key)]; ok {
 			groups[i].more++
 			continue
 		}
-		index[key.String()] = len(groups)
+		index[string(key)] = len(groups)
 		groups = append(groups, group{block: block})
 	}
 	// Not grown to the dump's size ahead: the text is kept until the next
@@ -69,24 +68,29 @@ func groupStacks(raw string, limit int) string {
 	return out.String()
 }
 
-// stackKey writes what makes the goroutine of block alike to others: its
-// state without the time it has been in it, and its frames without the
-// arguments and the creating goroutine's id.
-func stackKey(key *strings.Builder, block string) {
+// appendStackKey appends to key what makes the goroutine of block alike to
+// others: its state without the time it has been in it, and its frames
+// without the arguments and the creating goroutine's id. It allocates
+// nothing once key has room: it runs for every goroutine of a dump.
+func appendStackKey(key []byte, block string) []byte {
 	header, frames, _ := strings.Cut(block, "\n")
 	if open := strings.IndexByte(header, '['); open >= 0 {
 		state := strings.TrimSuffix(header[open+1:], "]:")
-		for i, part := range strings.Split(state, ", ") {
-			if strings.HasSuffix(part, " minutes") || strings.HasSuffix(part, " minute") {
-				continue
+		for i := 0; ; i++ {
+			part, more, found := strings.Cut(state, ", ")
+			if !strings.HasSuffix(part, " minutes") && !strings.HasSuffix(part, " minute") {
+				if i > 0 {
+					key = append(key, ", "...)
+				}
+				key = append(key, part...)
 			}
-			if i > 0 {
-				key.WriteString(", ")
+			if !found {
+				break
 			}
-			key.WriteString(part)
+			state = more
 		}
 	} else {
-		key.WriteString(header)
+		key = append(key, header...)
 	}
 	for frames != "" {
 		line := frames
@@ -95,20 +99,20 @@ func stackKey(key *strings.Builder, block string) {
 		} else {
 			frames = ""
 		}
-		key.WriteByte('\n')
+		key = append(key, '\n')
 		switch {
 		case strings.HasPrefix(line, "\t"):
-			key.WriteString(line) // file:line +pc offset
+			// file:line +pc offset, kept whole
 		case strings.HasPrefix(line, "created by "):
 			if i := strings.Index(line, " in goroutine "); i >= 0 {
 				line = line[:i]
 			}
-			key.WriteString(line)
 		default:
 			if i := strings.LastIndexByte(line, '('); i > 0 && strings.HasSuffix(line, ")") {
 				line = line[:i]
 			}
-			key.WriteString(line)
 		}
+		key = append(key, line...)
 	}
+	return key
 }
