@@ -130,6 +130,7 @@ func rawStacks(buf *[]byte, limit, perG int) (raw string, cut bool) {
 		if cap(*buf) < size {
 			*buf = make([]byte, size)
 		}
+		size = min(cap(*buf), limit) // all of a kept buffer: fewer retries
 		b := (*buf)[:size]
 		n := runtime.Stack(b, true)
 		if n < size || size == limit {
