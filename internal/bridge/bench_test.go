@@ -2,11 +2,14 @@ package bridge
 
 import (
 	"context"
+	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -88,4 +91,26 @@ func BenchmarkFitText(b *testing.B) {
 			fitTextSearch(dump, prot.NullContainerID)
 		}
 	})
+}
+
+// BenchmarkDumpStacks measures DumpStacks dumps, one after the other as a
+// host asks for them, in a daemon running 200 containers: two goroutines
+// each, parked copying a pipe, as the stdio relays are.
+func BenchmarkDumpStacks(b *testing.B) {
+	for i := 0; i < 400; i++ {
+		r, w, err := os.Pipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { w.Close(); r.Close() })
+		go io.Copy(io.Discard, r)
+	}
+	time.Sleep(50 * time.Millisecond) // let the copies park
+	b.ReportAllocs()
+	d := &stackDumper{}
+	for b.Loop() {
+		if d.stacks() == "" {
+			b.Fatal("empty dump")
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -56,7 +57,18 @@ type stackDumper struct {
 	text  string        // the latest dump, trimmed for a typical reply
 	// rawLimit bounds the raw dump (0: maxRawStacks).
 	rawLimit int
+	// perG is the bytes one goroutine took in the last whole dump (0:
+	// none yet), to size the next dump's buffer.
+	perG int
+	// bufs keeps the last dump's buffer, if no larger than
+	// maxPooledStacks, for a dump that follows before the garbage
+	// collector drops it: a host asks for a few in a row.
+	bufs sync.Pool // of *[]byte
 }
+
+// maxPooledStacks bounds the buffer kept between dumps (see
+// stackDumper.bufs): about 1,000 goroutines.
+const maxPooledStacks = 1 << 20
 
 // stacks returns a dump, taken after the call began or under way when it
 // began, trimmed to fit a reply whose ActivityId is no longer than a GUID.
@@ -71,8 +83,18 @@ func (d *stackDumper) stacks() string {
 	if limit == 0 {
 		limit = maxRawStacks
 	}
-	raw, cut := rawStacks(limit)
+	buf, _ := d.bufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	raw, cut := rawStacks(buf, limit, d.perG)
+	if g := runtime.NumGoroutine(); !cut && g > 0 {
+		d.perG = len(raw)/g + 1
+	}
 	text := groupStacks(raw, prot.MaxOutboundMessageSize)
+	if cap(*buf) <= maxPooledStacks {
+		d.bufs.Put(buf) // raw, which it holds, is not used past here
+	}
 	if cut {
 		text = rawCutNote + text
 	}
@@ -82,23 +104,37 @@ func (d *stackDumper) stacks() string {
 }
 
 // stackBytesGuess is about how much of a dump one goroutine of the daemon
-// takes, to size the first buffer.
+// takes, to size the first buffer before any dump has been taken.
 const stackBytesGuess = 2 << 10
+
+// stackBytesSlack is what the next buffer gets over the last dump's bytes
+// per goroutine, in 1/8ths: stacks that grew a little since still fit.
+const stackBytesSlack = 2
 
 // rawStacks returns the runtime.Stack dump of every goroutine, whole if it
 // fits in limit bytes (else cut reports it was cut). Each
 // runtime.Stack(all) stops the world for as long as formatting the whole
-// dump takes, even into a buffer too small for it, so the first buffer is
-// sized from the number of goroutines and a short one grows four times
-// over. The buffer is not kept: dumps are rare, and
-// one held for the next would keep megabytes resident for nothing.
-func rawStacks(limit int) (raw string, cut bool) {
-	size := min(max(runtime.NumGoroutine()*stackBytesGuess, prot.MaxOutboundMessageSize), limit)
+// dump takes, even into a buffer too small for it, so the buffer is sized
+// from the number of goroutines times perG (the bytes a goroutine took in
+// the last dump, 0 if none) with some slack, and a short one grows four
+// times over. *buf is used if large enough, and replaced otherwise. The
+// dump is returned in *buf itself, not copied: it is valid until *buf is
+// used again.
+func rawStacks(buf *[]byte, limit, perG int) (raw string, cut bool) {
+	if perG <= 0 {
+		perG = stackBytesGuess
+	}
+	perG += perG * stackBytesSlack / 8
+	size := min(max(runtime.NumGoroutine()*perG, prot.MaxOutboundMessageSize), limit)
 	for {
-		buf := make([]byte, size)
-		n := runtime.Stack(buf, true)
+		if cap(*buf) < size {
+			*buf = make([]byte, size)
+		}
+		size = min(cap(*buf), limit) // all of a kept buffer: fewer retries
+		b := (*buf)[:size]
+		n := runtime.Stack(b, true)
 		if n < size || size == limit {
-			return string(buf[:n]), n == size
+			return unsafe.String(unsafe.SliceData(b), n), n == size
 		}
 		size = min(4*size, limit)
 	}

@@ -25,21 +25,15 @@ func groupStacks(raw string, limit int) string {
 	}
 	var groups []group
 	index := map[string]int{}
-	var key strings.Builder
+	var key []byte // reused: a lookup by string(key) does not allocate
 	for rest := raw; rest != ""; {
-		block := rest
-		if i := strings.Index(rest, "\n\n"); i >= 0 {
-			block, rest = rest[:i], rest[i+2:]
-		} else {
-			rest = ""
-		}
-		key.Reset()
-		stackKey(&key, block)
-		if i, ok := index[key.String()]; ok {
+		var block string
+		key, block, rest = nextStack(key[:0], rest)
+		if i, ok := index[string(key)]; ok {
 			groups[i].more++
 			continue
 		}
-		index[key.String()] = len(groups)
+		index[string(key)] = len(groups)
 		groups = append(groups, group{block: block})
 	}
 	// Not grown to the dump's size ahead: the text is kept until the next
@@ -69,46 +63,73 @@ func groupStacks(raw string, limit int) string {
 	return out.String()
 }
 
-// stackKey writes what makes the goroutine of block alike to others: its
-// state without the time it has been in it, and its frames without the
-// arguments and the creating goroutine's id.
-func stackKey(key *strings.Builder, block string) {
-	header, frames, _ := strings.Cut(block, "\n")
-	if open := strings.IndexByte(header, '['); open >= 0 {
-		state := strings.TrimSuffix(header[open+1:], "]:")
-		for i, part := range strings.Split(state, ", ") {
-			if strings.HasSuffix(part, " minutes") || strings.HasSuffix(part, " minute") {
-				continue
-			}
+// nextStack splits the first goroutine's block off dump (blocks end at a
+// blank line) and appends its key to key: what makes the goroutine alike
+// to others, its state without the time it has been in it and its frames
+// without the arguments and the creating goroutine's id. Each line is
+// looked at once, and nothing is allocated once key has room: it runs for
+// every goroutine of a dump.
+func nextStack(key []byte, dump string) (_ []byte, block, rest string) {
+	header, pos := dump, len(dump)
+	if i := strings.IndexByte(dump, '\n'); i >= 0 {
+		header, pos = dump[:i], i
+	}
+	key = appendStateKey(key, header)
+	for pos < len(dump) { // dump[pos] ends the line before
+		if pos+1 == len(dump) {
+			return key, dump, "" // the last block, with its newline
+		}
+		if dump[pos+1] == '\n' {
+			return key, dump[:pos], dump[pos+2:]
+		}
+		line := dump[pos+1:]
+		pos = len(dump)
+		if i := strings.IndexByte(line, '\n'); i >= 0 {
+			line, pos = line[:i], pos-len(line)+i
+		}
+		key = appendFrameKey(append(key, '\n'), line)
+	}
+	return key, dump, ""
+}
+
+// appendStateKey appends the state of a goroutine's header line ("goroutine
+// 7 [select, 2 minutes]:") without its duration, or the whole line if it
+// has no state.
+func appendStateKey(key []byte, header string) []byte {
+	open := strings.IndexByte(header, '[')
+	if open < 0 {
+		return append(key, header...)
+	}
+	state := strings.TrimSuffix(header[open+1:], "]:")
+	for i := 0; ; i++ {
+		part, more, found := strings.Cut(state, ", ")
+		if !strings.HasSuffix(part, " minutes") && !strings.HasSuffix(part, " minute") {
 			if i > 0 {
-				key.WriteString(", ")
+				key = append(key, ", "...)
 			}
-			key.WriteString(part)
+			key = append(key, part...)
 		}
-	} else {
-		key.WriteString(header)
+		if !found {
+			return key
+		}
+		state = more
 	}
-	for frames != "" {
-		line := frames
-		if i := strings.IndexByte(frames, '\n'); i >= 0 {
-			line, frames = frames[:i], frames[i+1:]
-		} else {
-			frames = ""
+}
+
+// appendFrameKey appends a line of a goroutine's frames: a file:line line
+// whole, a function without its arguments, a creator without the id of
+// the goroutine it ran in.
+func appendFrameKey(key []byte, line string) []byte {
+	switch {
+	case strings.HasPrefix(line, "\t"):
+	case strings.HasPrefix(line, "created by "):
+		if i := strings.Index(line, " in goroutine "); i >= 0 {
+			line = line[:i]
 		}
-		key.WriteByte('\n')
-		switch {
-		case strings.HasPrefix(line, "\t"):
-			key.WriteString(line) // file:line +pc offset
-		case strings.HasPrefix(line, "created by "):
-			if i := strings.Index(line, " in goroutine "); i >= 0 {
-				line = line[:i]
-			}
-			key.WriteString(line)
-		default:
-			if i := strings.LastIndexByte(line, '('); i > 0 && strings.HasSuffix(line, ")") {
-				line = line[:i]
-			}
-			key.WriteString(line)
+	default:
+		if i := strings.LastIndexByte(line, '('); i > 0 && strings.HasSuffix(line, ")") {
+			line = line[:i]
 		}
 	}
+	return append(key, line...)
 }

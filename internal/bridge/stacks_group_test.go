@@ -107,8 +107,8 @@ func parkForStacksTest(stop <-chan struct{}, started chan<- struct{}, _ int) {
 // TestDumpStacksCost parks goroutines whose raw dump is megabytes long:
 // one dump stops the world at most twice (each runtime.Stack of every
 // goroutine is one stop, however little of the dump its buffer holds), and
-// the raw buffer is not kept once the dump is taken (only the trimmed text,
-// of one message at most).
+// a raw buffer that large is not kept once the dump is taken (only the
+// trimmed text, of one message at most; see maxPooledStacks).
 func TestDumpStacksCost(t *testing.T) {
 	const goroutines, depth = 500, 40 // about 3 MiB raw
 	stop := make(chan struct{})

@@ -50,7 +50,8 @@ func (c *fileCache) acquire(key string) *fileSet {
 	defer c.mu.Unlock()
 	for i, s := range c.sets {
 		if s.key == key {
-			c.sets = append(append(c.sets[:i:i], c.sets[i+1:]...), s)
+			copy(c.sets[i:], c.sets[i+1:]) // in place: no copy of the list per read
+			c.sets[len(c.sets)-1] = s
 			s.readers++
 			return s
 		}
@@ -153,19 +154,21 @@ func (s *fileSet) closeAll() {
 // read reads the whole file at path into buf through the kept file, opening
 // (and keeping) it first if needed. A kept file that fails to read (its
 // cgroup was removed: ENODEV) is closed and the file opened again by path,
-// once.
-func (s *fileSet) read(path string, buf []byte) ([]byte, error) {
+// once. path is only copied when the file is opened: looking a file up by
+// string(path) allocates nothing.
+func (s *fileSet) read(path []byte, buf []byte) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if fd, ok := s.fds[path]; ok {
+	if fd, ok := s.fds[string(path)]; ok {
 		out, err := preadAll(fd, path, buf)
 		if err == nil {
 			return out, nil
 		}
 		_ = syscall.Close(fd)
-		delete(s.fds, path)
+		delete(s.fds, string(path))
 	}
-	fd, err := openRead(path)
+	name := string(path)
+	fd, err := openRead(name)
 	if err != nil {
 		return nil, err
 	}
@@ -174,13 +177,13 @@ func (s *fileSet) read(path string, buf []byte) ([]byte, error) {
 		_ = syscall.Close(fd)
 		return nil, err
 	}
-	s.fds[path] = fd
+	s.fds[name] = fd
 	return out, nil
 }
 
 // preadAll reads the whole file open at fd from offset 0 into buf (grown as
 // needed); see shortReadEOF.
-func preadAll(fd int, path string, buf []byte) ([]byte, error) {
+func preadAll[P string | []byte](fd int, path P, buf []byte) ([]byte, error) {
 	if cap(buf) < 512 {
 		buf = make([]byte, 0, 4096)
 	}
@@ -195,7 +198,7 @@ func preadAll(fd int, path string, buf []byte) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+			return nil, &os.PathError{Op: "read", Path: string(path), Err: err}
 		}
 		buf = buf[:len(buf)+n]
 		if n == 0 || n < want && len(buf) < shortReadEOF {

@@ -130,17 +130,24 @@ func parseLimit(b []byte, maxVal uint64) (uint64, error) {
 // kept open files of files when that is not nil.
 type fileReader struct {
 	buf   []byte
+	path  []byte // the path being read, built here so that a read allocates nothing
 	files *fileSet
 }
 
 // read returns the content of dir/name, valid until the next read; ok is
 // false if the file does not exist (controller off or cgroup missing).
 func (r *fileReader) read(dir, name string) (data []byte, ok bool, err error) {
+	return r.readIn(dir, "", name)
+}
+
+// readIn is read of dir/prefix+name.
+func (r *fileReader) readIn(dir, prefix, name string) (data []byte, ok bool, err error) {
+	r.path = append(append(append(append(r.path[:0], dir...), '/'), prefix...), name...)
 	var b []byte
 	if r.files != nil {
-		b, err = r.files.read(dir+"/"+name, r.buf)
+		b, err = r.files.read(r.path, r.buf)
 	} else {
-		b, err = readBuf(dir+"/"+name, r.buf)
+		b, err = readBuf(string(r.path), r.buf)
 	}
 	if errors.Is(err, syscall.ENOENT) {
 		return nil, false, nil
@@ -155,13 +162,18 @@ func (r *fileReader) read(dir, name string) (data []byte, ok bool, err error) {
 // value reads a single-number file; "max" reads as maxVal, a missing file
 // as 0 with ok false.
 func (r *fileReader) value(dir, name string, maxVal uint64) (v uint64, ok bool, err error) {
-	b, ok, err := r.read(dir, name)
+	return r.valueIn(dir, "", name, maxVal)
+}
+
+// valueIn is value of dir/prefix+name.
+func (r *fileReader) valueIn(dir, prefix, name string, maxVal uint64) (v uint64, ok bool, err error) {
+	b, ok, err := r.readIn(dir, prefix, name)
 	if err != nil || !ok {
 		return 0, ok, err
 	}
 	v, err = parseLimit(b, maxVal)
 	if err != nil {
-		return 0, false, fmt.Errorf("parse %s/%s: %w", dir, name, err)
+		return 0, false, fmt.Errorf("parse %s/%s%s: %w", dir, prefix, name, err)
 	}
 	return v, true, nil
 }

@@ -23,6 +23,9 @@ type system struct {
 	v1 v1Mounts
 	// hugeSizes are the huge page sizes ("2MB", "1GB") of the machine.
 	hugeSizes []string
+	// hugePrefixes are the v1 file name prefixes of hugeSizes
+	// ("hugetlb.2MB."), made once rather than at every Stats.
+	hugePrefixes []string
 	// files keeps the interface files of the cgroups Stats read last open.
 	files fileCache
 }
@@ -64,6 +67,9 @@ func (m *Manager) setup() error {
 	m.sys.hugeSizes, err = hugePageSizes()
 	if err != nil {
 		return err
+	}
+	for _, size := range m.sys.hugeSizes {
+		m.sys.hugePrefixes = append(m.sys.hugePrefixes, "hugetlb."+size+".")
 	}
 	if !l.v2 {
 		m.sys.v1 = newV1Mounts(l)

@@ -148,18 +148,18 @@ func v1Rdma(_ *fileReader, dir string, out *prot.Metrics) (bool, error) {
 // readHugetlbV1 reads usage, high-water mark and failures per huge page size.
 func (m *Manager) readHugetlbV1(r *fileReader, dir string, out *prot.Metrics) (bool, error) {
 	found := false
-	for _, size := range m.sys.hugeSizes {
+	for i, size := range m.sys.hugeSizes {
 		s := &prot.HugetlbStat{Pagesize: size}
 		var ok bool
 		var err error
-		prefix := "hugetlb." + size + "."
-		if s.Usage, ok, err = r.value(dir, prefix+"usage_in_bytes", 0); err != nil || !ok {
+		prefix := m.sys.hugePrefixes[i]
+		if s.Usage, ok, err = r.valueIn(dir, prefix, "usage_in_bytes", 0); err != nil || !ok {
 			return found, err
 		}
-		if s.Max, _, err = r.value(dir, prefix+"max_usage_in_bytes", 0); err != nil {
+		if s.Max, _, err = r.valueIn(dir, prefix, "max_usage_in_bytes", 0); err != nil {
 			return found, err
 		}
-		if s.Failcnt, _, err = r.value(dir, prefix+"failcnt", 0); err != nil {
+		if s.Failcnt, _, err = r.valueIn(dir, prefix, "failcnt", 0); err != nil {
 			return found, err
 		}
 		out.Hugetlb = append(out.Hugetlb, s)

@@ -46,7 +46,7 @@ func (v *v1Mounts) readMemory(r *fileReader, dir string, out *prot.Metrics) (boo
 			{"failcnt", &e.Failcnt},
 			{"limit_in_bytes", &e.Limit},
 		} {
-			if *f.dst, _, err = r.value(dir, prefix+f.name, 0); err != nil {
+			if *f.dst, _, err = r.valueIn(dir, prefix, f.name, 0); err != nil {
 				return true, err
 			}
 		}
