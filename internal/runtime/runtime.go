@@ -67,6 +67,9 @@ type call struct {
 	// process, when set, is the process definition of an exec, handed to
 	// the runtime as processFD.
 	process []byte
+	// pidFile, when set, is the in-memory pid file of a create or exec,
+	// handed to the runtime as pidFD.
+	pidFile *os.File
 }
 
 func (r *Runtime) command() string {
@@ -185,8 +188,12 @@ func (r *Runtime) run(ctx context.Context, c call) error {
 	// A group of its own, so that it can be stopped and killed whole.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.ExtraFiles = []*os.File{m.child, logFile}
-	if processFile != nil {
+	if processFile != nil || c.pidFile != nil {
+		// A nil file leaves its descriptor closed in the runtime.
 		cmd.ExtraFiles = append(cmd.ExtraFiles, processFile)
+	}
+	if c.pidFile != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, c.pidFile)
 	}
 	cmd.WaitDelay = waitDelay
 

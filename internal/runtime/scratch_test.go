@@ -16,7 +16,7 @@ import (
 
 // fakeRuntime writes the pid file the way runc does (a hidden temporary
 // renamed into place) and a JSON log line, and fails when the container
-// id is "bad". A fake, because what is tested is the wrapper's files, not
+// id is "bad", or after writing the temporary when it is "half". A fake, because what is tested is the wrapper's files, not
 // a runtime: the real runtimes run through the same ScratchDir in every
 // other test of this package (newEnv).
 const fakeRuntime = `#!/bin/sh
@@ -33,6 +33,11 @@ while [ $# -gt 0 ]; do
 done
 if [ "$id" = bad ]; then
 	echo '{"level":"error","msg":"container bad: no such thing"}' >> "$log"
+	exit 1
+fi
+if [ "$id" = half ]; then
+	echo 4242 > "$(dirname "$pid")/.$(basename "$pid")"
+	echo '{"level":"error","msg":"failed half-way"}' >> "$log"
 	exit 1
 fi
 echo '{"level":"info","msg":"fine"}' >> "$log"
@@ -96,10 +101,43 @@ func TestScratchDir(t *testing.T) {
 		t.Fatalf("failing Exec = %v, want the runtime's logged message", err)
 	}
 	empty("a failing exec")
+	if _, err := rt.Exec(ctx, "half", p, ExecOpts{}); err == nil {
+		t.Fatal("Exec failing half-way succeeded")
+	}
+	empty("an exec failing half-way")
 	if err := rt.Start(ctx, "bad", StartOpts{}); err == nil {
 		t.Fatal("failing Start succeeded")
 	}
 	empty("a failing start")
+}
+
+// TestCrunPidFileInMemory: crun writes the pid files of create and exec
+// to in-memory files, so the scratch directory is never made.
+func TestCrunPidFileInMemory(t *testing.T) {
+	var crun string
+	for _, path := range testutil.Runtimes(t) {
+		if filepath.Base(path) == "crun" {
+			crun = path
+		}
+	}
+	if crun == "" {
+		t.Skip("crun not available")
+	}
+	e := newEnv(t, crun)
+	c := e.run(t, "memfd", "sleep", "100000")
+	if c.pid <= 0 {
+		t.Fatalf("create returned pid %d", c.pid)
+	}
+	pid, err := e.rt.Exec(testCtx(t), "memfd", e.process("true"), ExecOpts{})
+	if err != nil {
+		t.Fatalf("Exec: %v", err)
+	}
+	if pid <= 0 || pid == c.pid {
+		t.Fatalf("Exec returned pid %d (init %d)", pid, c.pid)
+	}
+	if _, err := os.Stat(e.rt.ScratchDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("scratch directory %s: %v, want it never made", e.rt.ScratchDir, err)
+	}
 }
 
 // BenchmarkScratch measures the files of one exec without the runtime:
@@ -135,7 +173,7 @@ func BenchmarkScratch(b *testing.B) {
 				}
 				process.Close()
 				log.Close()
-				s.release()
+				s.release(false)
 			}
 		})
 	}
