@@ -141,19 +141,21 @@ func TestCrunPidFileInMemory(t *testing.T) {
 }
 
 // BenchmarkScratch measures the files of one exec without the runtime:
-// the process definition and the log as in-memory files, the pid file as
-// the runtime would make it, the pid read back, everything removed; with
-// a temporary directory per invocation against the shared ScratchDir.
-// TMPDIR moves both.
+// the process definition and the log as in-memory files, the pid file
+// written as the runtime would (runc: a file in a temporary directory per
+// invocation or in the shared ScratchDir; crun: the in-memory file opened
+// by its /proc/self/fd path), the pid read back, everything removed.
+// TMPDIR moves the directories.
 func BenchmarkScratch(b *testing.B) {
-	for _, mode := range []struct{ name, dir string }{
-		{"temp-dir-each", ""},
-		{"shared-dir", filepath.Join(b.TempDir(), "scratch")},
+	for _, mode := range []struct{ name, command, dir string }{
+		{"temp-dir-each", "runc", ""},
+		{"shared-dir", "runc", filepath.Join(b.TempDir(), "scratch")},
+		{"crun-in-memory", "crun", ""},
 	} {
-		rt := &Runtime{ScratchDir: mode.dir}
+		rt := &Runtime{Command: mode.command, ScratchDir: mode.dir}
 		b.Run(mode.name, func(b *testing.B) {
 			for b.Loop() {
-				s, err := rt.newScratch()
+				pf, err := rt.newPidFile("", "exec.pid")
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -165,15 +167,19 @@ func BenchmarkScratch(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := os.WriteFile(s.path("exec.pid"), []byte("4242"), 0o600); err != nil {
+				path := pf.path
+				if pf.mem != nil {
+					path = fdPath(int(pf.mem.Fd()))
+				}
+				if err := os.WriteFile(path, []byte("4242"), 0o600); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := readPid(filepath.Join(s.dir, s.prefix+"exec.pid")); err != nil {
+				if _, err := pf.read(); err != nil {
 					b.Fatal(err)
 				}
 				process.Close()
 				log.Close()
-				s.release(false)
+				pf.release(false)
 			}
 		})
 	}
