@@ -56,9 +56,10 @@ type Runtime struct {
 	// itself (logged once).
 	SealedCopy bool
 
-	sealedOnce sync.Once
-	sealed     *os.File // the sealed copy, or nil
-	sealedPath string   // how a child executes it
+	sealedMu    sync.Mutex
+	sealedTried bool     // the copy was attempted (or Close called)
+	sealed      *os.File // the sealed copy, or nil
+	sealedPath  string   // how a child executes it
 
 	scratchOnce sync.Once
 	scratchErr  error

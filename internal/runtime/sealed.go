@@ -25,15 +25,18 @@ func (r *Runtime) binary() string {
 	if !r.SealedCopy {
 		return r.command()
 	}
-	r.sealedOnce.Do(func() {
+	r.sealedMu.Lock()
+	defer r.sealedMu.Unlock()
+	if !r.sealedTried {
+		r.sealedTried = true
 		f, err := sealedCopy(r.command())
 		if err != nil {
 			r.log().WithError(err).WithField("runtime", r.command()).Warn("running the runtime from its own file: no sealed copy")
-			return
+			return r.command()
 		}
 		r.sealed = f
 		r.sealedPath = "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(int(f.Fd()))
-	})
+	}
 	if r.sealed == nil {
 		return r.command()
 	}
@@ -74,10 +77,12 @@ func sealedCopy(command string) (*os.File, error) {
 }
 
 // Close releases the sealed copy of the runtime binary, if one was made;
-// invocations afterwards run the command itself. Call it once no
-// invocation runs any more.
+// invocations started afterwards run the command itself. One starting
+// meanwhile may fail to execute: call it once no invocation runs any more.
 func (r *Runtime) Close() error {
-	r.sealedOnce.Do(func() {})
+	r.sealedMu.Lock()
+	defer r.sealedMu.Unlock()
+	r.sealedTried = true
 	if r.sealed == nil {
 		return nil
 	}
