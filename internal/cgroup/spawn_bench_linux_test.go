@@ -36,3 +36,15 @@ func BenchmarkSpawn(b *testing.B) {
 		run(b, func(_ *exec.Cmd, start func() (int, error)) error { _, err := start(); return err })
 	})
 }
+
+// BenchmarkSpawnHandOff measures the spawner's hand-off alone: a start
+// that forks nothing, run on the spawner's thread.
+func BenchmarkSpawnHandOff(b *testing.B) {
+	m, _ := newTestManager(b, Options{})
+	cmd := exec.Command("true")
+	for b.Loop() {
+		if err := m.SpawnInRuntimeCgroup(cmd, func() (int, error) { return 1, nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -47,6 +47,7 @@ type Daemon struct {
 	log     *logrus.Entry
 	server  *bridge.Server
 	host    *hcsv2.Host
+	runtime *runtime.Runtime
 	reaper  *reaper.Reaper
 	cgroups *cgroup.Manager
 	duties  *duties
@@ -119,7 +120,12 @@ func (d *Daemon) buildHost() error {
 		// and scratch must be below a state root), and on the same
 		// tmpfs in a utility VM.
 		ScratchDir: scratchDir(d.cfg.Root),
+		// crun (0.5 MB) spends more on protecting its own binary at
+		// every invocation than on an exec's work besides it; runc's
+		// copy would be 9 MB of the daemon's memory for no clear gain.
+		SealedCopy: filepath.Base(rtBinary) == "crun",
 	}
+	d.runtime = rt
 	// The host's directories sit beside the state root: /run/gcs,
 	// /run/mounts and /run/layers in a utility VM, ROOT's siblings in
 	// tests. So does the record of injected fragments (/run/fragments):
@@ -208,6 +214,12 @@ func (d *Daemon) close() {
 		}
 		cancel()
 		d.host = nil
+	}
+	if d.runtime != nil {
+		if err := d.runtime.Close(); err != nil {
+			d.log.WithError(err).Warn("release the runtime's sealed copy")
+		}
+		d.runtime = nil
 	}
 	if d.cgroups != nil {
 		if err := d.cgroups.Close(); err != nil {

@@ -20,19 +20,22 @@ type marker struct {
 	link  string   // what /proc/PID/fd/N reads for it: "pipe:[INODE]"
 }
 
+// newMarker makes the pipe with plain system calls: os.Pipe would register
+// both ends with the poller only to have the write end closed at once and
+// the read end made blocking again when handed to the runtime.
 func newMarker() (*marker, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("creating invocation marker: %w", err)
 	}
 	// Nobody writes: the pipe only has to exist.
-	w.Close()
+	unix.Close(p[1])
 	var st unix.Stat_t
-	if err := unix.Fstat(int(r.Fd()), &st); err != nil {
-		r.Close()
+	if err := unix.Fstat(p[0], &st); err != nil {
+		unix.Close(p[0])
 		return nil, fmt.Errorf("creating invocation marker: %w", err)
 	}
-	return &marker{child: r, link: fmt.Sprintf("pipe:[%d]", st.Ino)}, nil
+	return &marker{child: os.NewFile(uintptr(p[0]), "invocation-marker"), link: fmt.Sprintf("pipe:[%d]", st.Ino)}, nil
 }
 
 // abort kills invocation pid, the leader of a process group of its own:

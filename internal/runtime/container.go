@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -18,20 +16,19 @@ import (
 // The init inherits o.IO as its stdio. It is reparented to the reaper when
 // the runtime exits; subscribe to the pid to learn its exit.
 func (r *Runtime) Create(ctx context.Context, id, bundle string, o CreateOpts) (int, error) {
-	if o.PidFile == "" {
-		s, err := r.newScratch()
-		if err != nil {
-			return 0, err
-		}
-		defer s.release()
-		o.PidFile = s.path("init.pid")
-	}
-	args := append([]string{"--bundle", bundle}, o.args()...)
-	c := call{op: "create", id: id, args: append(args, id), stdio: &o.IO}
-	if err := r.run(ctx, c); err != nil {
+	pf, err := r.newPidFile(o.PidFile, "init.pid")
+	if err != nil {
 		return 0, err
 	}
-	return readPid(o.PidFile)
+	o.PidFile = pf.path
+	args := append([]string{"--bundle", bundle}, o.args()...)
+	c := call{op: "create", id: id, args: append(args, id), stdio: &o.IO, pidFile: pf.mem}
+	err = r.run(ctx, c)
+	defer func() { pf.release(err != nil) }()
+	if err != nil {
+		return 0, err
+	}
+	return pf.read()
 }
 
 // Exec runs process p in container id, detached, and returns its pid: p is
@@ -47,20 +44,19 @@ func (r *Runtime) Exec(ctx context.Context, id string, p *specs.Process, o ExecO
 	if err != nil {
 		return 0, fmt.Errorf("%s: encoding process: %w", r.op("exec"), err)
 	}
-	if o.PidFile == "" {
-		s, err := r.newScratch()
-		if err != nil {
-			return 0, err
-		}
-		defer s.release()
-		o.PidFile = s.path("exec.pid")
-	}
-	args := append([]string{"-d", "--process", fdPath(processFD)}, o.args()...)
-	c := call{op: "exec", id: id, args: append(args, id), stdio: &o.IO, process: b}
-	if err := r.run(ctx, c); err != nil {
+	pf, err := r.newPidFile(o.PidFile, "exec.pid")
+	if err != nil {
 		return 0, err
 	}
-	return readPid(o.PidFile)
+	o.PidFile = pf.path
+	args := append([]string{"-d", "--process", fdPath(processFD)}, o.args()...)
+	c := call{op: "exec", id: id, args: append(args, id), stdio: &o.IO, process: b, pidFile: pf.mem}
+	err = r.run(ctx, c)
+	defer func() { pf.release(err != nil) }()
+	if err != nil {
+		return 0, err
+	}
+	return pf.read()
 }
 
 // Kill sends sig to the init of container id, or with all to every process
@@ -82,17 +78,4 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 		args = append(args, "--force")
 	}
 	return r.run(ctx, call{op: "delete", id: id, args: append(args, id)})
-}
-
-// readPid reads the pid a runtime wrote to path.
-func readPid(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, fmt.Errorf("reading pid file: %w", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("reading pid file %s: invalid pid %q", path, b)
-	}
-	return pid, nil
 }

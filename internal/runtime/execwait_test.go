@@ -14,14 +14,17 @@ import (
 
 // BenchmarkExecWait: Exec of /bin/true and the wait for its exit through
 // the reaper, as the GCS runs it (`exec -d`, its pid from the pid file
-// tracked under a hold), against `RUNTIME exec` of the same process, which
-// waits itself, in the same process and alternated round by round:
-// the wrapper's cost without the bridge. Reported are the medians of 20
+// tracked under a hold, crun from its sealed copy), against `RUNTIME exec`
+// of the same process, which waits itself, in the same process and
+// alternated round by round: the wrapper's cost without the bridge. Reported are the medians of 20
 // rounds per b.N.
 func BenchmarkExecWait(b *testing.B) {
 	for _, path := range testutil.Runtimes(b) {
 		b.Run(filepath.Base(path), func(b *testing.B) {
 			e := newEnv(b, path)
+			// As the daemon has it.
+			e.rt.SealedCopy = filepath.Base(path) == "crun"
+			b.Cleanup(func() { e.rt.Close() })
 			id := e.run(b, "bench", "sleep", "100000").id
 			p := e.process("/bin/true")
 			wrapper := func() error {

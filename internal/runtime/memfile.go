@@ -11,11 +11,13 @@ import (
 )
 
 // The descriptors of an invocation beyond stdio (cmd.ExtraFiles from fd
-// 3): the marker (see abort), the runtime's log, and an exec's process
-// definition. The runtime opens the last two by path, /proc/self/fd/N.
+// 3): the marker (see abort), the runtime's log, an exec's process
+// definition and crun's pid file (see pidFile). The runtime opens the
+// last three by path, /proc/self/fd/N.
 const (
 	logFD     = 4
 	processFD = 5
+	pidFD     = 6
 )
 
 // maxLogRead bounds what is read of a failed invocation's log: its end,

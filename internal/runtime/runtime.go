@@ -46,6 +46,20 @@ type Runtime struct {
 	// use, emptied of what a previous daemon left. Empty: a private
 	// temporary directory per invocation.
 	ScratchDir string
+	// SealedCopy, if set, runs the runtime from a sealed in-memory copy
+	// of its binary, made at first use: runc and crun find their own
+	// executable sealed and skip what they otherwise do at every
+	// invocation to keep a container from overwriting it (a bind mount
+	// of themselves on a file they create in /tmp, or a copy). The copy
+	// is this process's memory until Close; a binary replaced on disk
+	// afterwards is not seen. Should the copy fail, the command runs
+	// itself (logged once).
+	SealedCopy bool
+
+	sealedMu    sync.Mutex
+	sealedTried bool     // the copy was attempted (or Close called)
+	sealed      *os.File // the sealed copy, or nil
+	sealedPath  string   // how a child executes it
 
 	scratchOnce sync.Once
 	scratchErr  error
@@ -67,6 +81,9 @@ type call struct {
 	// process, when set, is the process definition of an exec, handed to
 	// the runtime as processFD.
 	process []byte
+	// pidFile, when set, is the in-memory pid file of a create or exec,
+	// handed to the runtime as pidFD.
+	pidFile *os.File
 }
 
 func (r *Runtime) command() string {
@@ -81,6 +98,15 @@ func (r *Runtime) log() *logrus.Entry {
 		return logrus.NewEntry(logrus.StandardLogger())
 	}
 	return r.Log
+}
+
+// cmd returns the command of an invocation with args: the runtime's
+// sealed copy when there is one, with the runtime's name as argv[0].
+func (r *Runtime) cmd(args []string) *exec.Cmd {
+	if bin := r.binary(); bin != r.command() {
+		return &exec.Cmd{Path: bin, Args: append([]string{r.command()}, args...)}
+	}
+	return exec.Command(r.command(), args...)
 }
 
 // op names an invocation in errors: "runc create".
@@ -181,12 +207,16 @@ func (r *Runtime) run(ctx context.Context, c call) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.op(c.op), err)
 	}
-	cmd := exec.Command(r.command(), args...)
+	cmd := r.cmd(args)
 	// A group of its own, so that it can be stopped and killed whole.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.ExtraFiles = []*os.File{m.child, logFile}
-	if processFile != nil {
+	if processFile != nil || c.pidFile != nil {
+		// A nil file leaves its descriptor closed in the runtime.
 		cmd.ExtraFiles = append(cmd.ExtraFiles, processFile)
+	}
+	if c.pidFile != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, c.pidFile)
 	}
 	cmd.WaitDelay = waitDelay
 

@@ -54,16 +54,19 @@ func (s *scratch) path(name string) string {
 	return filepath.Join(s.dir, s.prefix+name)
 }
 
-// release removes the invocation's files, and the hidden temporary file a
-// runtime writes a pid file through (".NAME", renamed to NAME) should it
-// have failed half-way.
-func (s *scratch) release() {
+// release removes the invocation's files and, when it failed, the hidden
+// temporary file a runtime writes a pid file through (".NAME", renamed to
+// NAME once written) should it have failed half-way: after a success it
+// was renamed.
+func (s *scratch) release(failed bool) {
 	if s.own {
 		os.RemoveAll(s.dir)
 		return
 	}
 	for _, n := range s.names {
 		os.Remove(filepath.Join(s.dir, n))
-		os.Remove(filepath.Join(s.dir, "."+n))
+		if failed {
+			os.Remove(filepath.Join(s.dir, "."+n))
+		}
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 // fakeRuntime writes the pid file the way runc does (a hidden temporary
 // renamed into place) and a JSON log line, and fails when the container
-// id is "bad". A fake, because what is tested is the wrapper's files, not
+// id is "bad", or after writing the temporary when it is "half". A fake, because what is tested is the wrapper's files, not
 // a runtime: the real runtimes run through the same ScratchDir in every
 // other test of this package (newEnv).
 const fakeRuntime = `#!/bin/sh
@@ -33,6 +33,11 @@ while [ $# -gt 0 ]; do
 done
 if [ "$id" = bad ]; then
 	echo '{"level":"error","msg":"container bad: no such thing"}' >> "$log"
+	exit 1
+fi
+if [ "$id" = half ]; then
+	echo 4242 > "$(dirname "$pid")/.$(basename "$pid")"
+	echo '{"level":"error","msg":"failed half-way"}' >> "$log"
 	exit 1
 fi
 echo '{"level":"info","msg":"fine"}' >> "$log"
@@ -96,26 +101,61 @@ func TestScratchDir(t *testing.T) {
 		t.Fatalf("failing Exec = %v, want the runtime's logged message", err)
 	}
 	empty("a failing exec")
+	if _, err := rt.Exec(ctx, "half", p, ExecOpts{}); err == nil {
+		t.Fatal("Exec failing half-way succeeded")
+	}
+	empty("an exec failing half-way")
 	if err := rt.Start(ctx, "bad", StartOpts{}); err == nil {
 		t.Fatal("failing Start succeeded")
 	}
 	empty("a failing start")
 }
 
+// TestCrunPidFileInMemory: crun writes the pid files of create and exec
+// to in-memory files, so the scratch directory is never made.
+func TestCrunPidFileInMemory(t *testing.T) {
+	var crun string
+	for _, path := range testutil.Runtimes(t) {
+		if filepath.Base(path) == "crun" {
+			crun = path
+		}
+	}
+	if crun == "" {
+		t.Skip("crun not available")
+	}
+	e := newEnv(t, crun)
+	c := e.run(t, "memfd", "sleep", "100000")
+	if c.pid <= 0 {
+		t.Fatalf("create returned pid %d", c.pid)
+	}
+	pid, err := e.rt.Exec(testCtx(t), "memfd", e.process("true"), ExecOpts{})
+	if err != nil {
+		t.Fatalf("Exec: %v", err)
+	}
+	if pid <= 0 || pid == c.pid {
+		t.Fatalf("Exec returned pid %d (init %d)", pid, c.pid)
+	}
+	if _, err := os.Stat(e.rt.ScratchDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("scratch directory %s: %v, want it never made", e.rt.ScratchDir, err)
+	}
+}
+
 // BenchmarkScratch measures the files of one exec without the runtime:
-// the process definition and the log as in-memory files, the pid file as
-// the runtime would make it, the pid read back, everything removed; with
-// a temporary directory per invocation against the shared ScratchDir.
-// TMPDIR moves both.
+// the process definition and the log as in-memory files, the pid file
+// written as the runtime would (runc: a file in a temporary directory per
+// invocation or in the shared ScratchDir; crun: the in-memory file opened
+// by its /proc/self/fd path), the pid read back, everything removed.
+// TMPDIR moves the directories.
 func BenchmarkScratch(b *testing.B) {
-	for _, mode := range []struct{ name, dir string }{
-		{"temp-dir-each", ""},
-		{"shared-dir", filepath.Join(b.TempDir(), "scratch")},
+	for _, mode := range []struct{ name, command, dir string }{
+		{"temp-dir-each", "runc", ""},
+		{"shared-dir", "runc", filepath.Join(b.TempDir(), "scratch")},
+		{"crun-in-memory", "crun", ""},
 	} {
-		rt := &Runtime{ScratchDir: mode.dir}
+		rt := &Runtime{Command: mode.command, ScratchDir: mode.dir}
 		b.Run(mode.name, func(b *testing.B) {
 			for b.Loop() {
-				s, err := rt.newScratch()
+				pf, err := rt.newPidFile("", "exec.pid")
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -127,15 +167,19 @@ func BenchmarkScratch(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := os.WriteFile(s.path("exec.pid"), []byte("4242"), 0o600); err != nil {
+				path := pf.path
+				if pf.mem != nil {
+					path = fdPath(int(pf.mem.Fd()))
+				}
+				if err := os.WriteFile(path, []byte("4242"), 0o600); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := readPid(filepath.Join(s.dir, s.prefix+"exec.pid")); err != nil {
+				if _, err := pf.read(); err != nil {
 					b.Fatal(err)
 				}
 				process.Close()
 				log.Close()
-				s.release()
+				pf.release(false)
 			}
 		})
 	}
