@@ -55,3 +55,75 @@ func TestRequestBaseIsUnmarshal(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeBaseIsUnmarshal checks decodeBase against json.Unmarshal on
+// bodies at the edges of the hand-scanned shape, and that the shapes real
+// requests have take the scan rather than json.Unmarshal.
+func TestDecodeBaseIsUnmarshal(t *testing.T) {
+	tests := []struct {
+		name, body string
+		scanned    bool // decoded by scanBase
+	}{
+		{"start", string(benchStartBody), true},
+		{"empty object", `{}`, true},
+		{"spaces", " \t\r\n{ \"ContainerId\" : \"c\" , \"ActivityId\":\"a\" } \n", true},
+		{"last wins, any case", `{"containerid":"a","ContainerId":"b","ACTIVITYID":"x","activityId":"y"}`, true},
+		{"other scalars", `{"ProcessId":7,"Neg":-0.5e+3,"T":true,"F":false,"N":null,"S":"x\"\\\/\b\f\n\r\t\u00e9","ContainerId":"c"}`, true},
+		{"utf-8 id", `{"ContainerId":"café"}`, true},
+		{"invalid utf-8 id", "{\"ContainerId\":\"caf\xe9\"}", false},
+		{"invalid utf-8 elsewhere", "{\"Other\":\"caf\xe9\",\"ContainerId\":\"c\"}", true},
+		{"escaped id", `{"ContainerId":"c\u00e9\n"}`, false},
+		{"null id", `{"ContainerId":null}`, false},
+		{"number id", `{"ContainerId":5}`, false},
+		{"trace contexts", `{"ContainerId":"c","ocsc":{"TraceId":"t"},"OTSC":{"traceparent":"p"}}`, false},
+		{"nested", `{"ContainerId":"c","Settings":{"a":[1,2]}}`, false},
+		{"non-ASCII key", `{"Contaİnerid":"c"}`, false},
+		{"kelvin key", "{\"ActivityId\":\"a\",\"\u212a\":\"k\"}", false},
+		{"escaped key", `{"Container\u0049d":"c"}`, false},
+		{"null", `null`, false},
+		{"empty", ``, false},
+		{"not json", `not json`, false},
+		{"truncated", `{"ContainerId":"c"`, false},
+		{"trailing comma", `{"ContainerId":"c",}`, false},
+		{"trailing garbage", `{"ContainerId":"c"}x`, false},
+		{"two objects", `{}{}`, false},
+		{"leading zero", `{"N":01}`, false},
+		{"bare dot", `{"N":1.}`, false},
+		{"bad exponent", `{"N":1e}`, false},
+		{"bad escape", `{"S":"\x"}`, false},
+		{"short unicode escape", `{"S":"\u12"}`, false},
+		{"control character", "{\"S\":\"a\tb\"}", false},
+		{"bad literal", `{"T":tru}`, false},
+		{"array", `[1,2]`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkDecodeBase(t, []byte(tc.body))
+			if _, ok := scanBase([]byte(tc.body)); ok != tc.scanned {
+				t.Errorf("scanned %v, want %v", ok, tc.scanned)
+			}
+		})
+	}
+}
+
+// FuzzDecodeBase checks decodeBase against json.Unmarshal on any body.
+func FuzzDecodeBase(f *testing.F) {
+	for _, s := range []string{string(benchStartBody), `{}`, `{"containerid":"a","N":-1.5e3,"T":true}`,
+		`{"ContainerId":"c\u00e9"}`, `{"S":"\"","ActivityId":"x"}`, "{\"ContainerId\":\"caf\xe9\"}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecodeBase(t, body) })
+}
+
+func checkDecodeBase(t *testing.T, body []byte) {
+	t.Helper()
+	var want prot.MessageBase
+	err := json.Unmarshal(body, &want)
+	got, ok := decodeBase(body)
+	if ok != (err == nil) {
+		t.Fatalf("decodeBase(%q) ok %v, json.Unmarshal error %v", body, ok, err)
+	}
+	if ok && !reflect.DeepEqual(got, want) {
+		t.Errorf("decodeBase(%q) = %+v, json.Unmarshal %+v", body, got, want)
+	}
+}

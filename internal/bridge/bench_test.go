@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -14,10 +15,20 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
+// benchStartBody is a Start request as the host sends it.
+var benchStartBody = []byte(`{"ContainerId":"3f1c6a7e9b2d4c5f8a1e0b3d6c9f2a5e8b1d4c7f0a3e6b9d2c5f8a1e4b7d0c3f","ActivityId":"00000000-0000-0000-0000-000000000000"}` + "\n")
+
 // BenchmarkServe measures the bridge alone (framing, base decode, dispatch,
 // reply encode, write) over a real unix socket, with a handler that does
-// nothing and 64 requests in flight, pipelined by a raw peer.
+// nothing and 64 or 256 (goal 3's burst) requests in flight, pipelined by a
+// raw peer.
 func BenchmarkServe(b *testing.B) {
+	for _, inFlight := range []int{64, 256} {
+		b.Run(fmt.Sprintf("inflight=%d", inFlight), func(b *testing.B) { benchServe(b, inFlight) })
+	}
+}
+
+func benchServe(b *testing.B, inFlight int) {
 	m := testMux()
 	m.HandleFunc(prot.ComputeSystemStartV1, prot.PvV4, func(context.Context, *Request) (prot.Response, error) {
 		return &prot.MessageResponseBase{}, nil
@@ -44,10 +55,11 @@ func BenchmarkServe(b *testing.B) {
 	if _, _, err := prot.ReadMessage(conn, 1<<20); err != nil {
 		b.Fatal(err)
 	}
-	body := []byte(`{"ContainerId":"3f1c6a7e9b2d4c5f8a1e0b3d6c9f2a5e8b1d4c7f0a3e6b9d2c5f8a1e4b7d0c3f","ActivityId":"00000000-0000-0000-0000-000000000000"}` + "\n")
-	credit := make(chan struct{}, 64)
+	body := benchStartBody
+	credit := make(chan struct{}, inFlight)
 	var wg sync.WaitGroup
 	wg.Add(1)
+	b.ReportAllocs()
 	b.ResetTimer()
 	go func() {
 		defer wg.Done()

@@ -68,8 +68,7 @@ func (c *serverConn) read(ctx context.Context) (job, error) {
 			return job{}, err
 		}
 		req := &Request{Header: hdr, Body: body, Version: c.version, budget: c.srv.budget, held: held}
-		if json.Unmarshal(body, &req.base) == nil {
-			req.baseOK = true
+		if req.base, req.baseOK = decodeBase(body); req.baseOK {
 			req.ContainerID, req.ActivityID = req.base.ContainerID, req.base.ActivityID
 		}
 		if j, ok := c.dispatch(req); ok {

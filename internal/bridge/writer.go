@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -146,6 +147,20 @@ func encodeResponse(resp prot.Response) []byte {
 // encodeResponse does.
 func appendResponse(dst []byte, typ prot.MessageIdentifier, id prot.SequenceID, resp prot.Response) []byte {
 	start := len(dst)
+	if b, ok := resp.(*prot.MessageResponseBase); ok && b.ErrorMessage == "" && len(b.ErrorRecords) == 0 && plainJSON(b.ActivityID) {
+		// A bare success, the commonest reply: the bytes json would write.
+		dst = append(dst, make([]byte, prot.MessageHeaderSize)...)
+		dst = append(dst, `{"Result":`...)
+		dst = strconv.AppendInt(dst, int64(b.Result), 10)
+		if b.ActivityID != "" {
+			dst = append(dst, `,"ActivityId":"`...)
+			dst = append(dst, b.ActivityID...)
+			dst = append(dst, '"')
+		}
+		dst = append(dst, '}')
+		prot.MessageHeader{Type: typ, Size: uint32(len(dst) - start), ID: id}.Encode(dst[start:])
+		return dst
+	}
 	buf := bytes.NewBuffer(append(dst, make([]byte, prot.MessageHeaderSize)...))
 	err := json.NewEncoder(buf).Encode(resp) // as json.Marshal, plus a newline
 	dst = buf.Bytes()
@@ -155,6 +170,18 @@ func appendResponse(dst []byte, typ prot.MessageIdentifier, id prot.SequenceID, 
 	dst = dst[:len(dst)-1]
 	prot.MessageHeader{Type: typ, Size: uint32(len(dst) - start), ID: id}.Encode(dst[start:])
 	return dst
+}
+
+// plainJSON reports whether json encodes s as its bytes between quotes:
+// printable ASCII that json neither escapes nor HTML-escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // errorBody builds a bounded base-only failure reply.

@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -127,3 +128,36 @@ func (s *blockingSink) Write(b []byte) (int, error) {
 }
 
 func (s *blockingSink) Close() error { return nil }
+
+// TestAppendResponseIsMarshal checks that a reply, whether written by hand
+// (a bare success) or by json, is the header plus json.Marshal's bytes.
+func TestAppendResponseIsMarshal(t *testing.T) {
+	tests := []struct {
+		name string
+		resp prot.Response
+	}{
+		{"bare", &prot.MessageResponseBase{}},
+		{"activity", &prot.MessageResponseBase{ActivityID: "00000000-0000-0000-0000-000000000000"}},
+		{"negative result", &prot.MessageResponseBase{Result: int32(prot.HrFail), ActivityID: "a"}},
+		{"largest result", &prot.MessageResponseBase{Result: 1<<31 - 1}},
+		{"html in activity", &prot.MessageResponseBase{ActivityID: "<a&b>"}},
+		{"escapes in activity", &prot.MessageResponseBase{ActivityID: "q\"\\\n\x7f\u2028é\xff"}},
+		{"error message", &prot.MessageResponseBase{Result: 1, ErrorMessage: "m"}},
+		{"error records", &prot.MessageResponseBase{ErrorRecords: []prot.ErrorRecord{{Message: "m"}}}},
+		{"empty error records", &prot.MessageResponseBase{ErrorRecords: []prot.ErrorRecord{}}},
+		{"embedded base", &prot.NegotiateProtocolResponse{Version: 4}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body, err := json.Marshal(tc.resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := prot.AppendMessage([]byte("prefix"), prot.ComputeSystemResponseStartV1, 9, body)
+			got := appendResponse([]byte("prefix"), prot.ComputeSystemResponseStartV1, 9, tc.resp)
+			if !bytes.Equal(got, want) {
+				t.Errorf("appendResponse\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
