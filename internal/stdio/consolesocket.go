@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 type ConsoleSocket struct {
 	path string
 	ln   *net.UnixListener
+	dir  *os.File // the directory, when path reaches it through this descriptor
 }
 
 // maxSocketPath is the longest path a unix socket address holds
@@ -28,6 +30,10 @@ type ConsoleSocket struct {
 const maxSocketPath = 107
 
 // NewConsoleSocket listens on a unix socket at a fresh path under dir.
+// Where dir is too long for a socket address (a 64-hex container id below
+// a long state root), the socket is still made in dir but named through
+// this process's descriptor of it, /proc/PID/fd/N/NAME, which the runtime,
+// a child of this process, resolves as well.
 func NewConsoleSocket(dir string) (*ConsoleSocket, error) {
 	var lastErr error
 	for range 3 {
@@ -35,14 +41,10 @@ func NewConsoleSocket(dir string) (*ConsoleSocket, error) {
 		if _, err := rand.Read(b[:]); err != nil {
 			return nil, fmt.Errorf("name console socket: %w", err)
 		}
-		path := filepath.Join(dir, "pty-"+hex.EncodeToString(b[:])+".sock")
-		if len(path) > maxSocketPath {
-			return nil, fmt.Errorf("console socket path %s is longer than %d bytes", path, maxSocketPath)
-		}
-		ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		name := "pty-" + hex.EncodeToString(b[:]) + ".sock"
+		s, err := listenConsole(dir, name)
 		if err == nil {
-			ln.SetUnlinkOnClose(true)
-			return &ConsoleSocket{path: path, ln: ln}, nil
+			return s, nil
 		}
 		lastErr = err
 		if !errors.Is(err, syscall.EADDRINUSE) {
@@ -50,6 +52,34 @@ func NewConsoleSocket(dir string) (*ConsoleSocket, error) {
 		}
 	}
 	return nil, fmt.Errorf("listen on console socket: %w", lastErr)
+}
+
+// listenConsole listens on dir/name, reached through a descriptor of dir
+// if the path is too long.
+func listenConsole(dir, name string) (*ConsoleSocket, error) {
+	s := &ConsoleSocket{path: filepath.Join(dir, name)}
+	if len(s.path) > maxSocketPath {
+		fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open %s for a console socket: %w", dir, err)
+		}
+		s.dir = os.NewFile(uintptr(fd), dir)
+		s.path = "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(fd) + "/" + name
+		if len(s.path) > maxSocketPath {
+			s.dir.Close()
+			return nil, fmt.Errorf("console socket path %s is longer than %d bytes", s.path, maxSocketPath)
+		}
+	}
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: s.path, Net: "unix"})
+	if err != nil {
+		if s.dir != nil {
+			s.dir.Close()
+		}
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(true)
+	s.ln = ln
+	return s, nil
 }
 
 // Path returns the socket's path, for the runtime's --console-socket.
@@ -90,7 +120,11 @@ func (s *ConsoleSocket) ReceiveMaster(ctx context.Context) (console.Console, err
 
 // Close stops listening and removes the socket file.
 func (s *ConsoleSocket) Close() error {
-	if err := s.ln.Close(); err != nil {
+	err := s.ln.Close() // removes the file, through s.dir if it is open
+	if s.dir != nil {
+		s.dir.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("close console socket %s: %w", s.path, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -155,4 +156,51 @@ func pipe(t *testing.T) (r, w *os.File) {
 	}
 	t.Cleanup(func() { _ = r.Close(); _ = w.Close() })
 	return r, w
+}
+
+// TestConsoleSocketLongDir checks that a bundle directory too long for a
+// socket address (a 64-hex container id below a long state root) still
+// gets a console socket: it is reached through a descriptor of the
+// directory, and removed from it on Close.
+func TestConsoleSocketLongDir(t *testing.T) {
+	checkLeaks(t)
+	dir := filepath.Join(t.TempDir(), strings.Repeat("c", 64), strings.Repeat("d", 40))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewConsoleSocket(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Path()); n > maxSocketPath {
+		t.Fatalf("socket path %s is %d bytes", s.Path(), n)
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), "pty-") {
+		t.Fatalf("socket not in the bundle directory: %v %v", ents, err)
+	}
+	master, _, err := NewPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan error, 1)
+	go func() {
+		sent <- sendFds(s.Path(), "/dev/ptmx", int(master.Fd()))
+		_ = master.Close()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got, err := s.ReceiveMaster(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Close()
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
+		t.Errorf("left in the bundle directory after Close: %v %v", ents, err)
+	}
 }
