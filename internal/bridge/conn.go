@@ -34,6 +34,7 @@ type serverConn struct {
 	log     *logrus.Entry
 	hctx    context.Context      // handlers' context: the server's, not the connection's
 	version prot.ProtocolVersion // touched only by the goroutine whose turn it is
+	watch   *watch               // nil: the turn is passed on before every request
 }
 
 // maxWaitIDBytes bounds the ContainerId and ActivityId a WaitForProcess
@@ -152,13 +153,16 @@ type job struct {
 }
 
 // work is a goroutine of the connection's pool, started with the reading
-// turn: it reads until a request must run concurrently, hands the turn on,
-// serves the request, and waits for its turn again. Every goroutine but
-// the connection's first holds one of the server's MaxInFlight slots for
-// its life, so at most MaxInFlight requests are served at once while one
-// goroutine reads. Goroutines live as long as the connection, so their
-// stacks are grown once, not per request; one busy when the connection
-// ends finishes its request first.
+// turn: it reads until a request must run concurrently and serves it,
+// keeping the turn while the connection's watch lets it (see watch), so
+// that quick requests are served one after another by one goroutine, as a
+// single-threaded server would, without waking another. Otherwise, or once
+// the watch has passed the turn on, it waits for its turn again after the
+// request. Every goroutine but the connection's first holds one of the
+// server's MaxInFlight slots for its life, so at most MaxInFlight requests
+// are served at once while one goroutine reads. Goroutines live as long as
+// the connection, so their stacks are grown once, not per request; one busy
+// when the connection ends finishes its request first.
 func (c *serverConn) work(ctx context.Context, slot bool) {
 	defer func() {
 		if slot {
@@ -168,24 +172,36 @@ func (c *serverConn) work(ctx context.Context, slot bool) {
 	}()
 	for {
 		j, err := c.read(ctx)
-		if err == nil {
-			err = c.handOn(ctx)
-			if err != nil {
-				j.req.Release()
-			}
-		}
 		if err != nil {
-			c.readErr <- err
-			close(c.ended)
+			c.endReading(err)
 			return
 		}
-		c.serve(j.h, j.rw, j.req)
+		if mark, ok := c.watch.hold(); ok {
+			c.serve(j.h, j.rw, j.req)
+			if c.watch.release(mark) {
+				continue // served in time: the turn never left
+			}
+		} else {
+			if err := c.handOn(ctx); err != nil {
+				j.req.Release()
+				c.endReading(err)
+				return
+			}
+			c.serve(j.h, j.rw, j.req)
+		}
 		select {
 		case <-c.turn:
 		case <-c.ended:
 			return
 		}
 	}
+}
+
+// endReading ends the connection's reading with err; called once, by the
+// goroutine holding the turn.
+func (c *serverConn) endReading(err error) {
+	c.readErr <- err
+	close(c.ended)
 }
 
 // handOn gives the reading turn to an idle goroutine of the pool, starts a

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -28,6 +29,9 @@ const (
 	DefaultMaxInFlightBytes = 8 << 20
 )
 
+// DefaultHandOffAfter is the default of Options.HandOffAfter.
+const DefaultHandOffAfter = time.Millisecond
+
 // ErrServing is returned by ServeConn while another connection is served.
 var ErrServing = errors.New("bridge: already serving a connection")
 
@@ -43,6 +47,13 @@ type Options struct {
 	// MaxInFlight and MaxWaits bound concurrency; 0 means the defaults.
 	MaxInFlight int
 	MaxWaits    int
+	// HandOffAfter is how long a request may be served by the goroutine
+	// that read it, holding up the reading of the requests behind it,
+	// before reading passes to another goroutine: between one and two
+	// HandOffAfter. 0 means DefaultHandOffAfter; a negative value passes
+	// reading on before every request, which wakes another thread for
+	// each one.
+	HandOffAfter time.Duration
 	// MaxInFlightBytes bounds the request bodies held at once, and
 	// MaxQueuedReplyBytes the replies held for the next connection; 0 means
 	// the defaults.
@@ -80,6 +91,9 @@ func NewServer(opts Options) *Server {
 	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	if opts.HandOffAfter == 0 {
+		opts.HandOffAfter = DefaultHandOffAfter
 	}
 	if opts.MaxWaits <= 0 {
 		opts.MaxWaits = DefaultMaxWaits
@@ -211,6 +225,11 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
+	if s.opts.HandOffAfter > 0 {
+		c.watch = newWatch(c, s.opts.HandOffAfter)
+		s.wg.Add(1)
+		go c.watch.run(ctx)
+	}
 	s.wg.Add(1)
 	go c.work(ctx, false)
 	err := <-c.readErr
