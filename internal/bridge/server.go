@@ -49,10 +49,10 @@ type Options struct {
 	MaxWaits    int
 	// HandOffAfter is how long a request may be served by the goroutine
 	// that read it, holding up the reading of the requests behind it,
-	// before reading passes to another goroutine: between one and two
-	// HandOffAfter. 0 means DefaultHandOffAfter; a negative value passes
-	// reading on before every request, which wakes another thread for
-	// each one.
+	// before reading passes to another goroutine: two HandOffAfter at
+	// most. 0 means DefaultHandOffAfter; a negative value passes reading
+	// on before every request, which wakes another thread for each one.
+	// Unused when Sequential.
 	HandOffAfter time.Duration
 	// MaxInFlightBytes bounds the request bodies held at once, and
 	// MaxQueuedReplyBytes the replies held for the next connection; 0 means
@@ -225,7 +225,7 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	if s.opts.HandOffAfter > 0 {
+	if s.opts.HandOffAfter > 0 && !s.opts.Sequential {
 		c.watch = newWatch(c, s.opts.HandOffAfter)
 		s.wg.Add(1)
 		go c.watch.run(ctx)

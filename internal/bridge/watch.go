@@ -17,7 +17,7 @@ import (
 // holder marks the request it serves in state, an atomic word, and a
 // watch goroutine ticking every period passes the turn on when it finds
 // the same request still being served at two ticks in a row: a slow
-// request holds up the reading of those behind it for one to two periods.
+// request holds up the reading of those behind it for two periods at most.
 // After quietTicks ticks with no new request the watch stops ticking; the
 // next request then has the turn passed on before it is served, as nobody
 // watches it, and wakes the watch.
@@ -90,11 +90,11 @@ func (w *watch) run(ctx context.Context) {
 			return
 		}
 		t.Reset(w.period)
-		if !w.tick(ctx, t) {
-			t.Stop()
+		quiet := w.tick(ctx, t)
+		t.Stop()
+		if !quiet {
 			return
 		}
-		t.Stop()
 	}
 }
 
