@@ -1,12 +1,14 @@
 package bridge
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -95,6 +97,18 @@ func parkAlike(t *testing.T, n int) {
 	}
 	for i := 0; i < n; i++ {
 		<-started
+	}
+	// A goroutine that has said it started may not be blocked yet (it is
+	// then runnable or running, not alike the others): wait until all are.
+	blocked := []byte("[chan receive]:\ngithub.com/linux-gcs/gcs/internal/bridge.parkForStacksTest(")
+	buf := make([]byte, 8<<20)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if bytes.Count(buf[:runtime.Stack(buf, true)], blocked) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("parked goroutines did not all block")
+		}
 	}
 }
 
