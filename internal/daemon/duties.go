@@ -74,6 +74,11 @@ func (d *Daemon) launchDuties() {
 // periodic pods limit and time sync, as configured. None of them failing
 // stops the daemon.
 func (d *Daemon) startDuties() {
+	// The runtime's sealed copy (runc's takes ~30 ms), before a Create
+	// would make it on its own path.
+	if d.runtime != nil {
+		d.duties.start(func(context.Context) { d.runtime.Prepare() })
+	}
 	if d.cfg.Kmsg != "" {
 		d.duties.start(func(ctx context.Context) {
 			log := d.log.WithField("component", "kmsg")

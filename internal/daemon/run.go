@@ -120,10 +120,13 @@ func (d *Daemon) buildHost() error {
 		// and scratch must be below a state root), and on the same
 		// tmpfs in a utility VM.
 		ScratchDir: scratchDir(d.cfg.Root),
-		// crun (0.5 MB) spends more on protecting its own binary at
-		// every invocation than on an exec's work besides it; runc's
-		// copy would be 9 MB of the daemon's memory for no clear gain.
-		SealedCopy: filepath.Base(rtBinary) == "crun",
+		// Both spend more on protecting their own binary at every
+		// invocation than a copy made once costs: crun (0.5 MB) on an
+		// exec's work besides it; runc (8 MiB of the daemon's memory,
+		// a bind mount per `runc init`) about a tenth of a create
+		// where page faults are dear (docs/PERFORMANCE.md). Made by a
+		// duty, off the first Create's path.
+		SealedCopy: sealsCopy(rtBinary),
 	}
 	d.runtime = rt
 	// The host's directories sit beside the state root: /run/gcs,
@@ -234,6 +237,16 @@ func (d *Daemon) close() {
 	if d.cfg.Root != "" {
 		os.RemoveAll(scratchDir(d.cfg.Root))
 	}
+}
+
+// sealsCopy reports whether the runtime binary is one known to skip
+// guarding itself when run from a sealed copy (runc, crun).
+func sealsCopy(binary string) bool {
+	switch filepath.Base(binary) {
+	case "runc", "crun":
+		return true
+	}
+	return false
 }
 
 // scratchDir is the directory of the runtime invocations' files (logs,

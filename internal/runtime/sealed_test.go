@@ -105,3 +105,25 @@ func TestSealedCopyRealRuntimes(t *testing.T) {
 		})
 	}
 }
+
+// TestPrepare: Prepare makes the sealed copy before any invocation when
+// SealedCopy asks for one, and nothing otherwise.
+func TestPrepare(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "fake-runtime")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, sealed := range []bool{true, false} {
+		rt := &Runtime{Command: bin, Log: testutil.Logger(t), SealedCopy: sealed}
+		rt.Prepare()
+		if got := rt.sealed != nil; got != sealed {
+			t.Errorf("SealedCopy %v: copy made by Prepare = %v", sealed, got)
+		}
+		if sealed && rt.binary() != rt.sealedPath {
+			t.Errorf("after Prepare the runtime runs from %s, want its copy %s", rt.binary(), rt.sealedPath)
+		}
+		if err := rt.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
