@@ -123,9 +123,9 @@ func (d *Daemon) buildHost() error {
 		// Both spend more on protecting their own binary at every
 		// invocation than a copy made once costs: crun (0.5 MB) on an
 		// exec's work besides it; runc (8 MiB of the daemon's memory,
-		// a bind mount per `runc init`) about a tenth of a create
-		// where page faults are dear (docs/PERFORMANCE.md). Made by a
-		// duty, off the first Create's path.
+		// a bind mount per `runc init`) 3-8 % of a create and ~6 % of
+		// an exec where page faults are dear (docs/PERFORMANCE.md).
+		// Made by a duty, off the first Create's path.
 		SealedCopy: sealsCopy(rtBinary),
 	}
 	d.runtime = rt

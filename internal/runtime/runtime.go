@@ -47,8 +47,8 @@ type Runtime struct {
 	// temporary directory per invocation.
 	ScratchDir string
 	// SealedCopy, if set, runs the runtime from a sealed in-memory copy
-	// of its binary, made by Prepare or at first use: runc and crun find their own
-	// executable sealed and skip what they otherwise do at every
+	// of its binary, made by Prepare or at first use: runc and crun find
+	// their own executable sealed and skip what they otherwise do at every
 	// invocation to keep a container from overwriting it (a bind mount
 	// of themselves on a file they create in /tmp, or a copy). The copy
 	// is this process's memory until Close; a binary replaced on disk
