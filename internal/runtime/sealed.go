@@ -45,7 +45,7 @@ func (r *Runtime) binary() string {
 
 // Prepare makes the sealed copy now, if SealedCopy asks for one and none
 // was attempted yet, so that the first invocation does not pay for it
-// (runc's 8 MiB took ~30 ms here). Calling it is optional: without it the
+// (runc's 8 MiB took ~30 ms in docs/PERFORMANCE.md). Optional: without it the
 // copy is made at first use.
 func (r *Runtime) Prepare() { r.binary() }
 
