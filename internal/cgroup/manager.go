@@ -53,6 +53,14 @@ type Options struct {
 	// v2, when the process sits on the path to pods, whose controllers
 	// New enables, does New move it before it returns.
 	MoveSelf bool
+	// FavorDynMods turns on cgroup2's favordynmods option on the cgroup2
+	// mount (unified or hybrid), keeping its other options: every later
+	// cgroup migration, the runtime's at each container create and exec
+	// among them, then skips the RCU grace period it waits for otherwise.
+	// It is done in the background, before the move into gcs; a kernel
+	// that lacks the option (before 6.0) or a layout without cgroup2 only
+	// leaves migrations as they were (logged).
+	FavorDynMods bool
 	// Log receives the Manager's logs; nil means the standard logger.
 	Log *logrus.Entry
 }
@@ -73,6 +81,7 @@ type Manager struct {
 	pollEvery    time.Duration
 	reserve      int64
 	moveSelf     bool
+	favor        bool
 	log          *logrus.Entry
 	mode         string
 	sys          system
@@ -105,6 +114,7 @@ func New(opts Options) (*Manager, error) {
 		pollEvery:    opts.PollInterval,
 		reserve:      opts.RootMemoryReserve,
 		moveSelf:     opts.MoveSelf,
+		favor:        opts.FavorDynMods,
 		log:          opts.Log,
 		ready:        ready{done: make(chan struct{})},
 	}
@@ -134,6 +144,9 @@ func New(opts Options) (*Manager, error) {
 		Info("cgroups ready")
 	if !later {
 		m.ready.finish(nil)
+		if m.favor {
+			go m.favorDynMods()
+		}
 		return m, nil
 	}
 	go m.moveSelfInBackground()

@@ -90,8 +90,11 @@ func (m *Manager) settle() (later bool, err error) {
 		}
 		if !first {
 			later = true
-		} else if err := m.moveSelfIn(); err != nil {
-			return false, err
+		} else {
+			m.favorDynMods()
+			if err := m.moveSelfIn(); err != nil {
+				return false, err
+			}
 		}
 	}
 	if m.sys.l.v2 {

@@ -34,6 +34,9 @@ func (m *Manager) settle() (bool, error) { return false, errUnsupported() }
 // moveSelfInBackground is never reached outside Linux, where setup fails.
 func (m *Manager) moveSelfInBackground() { m.ready.finish(errUnsupported()) }
 
+// favorDynMods has no cgroup2 to reconfigure outside Linux.
+func (m *Manager) favorDynMods() {}
+
 // teardown has nothing to undo outside Linux.
 func (m *Manager) teardown() error { return nil }
 
