@@ -14,7 +14,7 @@ func newDaemon(cfg daemon.Config, o *options) (*daemon.Daemon, error) {
 	cfg.Root = o.root
 	cfg.Runtime, cfg.RuntimeTimeout = o.runtime, o.runtimeTimeout
 	cfg.ShutdownAction = o.shutdownAction
-	cfg.CgroupParent = o.cgroupParent
+	cfg.CgroupParent, cfg.CgroupFavorDynMods = o.cgroupParent, o.cgroupFavorDynMods
 	cfg.SysRoot, cfg.DevRoot, cfg.DeviceTimeout = o.sysRoot, o.devRoot, o.deviceTimeout
 	cfg.GCSMemoryThreshold = int64(min(o.gcsMemLimitBytes, 1<<62))
 	cfg.RootMemoryReserve = int64(min(o.rootMemReserveBytes, 1<<62))

@@ -36,21 +36,22 @@ type options struct {
 	coreDumpLocation    string
 	kmsgLogLevel        uint
 
-	bridge         string
-	listen         bool
-	relay          string
-	sequential     bool
-	maxMessageSize uint
-	root           string
-	runtime        string
-	runtimeTimeout time.Duration
-	shutdownAction string
-	cgroupParent   string
-	sysRoot        string
-	devRoot        string
-	deviceTimeout  time.Duration
-	podsMemEvery   time.Duration
-	version        bool
+	bridge             string
+	listen             bool
+	relay              string
+	sequential         bool
+	maxMessageSize     uint
+	root               string
+	runtime            string
+	runtimeTimeout     time.Duration
+	shutdownAction     string
+	cgroupParent       string
+	cgroupFavorDynMods bool
+	sysRoot            string
+	devRoot            string
+	deviceTimeout      time.Duration
+	podsMemEvery       time.Duration
+	version            bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -83,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.runtimeTimeout, "runtime-timeout", 0, "bound on every runtime invocation, after which it is killed with what it started (0: per command, create 2m, exec/start/delete/update 30s, others 10s)")
 	fs.StringVar(&o.shutdownAction, "shutdown-action", "poweroff", "what Shutdown of the utility VM does: poweroff or exit")
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "/", "cgroup under which /gcs, /pods and the containers are made")
+	fs.BoolVar(&o.cgroupFavorDynMods, "cgroup-favordynmods", true, "turn on cgroup2's favordynmods option at start-up (Linux 6.0+, kernel-wide, kept): every cgroup migration, one per container create and exec, skips an RCU grace period, at a small cost to fork and exit (not a flag of the reference)")
 	fs.StringVar(&o.sysRoot, "sys-root", "/sys", "sysfs root where SCSI, VMBus and PCI devices are looked up (a seam for tests)")
 	fs.StringVar(&o.devRoot, "dev-root", "/dev", "directory of the disk and pmemN device nodes (a seam for tests)")
 	fs.DurationVar(&o.deviceTimeout, "device-timeout", 10*time.Second, "how long to wait for an attached disk to appear (network adapters: at most 5s)")

@@ -93,3 +93,23 @@ func TestVersionFlag(t *testing.T) {
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
+
+// TestCgroupFavorDynModsFlag: favordynmods is on unless turned off.
+func TestCgroupFavorDynModsFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"-cgroup-favordynmods=false"}, false},
+		{[]string{"-cgroup-favordynmods"}, true},
+	} {
+		o, err := parseFlags(tt.args, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if o.cgroupFavorDynMods != tt.want {
+			t.Errorf("%v: cgroupFavorDynMods %v; want %v", tt.args, o.cgroupFavorDynMods, tt.want)
+		}
+	}
+}

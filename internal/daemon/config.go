@@ -57,6 +57,10 @@ type Config struct {
 	// CgroupParent is the cgroup under which gcs, pods and the containers
 	// live.
 	CgroupParent string
+	// CgroupFavorDynMods turns on cgroup2's favordynmods at start-up, so
+	// that cgroup migrations skip an RCU grace period (see
+	// cgroup.Options.FavorDynMods).
+	CgroupFavorDynMods bool
 	// GCSMemoryThreshold is the memory usage of the gcs cgroup above which
 	// a warning is logged (the cgroup is not limited); zero watches nothing.
 	GCSMemoryThreshold int64

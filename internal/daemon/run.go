@@ -99,6 +99,7 @@ func (d *Daemon) buildHost() error {
 		GCSMemoryThreshold: d.cfg.GCSMemoryThreshold,
 		RootMemoryReserve:  d.cfg.RootMemoryReserve,
 		MoveSelf:           true,
+		FavorDynMods:       d.cfg.CgroupFavorDynMods,
 		Log:                d.log.WithField("component", "cgroup"),
 	})
 	if err != nil {
