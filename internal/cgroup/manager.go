@@ -144,7 +144,8 @@ func New(opts Options) (*Manager, error) {
 		Info("cgroups ready")
 	if !later {
 		m.ready.finish(nil)
-		if m.favor {
+		if m.favor && !m.moveSelf {
+			// With a move, settle has turned it on already.
 			go m.favorDynMods()
 		}
 		return m, nil

@@ -18,12 +18,12 @@ import (
 
 // moveSelfInBackground turns on favordynmods if asked (Options.FavorDynMods:
 // the move is then one of the migrations it speeds up), moves the daemon
-// into gcs after New returned (Options.MoveSelf), then, in v1, starts the spawner's thread: a thread
-// put in the runtime cgroup before the move would be taken along, since
-// writing a pid to cgroup.procs moves every thread of the process, and
-// right after the move the kernel lets the thread in without another
-// grace period. A failure is logged here and returned by every method
-// that waits for the move.
+// into gcs after New returned (Options.MoveSelf), then, in v1, starts the
+// spawner's thread: a thread put in the runtime cgroup before the move
+// would be taken along, since writing a pid to cgroup.procs moves every
+// thread of the process, and right after the move the kernel lets the
+// thread in without another grace period. A failure is logged here and
+// returned by every method that waits for the move.
 func (m *Manager) moveSelfInBackground() {
 	m.favorDynMods()
 	begun := time.Now()
