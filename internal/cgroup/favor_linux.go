@@ -44,6 +44,9 @@ func (m *Manager) favorDynMods() {
 	begun := time.Now()
 	changed, err := favorDynamicMods(m.sys.l.unified)
 	switch {
+	case kernelLacksFavor(err):
+		// Expected on utility VM kernels before 6.0 (5.15 is common).
+		m.log.WithError(err).Info("cgroup migrations stay slow (each waits for an RCU grace period)")
 	case err != nil:
 		m.log.WithError(err).Warn("cgroup migrations stay slow (each waits for an RCU grace period)")
 	case changed:
@@ -145,7 +148,7 @@ func reconfigureCgroup2(mount string, opts []string) error {
 			err = unix.FsconfigSetString(fd, p.key, p.value)
 		}
 		if errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("the kernel does not take cgroup2 option %q: %w", p.key, err)
+			return &unknownOptionError{key: p.key, err: err}
 		}
 		if err != nil {
 			return fmt.Errorf("set cgroup2 option %q: %w", p.key, err)
@@ -155,4 +158,24 @@ func reconfigureCgroup2(mount string, opts []string) error {
 		return fmt.Errorf("reconfigure cgroup2 at %s: %w", mount, err)
 	}
 	return nil
+}
+
+// unknownOptionError is a cgroup2 option the kernel refused to take.
+type unknownOptionError struct {
+	key string
+	err error
+}
+
+func (e *unknownOptionError) Error() string {
+	return fmt.Sprintf("the kernel does not take cgroup2 option %q: %v", e.key, e.err)
+}
+
+func (e *unknownOptionError) Unwrap() error { return e.err }
+
+// kernelLacksFavor reports whether err says that the kernel has no
+// favordynmods at all: it refused the option, or it has no fspick (before
+// Linux 5.2, long before the option).
+func kernelLacksFavor(err error) bool {
+	var u *unknownOptionError
+	return errors.As(err, &u) && u.key == favorOption || errors.Is(err, unix.ENOSYS)
 }

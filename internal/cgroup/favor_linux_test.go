@@ -2,6 +2,7 @@ package cgroup
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -60,6 +61,25 @@ func TestCgroup2Params(t *testing.T) {
 	for _, tt := range tests {
 		if got := cgroup2Params(tt.opts); !slices.Equal(got, tt.want) {
 			t.Errorf("cgroup2Params(%q) = %v; want %v", tt.opts, got, tt.want)
+		}
+	}
+}
+
+func TestKernelLacksFavor(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"favordynmods refused", fmt.Errorf("turn on: %w", &unknownOptionError{key: favorOption, err: unix.EINVAL}), true},
+		{"another option refused", fmt.Errorf("turn on: %w", &unknownOptionError{key: "nsdelegate", err: unix.EINVAL}), false},
+		{"no fspick", fmt.Errorf("open the cgroup2 superblock at /x: %w", unix.ENOSYS), true},
+		{"not permitted", fmt.Errorf("reconfigure: %w", unix.EPERM), false},
+		{"none", nil, false},
+	}
+	for _, tt := range tests {
+		if got := kernelLacksFavor(tt.err); got != tt.want {
+			t.Errorf("%s: kernelLacksFavor(%v) = %v; want %v", tt.name, tt.err, got, tt.want)
 		}
 	}
 }
