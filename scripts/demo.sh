@@ -82,7 +82,8 @@ echo "Preparing a busybox rootfs in $rootfs"
 scripts/busybox-rootfs.sh "$rootfs"
 
 bin/gcs -v4 -loglevel info -logfile "$dir/gcs.log" -listen -bridge "$GCSCTL_ADDR" \
-	-relay "$GCSCTL_RELAY" -root "$GCSCTL_ROOT" -cgroup-parent "$cgroup_parent" -shutdown-action exit &
+	-relay "$GCSCTL_RELAY" -root "$GCSCTL_ROOT" -cgroup-parent "$cgroup_parent" \
+	-cgroup-favordynmods=false -shutdown-action exit &
 gcs_pid=$!
 for _ in $(seq 100); do
 	bin/gcsctl --timeout 1s stacks &>/dev/null && break

@@ -38,7 +38,7 @@ func BenchmarkDaemonStart(b *testing.B) {
 			sock := filepath.Join(dir, "bridge.sock")
 			gcs := exec.Command(gcsBinary, "-v4", "-loglevel", "warning", "-bridge", "unix://"+sock,
 				"-relay", "unix://"+filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root"),
-				"-runtime", rt, "-cgroup-parent", testutil.CgroupParent(b), "-shutdown-action", "exit")
+				"-runtime", rt, "-cgroup-parent", testutil.CgroupParent(b), noFavorDynMods, "-shutdown-action", "exit")
 			gcsMs = append(gcsMs, timeToNegotiate(b, gcs, sock))
 			sock = filepath.Join(dir, "floor.sock")
 			floor := exec.Command(self)

@@ -159,8 +159,13 @@ func (g *gcsProc) rssKiB(t testing.TB) int {
 // isolation keeps a test's daemon to a cgroup subtree of its own and, when
 // the daemon runs under the race detector (which needs several times the
 // memory), lifts its memory limit.
+// noFavorDynMods keeps a daemon started by a test from turning on
+// cgroup2's favordynmods, a kernel-wide setting (irreversible from Linux
+// 6.18) of the machine the tests share; the VM tests check it on.
+const noFavorDynMods = "-cgroup-favordynmods=false"
+
 func isolation(t testing.TB) []string {
-	args := []string{"-cgroup-parent", testutil.CgroupParent(t)}
+	args := []string{"-cgroup-parent", testutil.CgroupParent(t), noFavorDynMods}
 	if os.Getenv("GCS_E2E_RACE") != "" {
 		args = append(args, "-gcs-mem-limit-bytes", "0")
 	}

@@ -51,7 +51,7 @@ func newHostEnv(t testing.TB, runtime string, extra ...string) *hostEnv {
 	addr := "unix://" + filepath.Join(h.dir, "bridge.sock")
 	args := append([]string{"-v4", "-loglevel", "debug", "-listen", "-bridge", addr,
 		"-relay", relayPrefix, "-root", h.root, "-runtime", runtime,
-		"-cgroup-parent", cg, "-shutdown-action", "exit"}, extra...)
+		"-cgroup-parent", cg, noFavorDynMods, "-shutdown-action", "exit"}, extra...)
 	if os.Getenv("GCS_E2E_RACE") != "" {
 		args = append(args, "-gcs-mem-limit-bytes", "0")
 	}

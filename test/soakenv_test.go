@@ -89,7 +89,7 @@ func soakStart(t *testing.T, cfg soakConfig, rt string) *soakEnv {
 	e.addr = "unix://" + filepath.Join(dir, "bridge.sock")
 	e.g = startGCS(t, nil, nil, "-v4", "-loglevel", "warning", "-listen", "-bridge", e.addr,
 		"-relay", relayPrefix, "-root", e.root, "-runtime", runtime,
-		"-cgroup-parent", e.cgParent, "-shutdown-action", "exit")
+		"-cgroup-parent", e.cgParent, noFavorDynMods, "-shutdown-action", "exit")
 	if err := e.connect(); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,9 @@ func startDaemon(t *testing.T, runtime string, extra ...string) *daemon {
 	d.flags = []string{"--addr", "unix://" + bridge, "--relay", relay, "--root", d.root}
 
 	args := []string{"-v4", "-loglevel", "debug", "-listen", "-bridge", "unix://" + bridge,
-		"-relay", relay, "-root", d.root, "-runtime", runtime, "-cgroup-parent", d.cgroup, "-shutdown-action", "exit"}
+		"-relay", relay, "-root", d.root, "-runtime", runtime, "-cgroup-parent", d.cgroup,
+		"-cgroup-favordynmods=false", // kernel-wide: not on the machine the tests share
+		"-shutdown-action", "exit"}
 	cmd := exec.Command(gcsBinary, append(args, extra...)...)
 	cmd.Stdout, cmd.Stderr = &d.log, &d.log
 	if err := cmd.Start(); err != nil {

@@ -23,7 +23,8 @@ GCS and reads ROOT itself where the protocol has no request (ls, ps, wait ID).
 On a development machine, as root, from the source tree:
   gcs -v4 -listen -bridge unix:///tmp/gcs/bridge.sock \
       -relay unix:///tmp/gcs/relay -root /tmp/gcs/root \
-      -cgroup-parent /gcs-dev -shutdown-action exit 2>gcs.log &
+      -cgroup-parent /gcs-dev -cgroup-favordynmods=false \
+      -shutdown-action exit 2>gcs.log &
   export GCSCTL_ADDR=/tmp/gcs/bridge.sock GCSCTL_ROOT=/tmp/gcs/root \
       GCSCTL_RELAY=unix:///tmp/gcs/relay
   img=/tmp/gcs/root/images/busybox; scripts/busybox-rootfs.sh $img
