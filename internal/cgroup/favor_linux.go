@@ -1,7 +1,6 @@
 package cgroup
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -92,21 +91,15 @@ func mountOptions(mount string) ([]string, error) {
 // mount on top.
 func cgroup2Options(r io.Reader, mount string) ([]string, error) {
 	var opts []string
-	found := false
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		sep := slices.Index(fields, "-")
-		if sep < 6 || len(fields) < sep+4 || fields[sep+1] != "cgroup2" || unescapeMount(fields[4]) != mount {
-			continue
+	err := scanMountinfo(r, func(e mountEntry) {
+		if e.fsType == "cgroup2" && e.mount == mount {
+			opts = strings.Split(e.superOpts, ",")
 		}
-		opts, found = strings.Split(fields[sep+3], ","), true
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	if !found {
+	if opts == nil {
 		return nil, fmt.Errorf("no cgroup2 mount at %s", mount)
 	}
 	return opts, nil
@@ -177,5 +170,5 @@ func (e *unknownOptionError) Unwrap() error { return e.err }
 // Linux 5.2, long before the option).
 func kernelLacksFavor(err error) bool {
 	var u *unknownOptionError
-	return errors.As(err, &u) && u.key == favorOption || errors.Is(err, unix.ENOSYS)
+	return (errors.As(err, &u) && u.key == favorOption) || errors.Is(err, unix.ENOSYS)
 }

@@ -108,11 +108,17 @@ func pickUnified(mounts []string, want string) string {
 	return ""
 }
 
-// parseMountinfo returns the v1 hierarchies (one mount each, preferring
-// mounts of the hierarchy root) and the cgroup2 mount points listed in a
-// /proc/<pid>/mountinfo document.
-func parseMountinfo(r io.Reader) (v1 []hierarchy, v2 []string, err error) {
-	rootMount := map[string]bool{}
+// mountEntry is the part of a mountinfo line the package reads.
+type mountEntry struct {
+	root      string // the mount's root within its filesystem
+	mount     string // the mount point, unescaped
+	fsType    string
+	superOpts string // the superblock's options
+}
+
+// scanMountinfo calls each for every well-formed line of the
+// /proc/<pid>/mountinfo document r, in order; malformed lines are skipped.
+func scanMountinfo(r io.Reader, each func(mountEntry)) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -121,28 +127,38 @@ func parseMountinfo(r io.Reader) (v1 []hierarchy, v2 []string, err error) {
 		if sep < 6 || len(fields) < sep+4 {
 			continue
 		}
-		fsType, root, mount := fields[sep+1], fields[3], unescapeMount(fields[4])
-		switch fsType {
+		each(mountEntry{root: fields[3], mount: unescapeMount(fields[4]), fsType: fields[sep+1], superOpts: fields[sep+3]})
+	}
+	return sc.Err()
+}
+
+// parseMountinfo returns the v1 hierarchies (one mount each, preferring
+// mounts of the hierarchy root) and the cgroup2 mount points listed in a
+// /proc/<pid>/mountinfo document.
+func parseMountinfo(r io.Reader) (v1 []hierarchy, v2 []string, err error) {
+	rootMount := map[string]bool{}
+	err = scanMountinfo(r, func(e mountEntry) {
+		switch e.fsType {
 		case "cgroup2":
-			v2 = append(v2, mount)
+			v2 = append(v2, e.mount)
 		case "cgroup":
-			ctrls := v1Controllers(fields[sep+3])
+			ctrls := v1Controllers(e.superOpts)
 			if len(ctrls) == 0 {
-				continue
+				return
 			}
 			key := strings.Join(ctrls, ",")
 			i := slices.IndexFunc(v1, func(h hierarchy) bool { return strings.Join(h.controllers, ",") == key })
 			switch {
 			case i < 0:
-				v1 = append(v1, hierarchy{mount: mount, controllers: ctrls})
-				rootMount[key] = root == "/"
-			case !rootMount[key] && root == "/":
-				v1[i].mount = mount
+				v1 = append(v1, hierarchy{mount: e.mount, controllers: ctrls})
+				rootMount[key] = e.root == "/"
+			case !rootMount[key] && e.root == "/":
+				v1[i].mount = e.mount
 				rootMount[key] = true
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	return v1, v2, nil
