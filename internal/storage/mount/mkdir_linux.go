@@ -23,14 +23,8 @@ func MkdirBelow(root, p string, perm uint32) error {
 // created itself, parents first (also when it fails part way), so that a
 // caller whose operation fails can remove them and nothing else.
 func MkdirBelowMade(root, p string, perm uint32) (made []string, err error) {
-	if err := CheckPath(root); err != nil {
+	if err := checkAtOrBelow("create", root, p); err != nil {
 		return nil, err
-	}
-	if err := CheckPath(p); err != nil {
-		return nil, err
-	}
-	if p != root && !Below(p, root) {
-		return nil, fmt.Errorf("create %s: not below %s", p, root)
 	}
 	fd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -70,4 +64,19 @@ func MkdirBelowMade(root, p string, perm uint32) (made []string, err error) {
 		fd = next
 	}
 	return made, nil
+}
+
+// checkAtOrBelow refuses a root or p that is not a clean absolute path,
+// and a p that is neither root nor below it; verb names the operation.
+func checkAtOrBelow(verb, root, p string) error {
+	if err := CheckPath(root); err != nil {
+		return err
+	}
+	if err := CheckPath(p); err != nil {
+		return err
+	}
+	if p != root && !Below(p, root) {
+		return fmt.Errorf("%s %s: not below %s", verb, p, root)
+	}
+	return nil
 }
