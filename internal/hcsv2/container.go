@@ -40,6 +40,9 @@ type Container struct {
 	// are registered under ("" for none).
 	netNS    string
 	attached bool
+	// staged are the workload's shared mount sources as its runtime
+	// create sees them (see stageSharedSources).
+	staged *staged
 
 	// decisions are the policy's answers to Create, settled when it ends;
 	// noStdio is set when the policy keeps the container's stdio from

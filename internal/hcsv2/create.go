@@ -87,6 +87,12 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 			h.forget(c)
 		}
 	}()
+	defer func() {
+		if err := c.staged.unstage(); err != nil {
+			c.log.WithError(err).Warn("remove staged mount sources")
+		}
+		c.staged = nil
+	}()
 	if err := c.prepareBundle(ctx); err != nil {
 		return err
 	}
@@ -113,6 +119,11 @@ func (c *Container) prepareBundle(ctx context.Context) error {
 		return err
 	}
 	prepareSpec(c.spec, c.kind, c.bundle, etcDir, c.cgroupPath)
+	if c.kind == kindWorkload && c.pod != nil {
+		if c.staged, err = stageSharedSources(c.spec, c.pod.root, c.id); err != nil {
+			return err
+		}
+	}
 	c.ownsPidNS = ownsPidNamespace(c.spec)
 	if err := c.addSecurityContext(); err != nil {
 		return err
