@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -350,5 +351,63 @@ func TestFitTextIsLongestPrefix(t *testing.T) {
 				t.Fatalf("cut at %d, but one more character fits (%d bytes)", len(kept), n)
 			}
 		}
+	}
+}
+
+// TestOversizedIDsAreRefused: a request whose ContainerId and ActivityId
+// are absurdly long gets E_INVALIDARG without the ActivityId echoed, in
+// every state and for every kind of request, so its reply fits one bridge
+// message (WIRE.md 6.8: the host drops the bridge on a larger one); ids up
+// to the bound are echoed as before.
+func TestOversizedIDsAreRefused(t *testing.T) {
+	long := strings.Repeat("a", 70000)
+	tests := []struct {
+		name       string
+		negotiated bool
+		typ        prot.MessageIdentifier
+		body       string
+		want       prot.HResult
+	}{
+		{"success echoing the ActivityId", true, prot.ComputeSystemDumpStacksV1, `{"ActivityId":"` + long + `"}`, prot.HrInvalidArg},
+		{"unknown type", true, 0x10100e01, `{"ActivityId":"` + long + `"}`, prot.HrInvalidArg},
+		{"before negotiation", false, prot.ComputeSystemDumpStacksV1, `{"ActivityId":"` + long + `"}`, prot.HrInvalidArg},
+		{"long ContainerId", true, prot.ComputeSystemDumpStacksV1, `{"ContainerId":"` + long + `"}`, prot.HrInvalidArg},
+		{"WaitForProcess", true, prot.ComputeSystemWaitForProcessV1, `{"ContainerId":"` + long[:600] + `","ActivityId":"` + long[:600] + `"}`, prot.HrInvalidArg},
+		{"ids at the bound", true, 0x10100e01, `{"ContainerId":"` + long[:24] + `","ActivityId":"` + long[:maxIDBytes-24] + `"}`, prot.HrNotImpl},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
+			p := connect(t, srv)
+			if tc.negotiated {
+				p.negotiate()
+			}
+			p.send(tc.typ, 3, tc.body)
+			h, b := p.recv() // fails on a message over prot.MaxOutboundMessageSize
+			if h.Type != prot.ResponseIdentifier(tc.typ) || h.ID != 3 {
+				t.Fatalf("reply header %+v", h)
+			}
+			if tc.want != prot.HrInvalidArg {
+				var base prot.MessageResponseBase
+				if err := json.Unmarshal(b, &base); err != nil || prot.HResult(base.Result) != tc.want || len(base.ActivityID) != maxIDBytes-24 {
+					t.Fatalf("reply %.200s: %v", b, err)
+				}
+				return
+			}
+			checkIDsRefused(t, b)
+		})
+	}
+}
+
+// checkIDsRefused checks that b is the reply to a request refused for its
+// ids: E_INVALIDARG, the ActivityId not echoed.
+func checkIDsRefused(t *testing.T, b []byte) {
+	t.Helper()
+	var base prot.MessageResponseBase
+	if err := json.Unmarshal(b, &base); err != nil {
+		t.Fatalf("reply %.200s: %v", b, err)
+	}
+	if prot.HResult(base.Result) != prot.HrInvalidArg || base.ActivityID != "" || !strings.Contains(base.ErrorMessage, "exceed") {
+		t.Fatalf("reply %.200s, want E_INVALIDARG without the ActivityId", b)
 	}
 }

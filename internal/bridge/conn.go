@@ -37,9 +37,11 @@ type serverConn struct {
 	watch   *watch               // nil: the turn is passed on before every request
 }
 
-// maxWaitIDBytes bounds the ContainerId and ActivityId a WaitForProcess
-// keeps while it waits (real ones are a few dozen bytes).
-const maxWaitIDBytes = 1024
+// maxIDBytes bounds a request's ContainerId and ActivityId together (real
+// ones are a GUID and 64 hex digits). The ActivityId is echoed in the reply
+// and a WaitForProcess keeps both while it waits: beyond the bound a reply
+// could exceed one bridge message, and waits could hold much memory.
+const maxIDBytes = 1024
 
 // readBufferSize is the reader's buffer: with many requests in flight one
 // read system call then brings in many of them.
@@ -106,6 +108,10 @@ func (c *serverConn) reserve(ctx context.Context, r *bufio.Reader) (int, error) 
 // dispatch serves req inline or on its own goroutine, or returns it as a
 // job to be served concurrently.
 //
+// A request whose ids exceed maxIDBytes is refused with E_INVALIDARG
+// before anything else, in every state, as an id the GCS cannot use (see
+// WIRE.md 6.1), without its ActivityId echoed.
+//
 // Before negotiation everything runs inline, so a request that follows a
 // NegotiateProtocol sees its result. WaitForProcess always runs on its own
 // because it blocks until a process exits. Otherwise requests run
@@ -114,17 +120,17 @@ func (c *serverConn) dispatch(req *Request) (job, bool) {
 	h := c.srv.opts.Handler
 	rw := &responseWriter{c: c, req: req}
 	switch {
+	case len(req.ContainerID)+len(req.ActivityID) > maxIDBytes:
+		n := len(req.ContainerID) + len(req.ActivityID)
+		req.ContainerID, req.ActivityID = "", "" // neither echoed nor logged
+		req.Release()
+		rw.Error(prot.Errorf(prot.HrInvalidArg, "%s ContainerId and ActivityId of %d bytes exceed %d", req.Header.Type, n, maxIDBytes))
 	case c.version == prot.PvInvalid:
 		c.serve(h, rw, req)
 		if rw.negotiated != prot.PvInvalid {
 			c.version = rw.negotiated
 		}
 	case req.Header.Type == prot.ComputeSystemWaitForProcessV1:
-		if len(req.ContainerID)+len(req.ActivityID) > maxWaitIDBytes {
-			req.Release()
-			rw.Error(prot.Errorf(prot.HrFail, "WaitForProcess ContainerId and ActivityId exceed %d bytes", maxWaitIDBytes))
-			return job{}, false
-		}
 		select {
 		case c.srv.waits <- struct{}{}:
 		default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -94,5 +95,68 @@ func TestNotifyRefusesOversize(t *testing.T) {
 	}
 	if srv.PendingNotifications() != 0 {
 		t.Fatal("oversized notification queued")
+	}
+}
+
+// TestOversizedActivityIDDoesNotStopNotifications: a request whose
+// ActivityId alone is larger than a bridge message must still get a reply
+// that fits, and must not stop the notifications queued behind that reply,
+// on its connection or on the next one.
+func TestOversizedActivityIDDoesNotStopNotifications(t *testing.T) {
+	// An unknown message type: E_NOTIMPL, which would echo the ActivityId.
+	const unknown = prot.MessageIdentifier(0x10100e01)
+	body := `{"ContainerId":"x","ActivityId":"` + strings.Repeat("a", 70000) + `"}`
+	for _, reconnect := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reconnect %v", reconnect), func(t *testing.T) {
+			// Sequential: once a later request is answered, or ServeConn
+			// has returned, the refused request's reply is written or held.
+			srv := NewServer(Options{Handler: testMux(), Log: quietLog(), Sequential: true})
+			p := connect(t, srv)
+			p.negotiate()
+			p.send(unknown, 1, body)
+			refused := false
+			if reconnect {
+				// The reply is written to p, which never reads it, or held
+				// for q, which then reads it before the notification.
+				p.conn.Close()
+				p.waitServeEnd()
+				p = connect(t, srv)
+			} else {
+				p.send(prot.ComputeSystemDumpStacksV1, 2, `{}`)
+				_, refused = recvPast(t, p, unknown, prot.ComputeSystemResponseDumpStacksV1)
+			}
+			if err := srv.Notify(note(1)); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := recvPast(t, p, unknown, prot.ComputeSystemNotificationV1)
+			var n prot.ContainerNotification
+			if err := json.Unmarshal(b, &n); err != nil || n.ContainerID != "c1" {
+				t.Fatalf("notification %s: %v", b, err)
+			}
+			if !reconnect && !refused {
+				t.Fatal("no reply to the request with the oversized ActivityId")
+			}
+		})
+	}
+}
+
+// recvPast reads from p until a message of type want arrives. On the way
+// it accepts the reply to the request of type refused and id 1, checking
+// that it was refused for its ids. It returns the body of the message
+// wanted and whether it saw that reply.
+func recvPast(t *testing.T, p *peer, refused, want prot.MessageIdentifier) ([]byte, bool) {
+	t.Helper()
+	saw := false
+	for {
+		h, b := p.recv()
+		switch {
+		case h.Type == want:
+			return b, saw
+		case h.Type == prot.ResponseIdentifier(refused) && h.ID == 1 && !saw:
+			checkIDsRefused(t, b)
+			saw = true
+		default:
+			t.Fatalf("got %+v %.200s", h, b)
+		}
 	}
 }
