@@ -13,7 +13,8 @@ import (
 
 // maxErrorText bounds the text of an error reply before JSON escaping, so
 // that even a fully escaped message, sent twice (ErrorMessage and the
-// record), stays within one bridge message.
+// record), with a fully escaped ActivityId of maxIDBytes, stays within one
+// bridge message.
 const maxErrorText = 4096
 
 // maxPendingBytes bounds the replies and notifications queued for the
@@ -147,8 +148,10 @@ func encodeResponse(resp prot.Response) []byte {
 // encodeResponse does.
 func appendResponse(dst []byte, typ prot.MessageIdentifier, id prot.SequenceID, resp prot.Response) []byte {
 	start := len(dst)
-	if b, ok := resp.(*prot.MessageResponseBase); ok && b.ErrorMessage == "" && len(b.ErrorRecords) == 0 && plainJSON(b.ActivityID) {
-		// A bare success, the commonest reply: the bytes json would write.
+	if b, ok := resp.(*prot.MessageResponseBase); ok && b.ErrorMessage == "" && len(b.ErrorRecords) == 0 &&
+		len(b.ActivityID) <= maxIDBytes && plainJSON(b.ActivityID) {
+		// A bare success, the commonest reply: the bytes json would write,
+		// which with an ActivityId so bounded always fit one message.
 		dst = append(dst, make([]byte, prot.MessageHeaderSize)...)
 		dst = append(dst, `{"Result":`...)
 		dst = strconv.AppendInt(dst, int64(b.Result), 10)
@@ -184,8 +187,13 @@ func plainJSON(s string) bool {
 	return true
 }
 
-// errorBody builds a bounded base-only failure reply.
+// errorBody builds a base-only failure reply that always fits one bridge
+// message: its text is trimmed to maxErrorText and an ActivityId longer
+// than maxIDBytes is left out.
 func errorBody(activityID string, err error) *prot.MessageResponseBase {
+	if len(activityID) > maxIDBytes {
+		activityID = ""
+	}
 	base := prot.ErrorResponse(activityID, err)
 	if len(base.ErrorMessage) > maxErrorText {
 		msg := base.ErrorMessage[:maxErrorText] + "...[truncated]"

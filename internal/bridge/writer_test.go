@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -157,6 +159,48 @@ func TestAppendResponseIsMarshal(t *testing.T) {
 			got := appendResponse([]byte("prefix"), prot.ComputeSystemResponseStartV1, 9, tc.resp)
 			if !bytes.Equal(got, want) {
 				t.Errorf("appendResponse\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// TestEveryReplyFitsOneMessage: whatever a reply carries, what the writer
+// makes of it is one bridge message, a success that cannot fit becoming an
+// error reply. The bridge refuses requests with long ids, but the writer
+// must not rely on it: the host drops the bridge on a larger message, and
+// one the writer refuses wedges the outbox.
+func TestEveryReplyFitsOneMessage(t *testing.T) {
+	long := strings.Repeat("a", 70000)
+	tests := []struct {
+		name string
+		resp prot.Response
+		want prot.HResult
+	}{
+		{"bare success, long ActivityId", &prot.MessageResponseBase{ActivityID: long}, prot.HrFail},
+		{"success, long ActivityId", &prot.NegotiateProtocolResponse{MessageResponseBase: prot.MessageResponseBase{ActivityID: long}}, prot.HrFail},
+		{"long success, long ActivityId", &prot.ContainerGetPropertiesResponse{MessageResponseBase: prot.MessageResponseBase{ActivityID: long}, Properties: long}, prot.HrFail},
+		{"long success", &prot.ContainerGetPropertiesResponse{Properties: long}, prot.HrFail},
+		{"error, long ActivityId", errorBody(long, errors.New(long)), prot.HrFail},
+		{"error, escaped text", errorBody(strings.Repeat("<", maxIDBytes), errors.New(strings.Repeat("\x01", 100000))), prot.HrFail},
+		{"bare success, ActivityId at the bound", &prot.MessageResponseBase{ActivityID: long[:maxIDBytes]}, prot.HrOK},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, msg := range []struct {
+				how string
+				b   []byte
+			}{
+				{"appendResponse", appendResponse(nil, prot.ComputeSystemResponseStartV1, 9, tc.resp)},
+				{"encodeResponse", prot.AppendMessage(nil, prot.ComputeSystemResponseStartV1, 9, encodeResponse(tc.resp))},
+			} {
+				h, body, err := prot.ReadMessage(bytes.NewReader(msg.b), prot.MaxOutboundMessageSize)
+				if err != nil {
+					t.Fatalf("%s: %v", msg.how, err)
+				}
+				var base prot.MessageResponseBase
+				if err := json.Unmarshal(body, &base); err != nil || h.ID != 9 || prot.HResult(base.Result) != tc.want {
+					t.Fatalf("%s: %+v %.200s (%v), want Result %s", msg.how, h, body, err, tc.want)
+				}
 			}
 		})
 	}
