@@ -1,7 +1,10 @@
 package bridge
 
 import (
+	"errors"
 	"sync"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -20,8 +23,8 @@ type outMsg struct {
 
 // outbox holds what the host must still receive on whichever connection
 // comes next: every notification, and the replies whose connection was gone
-// when they were ready. A message leaves only once its write succeeded, so
-// one produced while disconnected, or whose write failed with the
+// when they were ready. A message leaves only once its write succeeded (or
+// was refused for a size no connection takes), so one produced while disconnected, or whose write failed with the
 // connection, is sent on the next connection. Order is kept, so a
 // notification queued after a reply is written after it.
 //
@@ -97,8 +100,10 @@ func (q *outbox) count(replies bool) int {
 }
 
 // drain writes queued messages through w until the queue is empty, then
-// waits for more, until done is closed or a write fails.
-func (q *outbox) drain(w *msgWriter, done <-chan struct{}) {
+// waits for more, until done is closed or the connection fails. A message
+// too large for any connection is dropped, with an error logged to log,
+// so that it cannot hold back what is queued behind it.
+func (q *outbox) drain(w *msgWriter, done <-chan struct{}, log *logrus.Entry) {
 	for {
 		for {
 			m, ok := q.peek()
@@ -106,7 +111,11 @@ func (q *outbox) drain(w *msgWriter, done <-chan struct{}) {
 				break
 			}
 			if err := w.write(m.typ, m.id, m.body); err != nil {
-				return
+				if !errors.Is(err, errTooLarge) {
+					return
+				}
+				log.WithFields(logrus.Fields{"type": m.typ, "id": m.id, "bytes": len(m.body)}).WithError(err).
+					Error("bridge: queued message dropped")
 			}
 			q.pop()
 		}

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -158,5 +159,48 @@ func recvPast(t *testing.T, p *peer, refused, want prot.MessageIdentifier) ([]by
 		default:
 			t.Fatalf("got %+v %.200s", h, b)
 		}
+	}
+}
+
+// TestDeliverDropsAReplyThatCanNeverFit: a reply the writer refuses for its
+// size is dropped, not held for the next connection, where it would stop
+// every message queued behind it.
+func TestDeliverDropsAReplyThatCanNeverFit(t *testing.T) {
+	srv := NewServer(Options{Handler: testMux(), Log: quietLog()})
+	p := connect(t, srv)
+	p.negotiate()
+	srv.deliver(prot.ComputeSystemResponseStartV1, 1, make([]byte, prot.MaxOutboundMessageSize))
+	if n := srv.PendingReplies(); n != 0 {
+		t.Fatalf("%d replies held for the next connection, want 0", n)
+	}
+	if err := srv.Notify(note(1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := recvNote(t, p); n.ContainerID != "c1" {
+		t.Fatalf("notification for %s", n.ContainerID)
+	}
+}
+
+// TestDrainDropsWhatCanNeverFit: a queued message too large for any
+// connection is dropped, and what is queued behind it is sent.
+func TestDrainDropsWhatCanNeverFit(t *testing.T) {
+	q := newOutbox(DefaultMaxQueuedReplyBytes)
+	q.push(outMsg{typ: prot.ComputeSystemResponseStartV1, id: 1, body: make([]byte, prot.MaxOutboundMessageSize), reply: true})
+	q.push(outMsg{typ: prot.ComputeSystemNotificationV1, body: []byte(`{}`)})
+	sink := &slowSink{}
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		q.drain(newMsgWriter(sink, sink), done, quietLog())
+	}()
+	waitCount(t, "messages queued", func() int { return q.count(false) + q.count(true) }, 0)
+	close(done)
+	<-ended
+	r := bytes.NewReader(sink.out.Bytes())
+	if h, _, err := prot.ReadMessage(r, prot.MaxOutboundMessageSize); err != nil || h.Type != prot.ComputeSystemNotificationV1 {
+		t.Fatalf("first message written %+v (%v), want the notification", h, err)
+	}
+	if r.Len() != 0 {
+		t.Fatalf("%d more bytes written", r.Len())
 	}
 }

@@ -142,13 +142,22 @@ func (s *Server) PendingReplies() int { return s.out.count(true) }
 // deliver sends a reply on the current connection or, when there is none or
 // the write fails with it, queues it for the next one. Either way, when it
 // returns, anything queued afterwards (a notification) reaches the host
-// after the reply.
+// after the reply. A reply too large for any connection is dropped: held,
+// it would only be refused again.
 func (s *Server) deliver(typ prot.MessageIdentifier, id prot.SequenceID, body []byte) {
 	s.mu.Lock()
 	w := s.w
 	s.mu.Unlock()
-	if w != nil && w.write(typ, id, body) == nil {
-		return
+	if w != nil {
+		err := w.write(typ, id, body)
+		if err == nil {
+			return
+		}
+		if errors.Is(err, errTooLarge) {
+			s.log.WithFields(logrus.Fields{"type": typ, "id": id, "bytes": len(body)}).WithError(err).
+				Error("bridge: reply dropped")
+			return
+		}
 	}
 	s.hold(typ, id, body)
 }
@@ -220,7 +229,7 @@ func (s *Server) ServeConn(ctx context.Context, conn io.ReadWriteCloser) error {
 	outDone := make(chan struct{})
 	go func() {
 		defer close(outDone)
-		s.out.drain(c.w, done)
+		s.out.drain(c.w, done, s.log)
 	}()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()

@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,6 +17,11 @@ import (
 // record), with a fully escaped ActivityId of maxIDBytes, stays within one
 // bridge message.
 const maxErrorText = 4096
+
+// errTooLarge is the error of a write refused because its message is larger
+// than prot.MaxOutboundMessageSize: unlike a failed connection, another
+// connection would refuse it too.
+var errTooLarge = errors.New("exceeds the bridge message limit")
 
 // maxPendingBytes bounds the replies and notifications queued for the
 // connection beyond the batch being written; a writer that does not fit
@@ -55,11 +61,12 @@ func newMsgWriter(w io.Writer, c io.Closer) *msgWriter {
 	return mw
 }
 
-// write sends one message whose body is already encoded.
+// write sends one message whose body is already encoded. A message larger
+// than one bridge message is refused with an error wrapping errTooLarge.
 func (mw *msgWriter) write(typ prot.MessageIdentifier, id prot.SequenceID, body []byte) error {
 	size := prot.MessageHeaderSize + len(body)
 	if size > prot.MaxOutboundMessageSize {
-		return fmt.Errorf("%s message of %d bytes exceeds the %d-byte limit", typ, size, prot.MaxOutboundMessageSize)
+		return fmt.Errorf("write %s message of %d bytes: %w of %d bytes", typ, size, errTooLarge, prot.MaxOutboundMessageSize)
 	}
 	return mw.send(size, func(dst []byte) []byte { return prot.AppendMessage(dst, typ, id, body) })
 }
