@@ -24,9 +24,10 @@ type outMsg struct {
 // outbox holds what the host must still receive on whichever connection
 // comes next: every notification, and the replies whose connection was gone
 // when they were ready. A message leaves only once its write succeeded (or
-// was refused for a size no connection takes), so one produced while disconnected, or whose write failed with the
-// connection, is sent on the next connection. Order is kept, so a
-// notification queued after a reply is written after it.
+// was refused for a size no connection takes), so one produced while
+// disconnected, or whose write failed with the connection, is sent on the
+// next connection. Order is kept, so a notification queued after a reply
+// is written after it.
 //
 // Notifications are never dropped (there is at most one per container).
 // Replies are bounded in bytes; one beyond the bound is refused.
