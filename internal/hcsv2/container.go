@@ -66,6 +66,9 @@ type Container struct {
 	deleted  bool
 	exitType prot.NotificationType
 	execs    map[uint32]*process
+	// deleting is the deletion of the container under way, nil when
+	// none is (see deletion).
+	deleting *deletion
 
 	// Bookkeeping of waits on the init, so that the notification follows
 	// every wait reply (see notify.go).
@@ -106,6 +109,14 @@ func (c *Container) markDeleted() {
 	case c.waitEvents <- struct{}{}:
 	default:
 	}
+}
+
+// isDeleted reports whether the container is being or was deleted (see
+// markDeleted).
+func (c *Container) isDeleted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.deleted
 }
 
 func (c *Container) isStarted() bool {
@@ -200,8 +211,24 @@ func (c *Container) signalInit(sig unix.Signal) error {
 }
 
 // teardown kills and deletes the container and removes what the GCS made
-// for it. Used by DeleteContainerState's force path and on daemon exit.
+// for it, on daemon exit. A deletion under way is waited for, and done
+// here after all if it was refused (the container was still running).
 func (c *Container) teardown(ctx context.Context) error {
+	for {
+		d, joined := c.beginDeletion()
+		if !joined {
+			err := c.forceDelete(ctx)
+			c.endDeletion(d, true, err)
+			return err
+		}
+		if gone, err := d.wait(ctx, c.id); gone || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// forceDelete is teardown's work, done once for the container.
+func (c *Container) forceDelete(ctx context.Context) error {
 	c.markDeleted()
 	rt := c.host.opts.Runtime
 	var errs []error

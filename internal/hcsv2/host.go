@@ -130,15 +130,23 @@ func NewHost(opts Options) *Host {
 // bundleDir is where a container's bundle lives unless the host names one.
 func (h *Host) bundleDir(id string) string { return filepath.Join(h.opts.Root, "c", id) }
 
-// reserve registers id in the creating state, or fails if it is taken.
+// reserve registers id in the creating state, or fails if it is taken: by
+// a container, or by one whose state is still being deleted (its id is
+// only free once the deletion ended, see deleteState).
 func (h *Host) reserve(c *Container) error {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.containers[c.id]; ok {
-		return prot.Errorf(prot.HrVmcomputeAlreadyExists, "container %q already exists", c.id)
+	o, taken := h.containers[c.id]
+	if !taken {
+		h.containers[c.id] = c
 	}
-	h.containers[c.id] = c
-	return nil
+	h.mu.Unlock()
+	switch {
+	case !taken:
+		return nil
+	case o.isDeleted():
+		return prot.Errorf(prot.HrVmcomputeAlreadyExists, "container %q already exists: its state is still being deleted", c.id)
+	}
+	return prot.Errorf(prot.HrVmcomputeAlreadyExists, "container %q already exists", c.id)
 }
 
 // forget removes c from the table (only if it is still the registered one).
@@ -151,8 +159,23 @@ func (h *Host) forget(c *Container) {
 }
 
 // container returns the created container id. An unknown id is
-// system-not-found; one still being created is E_FAIL, as in the reference.
+// system-not-found, and so is one whose state is being deleted (what it
+// is once the deletion ends); one still being created is E_FAIL, as in
+// the reference.
 func (h *Host) container(id string) (*Container, error) {
+	c, err := h.createdContainer(id)
+	if err != nil {
+		return nil, err
+	}
+	if c.isDeleted() {
+		return nil, prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found: its state is being deleted", id)
+	}
+	return c, nil
+}
+
+// createdContainer is container, one whose state is being deleted
+// included: DeleteContainerState joins that deletion.
+func (h *Host) createdContainer(id string) (*Container, error) {
 	h.mu.Lock()
 	c, ok := h.containers[id]
 	h.mu.Unlock()
@@ -192,7 +215,8 @@ func (h *Host) allContainers() []*Container {
 }
 
 // Close tears every container down (kill, delete, unmount what the GCS
-// mounted for it) so that nothing is left behind when the daemon exits.
+// mounted for it) so that nothing is left behind when the daemon exits. A
+// container whose state is being deleted is waited for.
 func (h *Host) Close(ctx context.Context) error {
 	var firstErr error
 	for _, c := range h.allContainers() {
