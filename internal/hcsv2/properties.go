@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/policy"
@@ -43,11 +44,12 @@ func (h *Host) handleGetProperties(ctx context.Context, r *bridge.Request) (prot
 }
 
 // properties answers ProcessList and Statistics from the container's
-// cgroup; other property types are ignored, as by the reference.
+// cgroup; other property types are ignored, as by the reference. Each is
+// read once however often the query lists it (see answeredTypes).
 func (c *Container) properties(ctx context.Context, types []prot.PropertyType) (*prot.PropertiesV2, error) {
 	var props prot.PropertiesV2
 	cg := c.host.opts.Cgroups
-	for _, t := range types {
+	for _, t := range answeredTypes(types) {
 		switch t {
 		case prot.PtProcessList:
 			if cg == nil {
@@ -73,4 +75,20 @@ func (c *Container) properties(ctx context.Context, types []prot.PropertyType) (
 		}
 	}
 	return &props, nil
+}
+
+// answeredTypes returns the property types of a query that properties
+// answers, each once, in the order they first appear. The reference reads
+// a type again for each time it is listed, each reading replacing the
+// last in the reply; a 4 MiB query lists "Statistics" 250,000 times, and
+// reading them all held the handler, and in sequential mode every request
+// behind it, for seconds.
+func answeredTypes(types []prot.PropertyType) []prot.PropertyType {
+	var out []prot.PropertyType
+	for _, t := range types {
+		if (t == prot.PtProcessList || t == prot.PtStatistics) && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
