@@ -236,7 +236,12 @@ func (c *Container) forceDelete(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	if c.init != nil {
-		<-c.init.done
+		// Bounded: when the delete failed the init may live on.
+		select {
+		case <-c.init.done:
+		case <-ctx.Done():
+			return errors.Join(append(errs, fmt.Errorf("wait for the init of container %s to end: %w", c.id, ctx.Err()))...)
+		}
 	}
 	errs = append(errs, c.removeFiles()...)
 	return errors.Join(errs...)

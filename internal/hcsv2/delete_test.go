@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/reaper"
+	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // TestDeletionLifecycle follows a container's deletion claims without a
@@ -64,5 +68,37 @@ func TestDeletionLifecycle(t *testing.T) {
 	}
 	if err := h.reserve(newContainer(h, c.id, "")); err != nil {
 		t.Errorf("Create of the id after the deletion: %v", err)
+	}
+}
+
+// TestTeardownBoundedWhenDeleteFails: when the runtime cannot delete a
+// container, its init may live on (stuck in the kernel); the teardown of
+// the daemon's exit or of a VM shutdown gives up at its context's end
+// instead of waiting for that init for ever.
+func TestTeardownBoundedWhenDeleteFails(t *testing.T) {
+	r, err := reaper.New(testutil.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// A runtime whose every invocation fails: the delete is refused.
+	h := NewHost(Options{Runtime: &runtime.Runtime{Command: "/bin/false", Reaper: r}})
+	c := newContainer(h, "stuck", "")
+	c.created = true
+	c.init = &process{done: make(chan struct{})} // never ends
+	if err := h.reserve(c); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- h.Close(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Close = %v, want the context's deadline among its errors", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close still waiting for an init that never ends, 30 s after its context ended")
 	}
 }

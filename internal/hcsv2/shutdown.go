@@ -2,6 +2,7 @@ package hcsv2
 
 import (
 	"context"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -42,12 +43,19 @@ func (h *Host) shutdown(sig unix.Signal) bridge.Handler {
 	})
 }
 
+// shutdownTeardownTimeout bounds shutdownVM's teardown of the containers:
+// one that cannot be deleted (an init stuck in the kernel) must not keep
+// the utility VM from shutting down.
+const shutdownTeardownTimeout = 60 * time.Second
+
 // shutdownVM tears the containers down, replies, then runs the configured
 // shutdown action. The reference sends no reply (it powers off at once); a
 // reply to a request the host no longer waits for is harmless, and it lets a
 // host that does wait know the teardown finished.
 func (h *Host) shutdownVM(ctx context.Context, w bridge.ResponseWriter) {
 	h.log.Info("shutdown of the utility VM requested")
+	ctx, cancel := context.WithTimeout(ctx, shutdownTeardownTimeout)
+	defer cancel()
 	if err := h.Close(ctx); err != nil {
 		h.log.WithError(err).Warn("tear down containers before shutdown")
 	}
