@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,7 +75,15 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 	}
 	c.rootfs = rootfsPath(c.bundle, spec)
 	defer func() { c.settleCreate(ctx, err) }()
-	if err := c.enforceCreate(ctx); err != nil {
+	// The policy is shown the devices the host named, as in the
+	// reference: those shapeSpec completes, or adds for a privileged
+	// container, the privileged flag already stands for.
+	hostDevices := slices.Clone(spec.Linux.Devices)
+	if err := c.shapeSpec(); err != nil {
+		h.forget(c)
+		return err
+	}
+	if err := c.enforceCreate(ctx, hostDevices); err != nil {
 		h.forget(c)
 		return err
 	}

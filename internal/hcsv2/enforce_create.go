@@ -16,11 +16,12 @@ import (
 )
 
 // enforceCreate asks create_container (and host_network for a container
-// on the VM's network) about the host's spec before anything is made for
-// the container, and applies the answer to the spec: the environment and
-// capabilities kept, and whether the host may see the container's stdio.
-// The decisions are settled when Create ends (settleCreate).
-func (c *Container) enforceCreate(ctx context.Context) error {
+// on the VM's network) about the spec as shapeSpec left it, before
+// anything is made for the container, and applies the answer to the spec:
+// the environment and capabilities kept, and whether the host may see the
+// container's stdio. devices are the ones the host named. The decisions
+// are settled when Create ends (settleCreate).
+func (c *Container) enforceCreate(ctx context.Context, devices []oci.LinuxDevice) error {
 	h := c.host
 	p := c.spec.Process
 	usr, groups, umask, err := h.policyUser(ctx, c.rootfs, p)
@@ -40,7 +41,7 @@ func (c *Container) enforceCreate(ctx context.Context) error {
 		return e.CreateContainer(ctx, policy.CreateContainer{
 			SandboxID: sandboxID, ContainerID: c.id,
 			Args: p.Args, Env: p.Env, WorkingDir: p.Cwd,
-			Mounts: policyMounts(c.spec.Mounts, root), Devices: c.spec.Linux.Devices,
+			Mounts: policyMounts(c.spec.Mounts, root), Devices: devices,
 			Privileged:      annotationBool(c.spec, annotationPrivileged),
 			NoNewPrivileges: p.NoNewPrivileges,
 			User:            usr, Groups: groups, Umask: umask,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/network"
@@ -21,8 +22,8 @@ const virtualPodsDir = "virtual-pods"
 // with the sandbox's resources), writes the pod's /etc files and makes the
 // special mount directories; a workload joins its sandbox's pod, network
 // namespace and /etc files and has its special mounts resolved. Then, for
-// every kind, the annotations and the init's user. It returns the
-// directory the /etc files are bound from.
+// every kind, the init's user. It returns the directory the /etc files
+// are bound from.
 func (c *Container) prepareKind(ctx context.Context) (string, error) {
 	cg := c.host.opts.Cgroups
 	etcDir := c.bundle
@@ -69,13 +70,33 @@ func (c *Container) prepareKind(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	if err := applyAnnotations(c.spec, "/dev"); err != nil {
-		return "", err
-	}
 	if err := resolveInitUser(ctx, c.spec, c.rootfs); err != nil {
 		return "", err
 	}
 	return etcDir, nil
+}
+
+// shapeSpec makes the changes to the host's spec that come before the
+// policy decides, so that the policy judges what the runtime gets.
+func (c *Container) shapeSpec() error {
+	return annotateSpec(c.kind, c.spec)
+}
+
+// annotateSpec makes the changes the reference derives from the
+// annotations of a container of that kind: for a workload the /dev/shm
+// size, the core rlimit and the devices (applyAnnotations); for a sandbox
+// the core rlimit alone. A standalone container's spec keeps what the
+// host sent, as in the reference.
+func annotateSpec(kind containerKind, spec *oci.Spec) error {
+	switch kind {
+	case kindWorkload:
+		return applyAnnotations(spec, "/dev")
+	case kindSandbox:
+		if v := spec.Annotations[annotationRlimitCore]; v != "" {
+			return addCoreRlimit(spec, v)
+		}
+	}
+	return nil
 }
 
 // writeEtc writes hostname, hosts and resolv.conf (from the DNS of the

@@ -60,8 +60,8 @@ func annotationBool(spec *oci.Spec, key string) bool {
 	return err == nil && v
 }
 
-// applyAnnotations makes the spec changes the reference derives from
-// annotations: the /dev/shm size, the core rlimit and, for a privileged
+// applyAnnotations makes the changes the reference derives from a
+// workload container's annotations: the /dev/shm size, the core rlimit and, for a privileged
 // container, every device of the utility VM with an allow-all device
 // cgroup. Devices the spec names are otherwise completed from the nodes
 // under devRoot.

@@ -113,6 +113,34 @@ func TestApplyAnnotations(t *testing.T) {
 	}
 }
 
+// Only a workload's annotations change its /dev/shm, and only a workload's
+// or a sandbox's its core rlimit, as in the reference.
+func TestAnnotateSpecByKind(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		kind          containerKind
+		shm, rlimited bool
+	}{
+		{name: "standalone", kind: kindStandalone},
+		{name: "sandbox", kind: kindSandbox, rlimited: true},
+		{name: "workload", kind: kindWorkload, shm: true, rlimited: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := podTestSpec(map[string]string{annotationShmSizeKB: "128", annotationRlimitCore: "10;20"})
+			if err := annotateSpec(tt.kind, s); err != nil {
+				t.Fatal(err)
+			}
+			resized := slices.ContainsFunc(s.Mounts, func(m oci.Mount) bool { return slices.Contains(m.Options, "size=128k") })
+			if resized != tt.shm {
+				t.Errorf("/dev/shm resized %v, want %v: %+v", resized, tt.shm, s.Mounts)
+			}
+			if rlimited := len(s.Process.Rlimits) > 0; rlimited != tt.rlimited {
+				t.Errorf("core rlimit set %v, want %v", rlimited, tt.rlimited)
+			}
+		})
+	}
+}
+
 func TestCheckHostname(t *testing.T) {
 	for h, ok := range map[string]bool{"": true, "pod-1.example_x": true, "a b": false, "x\n127.0.0.1 evil": false, strings.Repeat("a", 256): false} {
 		if err := checkHostname(h); (err == nil) != ok {
