@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -75,15 +74,12 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 	}
 	c.rootfs = rootfsPath(c.bundle, spec)
 	defer func() { c.settleCreate(ctx, err) }()
-	// The policy is shown the devices the host named, as in the
-	// reference: those shapeSpec completes, or adds for a privileged
-	// container, the privileged flag already stands for.
-	hostDevices := slices.Clone(spec.Linux.Devices)
-	if err := c.shapeSpec(); err != nil {
+	shaped, err := c.shapeSpec()
+	if err != nil {
 		h.forget(c)
 		return err
 	}
-	if err := c.enforceCreate(ctx, hostDevices); err != nil {
+	if err := c.enforceCreate(ctx, shaped); err != nil {
 		h.forget(c)
 		return err
 	}
@@ -102,7 +98,7 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 		}
 		c.staged = nil
 	}()
-	if err := c.prepareBundle(ctx); err != nil {
+	if err := c.prepareBundle(ctx, shaped.pod); err != nil {
 		return err
 	}
 	if err := c.createInit(ctx); err != nil {
@@ -118,12 +114,13 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 	return nil
 }
 
-// prepareBundle writes the adjusted config.json and the /etc files.
-func (c *Container) prepareBundle(ctx context.Context) error {
+// prepareBundle writes the adjusted config.json and the /etc files;
+// shaped is the pod a workload's spec was shaped for.
+func (c *Container) prepareBundle(ctx context.Context, shaped *pod) error {
 	if err := os.MkdirAll(c.bundle, 0o700); err != nil {
 		return prot.Errorf(prot.HrFail, "create bundle %s: %w", c.bundle, err)
 	}
-	etcDir, err := c.prepareKind(ctx)
+	etcDir, err := c.prepareKind(ctx, shaped)
 	if err != nil {
 		return err
 	}

@@ -187,3 +187,62 @@ func TestShmAnnotationJudgedByPolicy(t *testing.T) {
 		})
 	}
 }
+
+// noEtcPolicy allows container creation unless a mount takes its source
+// from the utility VM's /etc.
+const noEtcPolicy = `package policy
+
+import rego.v1
+
+api_version := "0.12.0"
+
+uvm_etc_mount if {
+	some m in input.mounts
+	startswith(m.source, "/etc")
+}
+
+default create_container := {"allowed": false}
+
+create_container := {"allowed": true, "allow_stdio_access": true, "env_list": null} if not uvm_etc_mount
+
+runtime_logging := {"allowed": false}
+`
+
+// A workload's uvm:// source is judged as the path of the utility VM the
+// runtime binds ("uvm:///etc" as "/etc"), as the reference (updateUVMMounts
+// before EnforceCreateContainerPolicy): the policy and the runtime see the
+// same mounts.
+func TestUVMMountSourceJudgedResolved(t *testing.T) {
+	for _, tt := range []struct {
+		name, source string
+		want         string // the source config.json binds; "" for a denial
+	}{
+		{name: "VM path", source: "/etc"},
+		{name: "uvm:// source", source: "uvm:///etc"},
+		{name: "uvm:// source allowed", source: "uvm:///usr", want: "/usr"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fh := newPodHost(t)
+			h := fh.host
+			setTestPolicy(t, h, noEtcPolicy)
+			createTestSandbox(t, h, nil)
+			wl := podSettings(t, h, policyTestWorkloadID, policyTestSandboxID, workloadAnnotations(nil),
+				[]oci.Mount{{Destination: "/vm", Type: "bind", Source: tt.source, Options: []string{"rbind", "ro"}}})
+			err := h.CreateContainer(context.Background(), policyTestWorkloadID, "", wl)
+			if tt.want == "" {
+				if err == nil || !strings.Contains(err.Error(), "denied by policy") {
+					t.Fatalf("create = %v, want a denial by the policy", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range bundleConfig(t, h, policyTestWorkloadID).Mounts {
+				if m.Destination == "/vm" && m.Source != tt.want {
+					t.Errorf("config.json binds %q at /vm, want %q", m.Source, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -17,11 +17,11 @@ import (
 
 // enforceCreate asks create_container (and host_network for a container
 // on the VM's network) about the spec as shapeSpec left it, before
-// anything is made for the container, and applies the answer to the spec:
-// the environment and capabilities kept, and whether the host may see the
-// container's stdio. devices are the ones the host named. The decisions
-// are settled when Create ends (settleCreate).
-func (c *Container) enforceCreate(ctx context.Context, devices []oci.LinuxDevice) error {
+// anything else is made for the container, and applies the answer to the
+// spec: the environment and capabilities kept, and whether the host may
+// see the container's stdio. The decisions are settled when Create ends
+// (settleCreate).
+func (c *Container) enforceCreate(ctx context.Context, shaped shapedSpec) error {
 	h := c.host
 	p := c.spec.Process
 	usr, groups, umask, err := h.policyUser(ctx, c.rootfs, p)
@@ -36,12 +36,12 @@ func (c *Container) enforceCreate(ctx context.Context, devices []oci.LinuxDevice
 	if sandboxID == "" {
 		sandboxID = c.id
 	}
-	root := c.podRootForPolicy(sandboxID)
+	root := c.podRootForPolicy(sandboxID, shaped.pod)
 	d, err := h.decide("container creation", func(e policy.Enforcer) (*policy.Decision, error) {
 		return e.CreateContainer(ctx, policy.CreateContainer{
 			SandboxID: sandboxID, ContainerID: c.id,
 			Args: p.Args, Env: p.Env, WorkingDir: p.Cwd,
-			Mounts: policyMounts(c.spec.Mounts, root), Devices: devices,
+			Mounts: policyMounts(c.spec.Mounts, root), Devices: shaped.hostDevices,
 			Privileged:      annotationBool(c.spec, annotationPrivileged),
 			NoNewPrivileges: p.NoNewPrivileges,
 			User:            usr, Groups: groups, Umask: umask,
@@ -73,9 +73,10 @@ func (c *Container) enforceCreate(ctx context.Context, devices []oci.LinuxDevice
 }
 
 // podRootForPolicy is the directory the pod's sandbox:// and hugepages://
-// mounts will live below: the sandbox's bundle (a virtual pod's own
-// root), the state root's directory of a standalone container.
-func (c *Container) podRootForPolicy(sandboxID string) string {
+// mounts live below: the sandbox's bundle (a virtual pod's own root), the
+// root of a workload's pod p, the state root's directory of a standalone
+// container.
+func (c *Container) podRootForPolicy(sandboxID string, p *pod) string {
 	switch c.kind {
 	case kindSandbox:
 		if c.spec.Annotations[annotationVirtualPodID] != "" {
@@ -83,17 +84,18 @@ func (c *Container) podRootForPolicy(sandboxID string) string {
 		}
 		return c.bundle
 	case kindWorkload:
-		if sb, err := c.host.container(sandboxID); err == nil && sb.pod != nil {
-			return sb.pod.root
+		if p != nil {
+			return p.root
 		}
 	}
 	return filepath.Join(c.host.containerRoot(), sandboxID)
 }
 
-// policyMounts are the spec's mounts as the policy judges them: the
-// sources of sandbox://, sandbox-tmp:// and hugepages:// mounts turned into
-// the paths they will have in the pod's root (rewriteMounts makes them
-// later, after the decision).
+// policyMounts are the spec's mounts as the policy judges them. A
+// workload's were resolved by shapeSpec, as the runtime gets them; for a
+// sandbox or standalone container the sources of sandbox://,
+// sandbox-tmp:// and hugepages:// mounts are turned into the paths they
+// name in the pod's root.
 func policyMounts(mounts []oci.Mount, podRoot string) []oci.Mount {
 	out := slices.Clone(mounts)
 	for i := range out {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 
-	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/network"
@@ -21,10 +20,11 @@ const virtualPodsDir = "virtual-pods"
 // /pods/<id>; a sandbox registers its pod (root, cgroup /pods/<sandbox>
 // with the sandbox's resources), writes the pod's /etc files and makes the
 // special mount directories; a workload joins its sandbox's pod, network
-// namespace and /etc files and has its special mounts resolved. Then, for
+// namespace and /etc files (its special mounts were resolved by
+// shapeSpec in shaped's pod, which must be the one it joins). Then, for
 // every kind, the init's user. It returns the directory the /etc files
 // are bound from.
-func (c *Container) prepareKind(ctx context.Context) (string, error) {
+func (c *Container) prepareKind(ctx context.Context, shaped *pod) (string, error) {
 	cg := c.host.opts.Cgroups
 	etcDir := c.bundle
 	switch c.kind {
@@ -53,6 +53,9 @@ func (c *Container) prepareKind(ctx context.Context) (string, error) {
 			return "", err
 		}
 		c.pod = p
+		if p != shaped {
+			return "", prot.Errorf(prot.HrFail, "pod %s was replaced while workload container %s was created", c.sandboxID, c.id)
+		}
 		if c.spec.Hostname != "" {
 			return "", prot.Errorf(prot.HrFail, "workload container must not change hostname: %s", c.spec.Hostname)
 		}
@@ -60,9 +63,6 @@ func (c *Container) prepareKind(ctx context.Context) (string, error) {
 			c.cgroupPath = cg.PodContainerPath(c.sandboxID, c.id)
 		}
 		etcDir = p.root
-		if err := rewriteMounts(c.spec, p.root, c.host.devRoot()); err != nil {
-			return "", err
-		}
 		if err := c.joinSandboxNetwork(p.sandbox); err != nil {
 			return "", err
 		}
@@ -74,29 +74,6 @@ func (c *Container) prepareKind(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return etcDir, nil
-}
-
-// shapeSpec makes the changes to the host's spec that come before the
-// policy decides, so that the policy judges what the runtime gets.
-func (c *Container) shapeSpec() error {
-	return annotateSpec(c.kind, c.spec)
-}
-
-// annotateSpec makes the changes the reference derives from the
-// annotations of a container of that kind: for a workload the /dev/shm
-// size, the core rlimit and the devices (applyAnnotations); for a sandbox
-// the core rlimit alone. A standalone container's spec keeps what the
-// host sent, as in the reference.
-func annotateSpec(kind containerKind, spec *oci.Spec) error {
-	switch kind {
-	case kindWorkload:
-		return applyAnnotations(spec, "/dev")
-	case kindSandbox:
-		if v := spec.Annotations[annotationRlimitCore]; v != "" {
-			return addCoreRlimit(spec, v)
-		}
-	}
-	return nil
 }
 
 // writeEtc writes hostname, hosts and resolv.conf (from the DNS of the

@@ -1,0 +1,71 @@
+package hcsv2
+
+import (
+	"slices"
+
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/prot"
+)
+
+// shapedSpec is what shapeSpec settles besides the spec itself.
+type shapedSpec struct {
+	// hostDevices are the devices the host named, which the policy is
+	// shown as in the reference: those shapeSpec completes, or adds for a
+	// privileged container, the privileged flag already stands for.
+	hostDevices []oci.LinuxDevice
+	// pod is a workload's pod, its mounts resolved in its root (nil for
+	// the other kinds).
+	pod *pod
+}
+
+// shapeSpec makes the changes to the host's spec that come before the
+// policy decides, so that the policy judges what the runtime gets, as the
+// reference (setupWorkloadContainerSpec before
+// EnforceCreateContainerPolicy): a workload's special mount sources and
+// destinations resolved in its pod's root (rewriteMounts, which makes the
+// sandbox directories they name) and its annotations applied
+// (annotateSpec).
+func (c *Container) shapeSpec() (shapedSpec, error) {
+	s := shapedSpec{hostDevices: slices.Clone(c.spec.Linux.Devices)}
+	if c.kind == kindWorkload {
+		p, err := c.host.pods.lookup(c.sandboxID, c.id)
+		if err != nil {
+			return s, err
+		}
+		if err := rewriteMounts(c.spec, p.root, c.host.devRoot()); err != nil {
+			return s, err
+		}
+		s.pod = p
+	}
+	return s, annotateSpec(c.kind, c.spec)
+}
+
+// annotateSpec makes the changes the reference derives from the
+// annotations of a container of that kind: for a workload the /dev/shm
+// size, the core rlimit and the devices (applyAnnotations); for a sandbox
+// the core rlimit alone. A standalone container's spec keeps what the
+// host sent, as in the reference.
+func annotateSpec(kind containerKind, spec *oci.Spec) error {
+	switch kind {
+	case kindWorkload:
+		return applyAnnotations(spec, "/dev")
+	case kindSandbox:
+		if v := spec.Annotations[annotationRlimitCore]; v != "" {
+			return addCoreRlimit(spec, v)
+		}
+	}
+	return nil
+}
+
+// lookup returns pod sandboxID for workload id to join, refusing one that
+// does not exist or whose sandbox is going, as join does.
+func (t *podTable) lookup(sandboxID, id string) (*pod, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.pods[sandboxID]
+	if !ok || p.closed {
+		return nil, prot.Errorf(prot.HrFail, "pod %s does not exist for workload container %s", sandboxID, id)
+	}
+	return p, nil
+}
