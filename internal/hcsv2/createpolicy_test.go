@@ -246,3 +246,51 @@ func TestUVMMountSourceJudgedResolved(t *testing.T) {
 		})
 	}
 }
+
+// noHostNetPolicy allows container creation but not the utility VM's
+// network.
+const noHostNetPolicy = `package policy
+
+import rego.v1
+
+api_version := "0.12.0"
+
+create_container := {"allowed": true, "allow_stdio_access": true, "env_list": null}
+
+host_network := {"allowed": false}
+
+runtime_logging := {"allowed": false}
+`
+
+// A workload of a pod on the utility VM's network is judged by
+// host_network, as the reference asks EnforceHostNetworkPolicy for a
+// workload whose sandbox has the hostnetwork annotation: a host that made
+// such a sandbox before setting a policy that forbids the VM's network
+// cannot keep adding containers to it. The workload's own annotation
+// does not count, as in the reference.
+func TestWorkloadOnHostNetworkJudgedByPolicy(t *testing.T) {
+	on := map[string]string{annotationHostNetwork: "true"}
+	for _, tt := range []struct {
+		name              string
+		sandbox, workload map[string]string
+		denied            bool
+	}{
+		{name: "sandbox on the host network", sandbox: on, denied: true},
+		{name: "workload annotation alone", workload: on},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fh := newPodHost(t)
+			h := fh.host
+			createTestSandbox(t, h, tt.sandbox)
+			setTestPolicy(t, h, noHostNetPolicy)
+			wl := podSettings(t, h, policyTestWorkloadID, policyTestSandboxID, workloadAnnotations(tt.workload), nil)
+			err := h.CreateContainer(context.Background(), policyTestWorkloadID, "", wl)
+			if denied := err != nil && strings.Contains(err.Error(), "host network denied by policy"); denied != tt.denied {
+				t.Fatalf("create = %v, want a denial by host_network %v", err, tt.denied)
+			}
+			if !tt.denied && err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

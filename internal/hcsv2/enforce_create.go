@@ -61,7 +61,7 @@ func (c *Container) enforceCreate(ctx context.Context, shaped shapedSpec) error 
 		p.Capabilities = d.Capabilities
 	}
 	c.noStdio = !d.AllowStdioAccess
-	if c.onHostNetwork() {
+	if c.onHostNetwork(shaped.pod) {
 		// One transaction with create_container: kept or undone with it.
 		hd, err := h.decide("host network", func(e policy.Enforcer) (*policy.Decision, error) { return e.HostNetwork(policy.Join(ctx, d)) })
 		if err != nil {
@@ -113,13 +113,14 @@ func policyMounts(mounts []oci.Mount, podRoot string) []oci.Mount {
 }
 
 // onHostNetwork reports whether the container shares the utility VM's
-// network: the annotation of a sandbox or standalone container, that of
-// its sandbox for a workload.
-func (c *Container) onHostNetwork() bool {
+// network: the annotation of a sandbox or standalone container; for a
+// workload, that of the sandbox of its pod p (looked up by shapeSpec, as
+// c.pod is set only when it joins), whatever its own says.
+func (c *Container) onHostNetwork(p *pod) bool {
 	if c.kind != kindWorkload {
 		return annotationBool(c.spec, annotationHostNetwork)
 	}
-	return c.pod != nil && c.pod.sandbox != nil && annotationBool(c.pod.sandbox.spec, annotationHostNetwork)
+	return p != nil && p.sandbox != nil && annotationBool(p.sandbox.spec, annotationHostNetwork)
 }
 
 // settleCreate commits Create's decisions when it succeeded and rolls
