@@ -15,6 +15,7 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
 	"github.com/linux-gcs/gcs/internal/stdio"
+	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
 // minSchema is the oldest container configuration schema accepted.
@@ -117,8 +118,8 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 // prepareBundle writes the adjusted config.json and the /etc files;
 // shaped is the pod a workload's spec was shaped for.
 func (c *Container) prepareBundle(ctx context.Context, shaped *pod) error {
-	if err := os.MkdirAll(c.bundle, 0o700); err != nil {
-		return prot.Errorf(prot.HrFail, "create bundle %s: %w", c.bundle, err)
+	if err := c.makeBundle(); err != nil {
+		return err
 	}
 	etcDir, err := c.prepareKind(ctx, shaped)
 	if err != nil {
@@ -138,10 +139,49 @@ func (c *Container) prepareBundle(ctx context.Context, shaped *pod) error {
 	if err != nil {
 		return prot.Errorf(prot.HrFail, "encode config.json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(c.bundle, "config.json"), b, 0o600); err != nil {
+	dir, err := c.host.openStateDir(c.bundle)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	if err := mount.WriteFileAt(dir, "config.json", b, 0o600); err != nil {
 		return prot.Errorf(prot.HrFail, "write config.json: %w", err)
 	}
 	return nil
+}
+
+// makeBundle creates the bundle directory below its state root through
+// no symbolic link (checkStatePath checked the path; the host may have
+// mounted a file system of its own there since). Only the state root
+// itself, which the GCS is configured with, is made as os.MkdirAll would.
+func (c *Container) makeBundle() error {
+	root, err := mount.RootOf(c.bundle, c.host.stateRoots())
+	if err != nil {
+		return prot.WithHResult(prot.HrInvalidArg, err)
+	}
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return prot.Errorf(prot.HrFail, "create state root %s: %w", root, err)
+	}
+	if err := mount.MkdirBelow(root, c.bundle, 0o700); err != nil {
+		return prot.Errorf(prot.HrFail, "create bundle: %w", err)
+	}
+	return nil
+}
+
+// openStateDir opens dir, a directory below a state root (a bundle, a pod
+// root), through no symbolic link, for files to be written in it with
+// mount.WriteFileAt: the host may have mounted a file system of its own
+// there, with links planted where the GCS writes.
+func (h *Host) openStateDir(dir string) (*os.File, error) {
+	root, err := mount.RootOf(dir, h.stateRoots())
+	if err != nil {
+		return nil, prot.WithHResult(prot.HrInvalidArg, err)
+	}
+	f, err := mount.OpenDirBelow(root, dir)
+	if err != nil {
+		return nil, prot.WithHResult(prot.HrFail, err)
+	}
+	return f, nil
 }
 
 // rootfsPath is the spec's root path, taken relative to the bundle as the

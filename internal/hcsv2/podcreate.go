@@ -77,7 +77,7 @@ func (c *Container) prepareKind(ctx context.Context, shaped *pod) (string, error
 }
 
 // writeEtc writes hostname, hosts and resolv.conf (from the DNS of the
-// container's network namespace) into dir.
+// container's network namespace) into dir, through no symbolic link.
 func (c *Container) writeEtc(dir string) error {
 	if err := checkHostname(c.spec.Hostname); err != nil {
 		return err
@@ -86,7 +86,12 @@ func (c *Container) writeEtc(dir string) error {
 	if c.netNS != "" && c.host.opts.Network != nil {
 		resolvConf = network.ResolvConf(c.host.opts.Network.DNS(c.netNS))
 	}
-	if err := writeEtcFiles(dir, c.spec.Hostname, resolvConf); err != nil {
+	d, err := c.host.openStateDir(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := writeEtcFiles(d, c.spec.Hostname, resolvConf); err != nil {
 		return prot.WithHResult(prot.HrFail, err)
 	}
 	return nil

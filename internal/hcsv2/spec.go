@@ -8,6 +8,7 @@ import (
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
 // CRI annotations that say what kind of container a spec describes.
@@ -120,8 +121,8 @@ func hasMount(spec *oci.Spec, dest string) bool {
 }
 
 // writeEtcFiles writes hostname, hosts and resolv.conf for a standalone or
-// sandbox container into dir.
-func writeEtcFiles(dir, hostname string, resolvConf []byte) error {
+// sandbox container into the open directory dir.
+func writeEtcFiles(dir *os.File, hostname string, resolvConf []byte) error {
 	if hostname == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -138,8 +139,10 @@ func writeEtcFiles(dir, hostname string, resolvConf []byte) error {
 		"resolv.conf": string(resolvConf),
 	}
 	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
+		// A link at the name (the host's file system may be mounted at
+		// dir) is replaced, never written through.
+		if err := mount.WriteFileAt(dir, name, []byte(content), 0o644); err != nil {
+			return fmt.Errorf("write /etc files: %w", err)
 		}
 	}
 	return nil

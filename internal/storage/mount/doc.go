@@ -1,6 +1,7 @@
 // Package mount holds the helpers the storage device packages (scsi, pmem,
 // plan9, devmapper users) share: path checks that confine mount targets to
-// allowed roots, mount propagation options, /proc/self/mountinfo lookups,
+// allowed roots, directories made and files written through no symbolic
+// link, mount propagation options, /proc/self/mountinfo lookups,
 // unmounting with a bounded wait for busy mounts, block device size and
 // file system detection by superblock magic.
 //
