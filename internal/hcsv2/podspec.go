@@ -61,10 +61,10 @@ func annotationBool(spec *oci.Spec, key string) bool {
 }
 
 // applyAnnotations makes the changes the reference derives from a
-// workload container's annotations: the /dev/shm size, the core rlimit and, for a privileged
-// container, every device of the utility VM with an allow-all device
-// cgroup. Devices the spec names are otherwise completed from the nodes
-// under devRoot.
+// workload container's annotations: the /dev/shm size, the core rlimit
+// and, for a privileged container, every device of the utility VM with an
+// allow-all device cgroup. Devices the spec names are otherwise completed
+// from the nodes under devRoot.
 func applyAnnotations(spec *oci.Spec, devRoot string) error {
 	if v, ok := spec.Annotations[annotationShmSizeKB]; ok {
 		if err := setShmSize(spec, v); err != nil {
