@@ -83,20 +83,21 @@ type bridgeMsg struct {
 	body []byte
 }
 
-// bridgeActivity is the ActivityId of request i: long enough that many
-// replies in flight make megabytes, and naming i so that a reply carried
-// under another request's id is seen.
+// bridgeActivity is the ActivityId of request i: as long as the daemon
+// takes (ids beyond 1 KiB are refused), and naming i so that a reply
+// carried under another request's id is seen.
 func bridgeActivity(i int, size int) string {
 	tag := fmt.Sprintf("%08d", i)
 	return strings.Repeat(tag, size/len(tag))
 }
 
-// Replies of tens of kilobytes, 128 in flight, with a host that reads as
-// fast as it can: the daemon's writer has megabytes pending at times, the
-// case where it once wrote a batch from the buffer new replies were being
-// appended to (replies under another request's id, misaligned headers).
+// Large replies, 128 in flight (a DumpStacks near 64 KiB every fourth,
+// Start replies of 1 KiB between), with a host that reads as fast as it
+// can: the daemon's writer has megabytes pending at times, the case where
+// it once wrote a batch from the buffer new replies were being appended to
+// (replies under another request's id, misaligned headers).
 func TestBridgeLargeConcurrentRepliesStayIntact(t *testing.T) {
-	const total, inFlight, actSize = 3000, 128, 30 << 10
+	const total, inFlight, actSize = 3000, 128, 1016
 	_, addr := listenGCS(t)
 	w := bridgeDial(t, addr)
 	w.negotiate(1)
