@@ -81,14 +81,16 @@ func Mount(layers []string, scratch, target string, roots []string) (err error) 
 }
 
 // checkDir checks a path Mount uses: clean, absolute, below roots without
-// a link, and free of the characters overlayfs cannot escape in its
-// options (':' splits lowerdir, ',' splits options).
+// a link, and free of the characters overlayfs reads specially in its
+// options (':' splits lowerdir, ',' splits options, '\' escapes the next
+// character and is dropped), so that the kernel opens the very path that
+// was checked: with l\ink allowed it would open link instead.
 func checkDir(p string, roots []string) error {
 	if err := mount.CheckTarget(p, roots); err != nil {
 		return err
 	}
-	if strings.ContainsAny(p, ":,") {
-		return fmt.Errorf("%q: path contains ':' or ','", p)
+	if strings.ContainsAny(p, `:,\`) {
+		return fmt.Errorf("%q: path contains ':', ',' or '\\'", p)
 	}
 	if len(roots) == 0 {
 		return nil

@@ -105,6 +105,15 @@ func TestMountAndUnmount(t *testing.T) {
 func TestMountRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	good := layer(t, filepath.Join(dir, "good"), "f", "x")
+	// With '\' dropped the kernel would open other and sx (made here so
+	// that the mount could succeed) instead of what was checked.
+	escaped := layer(t, filepath.Join(dir, `o\ther`), "f", "x")
+	layer(t, filepath.Join(dir, "other"), "f", "x")
+	for _, d := range []string{"sx/upper", "sx/work"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	file := filepath.Join(good, "f")
 	for _, tc := range []struct {
 		name    string
@@ -120,6 +129,8 @@ func TestMountRejectsBadInput(t *testing.T) {
 		{"colon in layer", []string{dir + "/a:b"}, "", filepath.Join(dir, "t")},
 		{"relative target", []string{good}, "", "rootfs"},
 		{"comma in scratch", []string{good}, dir + "/s,x", filepath.Join(dir, "t")},
+		{"backslash in layer", []string{escaped, good}, "", filepath.Join(dir, "t")},
+		{"backslash in scratch", []string{good}, dir + `/s\x`, filepath.Join(dir, "t")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := Mount(tc.layers, tc.scratch, tc.target, nil); err == nil {
