@@ -78,9 +78,15 @@ func ReadVerityInfo(r io.ReaderAt) (VerityInfo, error) {
 		return VerityInfo{}, fmt.Errorf("dm-verity hash %q is not supported (only sha256)", algo)
 	case int(sb.SaltSize) > len(sb.Salt):
 		return VerityInfo{}, fmt.Errorf("dm-verity salt size %d is too large", sb.SaltSize)
-	case sb.DataBlockSize != sb.HashBlockSize || sb.DataBlockSize < SectorSize || sb.DataBlockSize&(sb.DataBlockSize-1) != 0:
-		return VerityInfo{}, fmt.Errorf("dm-verity block sizes %d/%d are not supported", sb.DataBlockSize, sb.HashBlockSize)
-	case sb.DataBlocks*uint64(sb.DataBlockSize) != uint64(dataSize):
+	case sb.DataBlockSize != sb.HashBlockSize:
+		return VerityInfo{}, fmt.Errorf("dm-verity block sizes %d/%d differ", sb.DataBlockSize, sb.HashBlockSize)
+	}
+	// The sizes are the host's: bound them before one sizes a buffer, and
+	// divide rather than multiply so that no count wraps around to match.
+	if err := checkBlockSize(sb.DataBlockSize); err != nil {
+		return VerityInfo{}, fmt.Errorf("dm-verity superblock: %w", err)
+	}
+	if bs := int64(sb.DataBlockSize); dataSize == 0 || dataSize%bs != 0 || sb.DataBlocks != uint64(dataSize/bs) {
 		return VerityInfo{}, fmt.Errorf("dm-verity covers %d blocks of %d bytes, the file system %d bytes", sb.DataBlocks, sb.DataBlockSize, dataSize)
 	}
 	salt := sb.Salt[:sb.SaltSize]

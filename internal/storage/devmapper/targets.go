@@ -88,13 +88,8 @@ func (v Verity) Target() (Target, error) {
 		hbs = dbs
 	}
 	for _, bs := range []uint32{dbs, hbs} {
-		if bs < SectorSize || bs&(bs-1) != 0 {
-			return Target{}, fmt.Errorf("verity block size %d is not a power of two of at least %d", bs, SectorSize)
-		}
-		// dm-verity takes blocks of at most a page; the bound also keeps a
-		// host-chosen size from sizing the check read after the table loads.
-		if bs > MaxVerityBlockSize {
-			return Target{}, fmt.Errorf("verity block size %d: at most %d is supported", bs, MaxVerityBlockSize)
+		if err := checkBlockSize(bs); err != nil {
+			return Target{}, err
 		}
 	}
 	if v.DataBlocks == 0 {
@@ -125,6 +120,21 @@ func (v Verity) Target() (Target, error) {
 		Params: fmt.Sprintf("1 %s %s %d %d %d %d %s %s %s",
 			v.DataDevice, v.HashDevice, dbs, hbs, v.DataBlocks, v.HashOffset/uint64(hbs), alg, v.RootDigest, salt),
 	}, nil
+}
+
+// checkBlockSize returns an error unless bs is a dm-verity block size
+// accepted: a power of two from SectorSize to MaxVerityBlockSize.
+// veritysetup allows up to 512 KiB, but dm-verity takes blocks of at most
+// a page; the bound also keeps a host-chosen size from sizing a buffer
+// (ReadVerityInfo's top block, the check read after a table loads).
+func checkBlockSize(bs uint32) error {
+	if bs < SectorSize || bs&(bs-1) != 0 {
+		return fmt.Errorf("verity block size %d is not a power of two of at least %d", bs, SectorSize)
+	}
+	if bs > MaxVerityBlockSize {
+		return fmt.Errorf("verity block size %d: at most %d is supported", bs, MaxVerityBlockSize)
+	}
+	return nil
 }
 
 // checkName returns an error unless name can name a device-mapper device
