@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -95,6 +96,12 @@ func (v Verity) Target() (Target, error) {
 	if v.DataBlocks == 0 {
 		return Target{}, errors.New("verity target: no data blocks")
 	}
+	// A product that wraps would give a Length of a few sectors for a huge
+	// count: refuse it here rather than hand the kernel such a table.
+	hi, size := bits.Mul64(v.DataBlocks, uint64(dbs))
+	if hi != 0 {
+		return Target{}, fmt.Errorf("verity target: too many data blocks (%d of %d bytes)", v.DataBlocks, dbs)
+	}
 	if v.HashOffset%uint64(hbs) != 0 {
 		return Target{}, fmt.Errorf("verity hash offset %d is not a multiple of the hash block size %d", v.HashOffset, hbs)
 	}
@@ -115,7 +122,7 @@ func (v Verity) Target() (Target, error) {
 		return Target{}, fmt.Errorf("verity salt %q is not hexadecimal", salt)
 	}
 	return Target{
-		Length: v.DataBlocks * uint64(dbs) / SectorSize,
+		Length: size / SectorSize,
 		Type:   "verity",
 		Params: fmt.Sprintf("1 %s %s %d %d %d %d %s %s %s",
 			v.DataDevice, v.HashDevice, dbs, hbs, v.DataBlocks, v.HashOffset/uint64(hbs), alg, v.RootDigest, salt),

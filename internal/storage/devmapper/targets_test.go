@@ -28,6 +28,12 @@ func TestTargets(t *testing.T) {
 		{"verity block size", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1, RootDigest: "00", DataBlockSize: 1000}, Target{}, "power of two"},
 		{"verity block size too large", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1, RootDigest: "00", DataBlockSize: 1 << 30}, Target{}, "at most"},
 		{"verity no blocks", Verity{DataDevice: "a", HashDevice: "a", RootDigest: "00"}, Target{}, "no data blocks"},
+		// DataBlocks*DataBlockSize would wrap around to a table of 8 or 0
+		// sectors.
+		{"verity blocks wrapping", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1<<52 + 1, RootDigest: "00"}, Target{}, "too many"},
+		{"verity blocks wrapping to 0", Verity{DataDevice: "a", HashDevice: "a", DataBlockSize: 512, DataBlocks: 1 << 55, RootDigest: "00"}, Target{}, "too many"},
+		{"verity most blocks", Verity{DataDevice: "a", HashDevice: "a", DataBlocks: 1<<52 - 1, RootDigest: "00"},
+			Target{Length: (1<<52 - 1) * 8, Type: "verity", Params: "1 a a 4096 4096 4503599627370495 0 sha256 00 -"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.target.Target()
