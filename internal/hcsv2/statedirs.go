@@ -128,9 +128,25 @@ func (c *Container) removeStateDirs() []error {
 	}
 	var errs []error
 	for _, d := range dirs {
-		if err := mount.RemoveAll(d); err != nil {
+		if err := c.host.removeStateDir(d); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errs
+}
+
+// removeStateDir removes dir, a bundle, scratch or pod directory, walking
+// to it from its state root through no symbolic link: a pod's containers
+// can write some directories below a state root (its sandbox:// ones), and
+// one of them swapping a parent of dir for a link must not send the
+// removal elsewhere in the utility VM.
+func (h *Host) removeStateDir(dir string) error {
+	root, err := mount.RootOf(dir, h.stateRoots())
+	if err != nil {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	if err := mount.RemoveAllBelow(root, dir); err != nil {
+		return fmt.Errorf("remove state directory: %w", err)
+	}
+	return nil
 }

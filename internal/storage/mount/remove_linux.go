@@ -18,7 +18,8 @@ var ErrMountPoint = errors.New("is a mount point")
 // stops the removal of its branch and is reported (ErrMountPoint), so a
 // file system still mounted there is left untouched. A missing path is
 // not an error. path's parent directories are trusted: callers check them
-// (CheckTarget).
+// (CheckTarget). Where a parent may be written by someone else (a pod's
+// shared directories), use RemoveAllBelow.
 func RemoveAll(path string) error {
 	if err := CheckPath(path); err != nil {
 		return fmt.Errorf("remove: %w", err)
@@ -35,6 +36,30 @@ func RemoveAll(path string) error {
 	}
 	defer unix.Close(parent)
 	return removeAt(parent, filepath.Base(path), path, nil)
+}
+
+// RemoveAllBelow is RemoveAll for a path p strictly below the directory
+// root whose parents are not trusted: it reaches p's parent from root one
+// component at a time with openat(O_NOFOLLOW) (OpenDirBelow), so a
+// symbolic link anywhere between root and p, even one swapped in by a
+// container just before, fails the removal instead of redirecting it. A
+// missing p, or a missing parent, is not an error.
+func RemoveAllBelow(root, p string) error {
+	if err := checkAtOrBelow("remove", root, p); err != nil {
+		return err
+	}
+	if p == root {
+		return fmt.Errorf("remove %s: refusing to remove the root itself", p)
+	}
+	parent, err := OpenDirBelow(root, filepath.Dir(p))
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove %s: %w", p, err)
+	}
+	defer parent.Close()
+	return removeAt(int(parent.Fd()), filepath.Base(p), p, nil)
 }
 
 // device identifies a file system (statx dev_major, dev_minor).
