@@ -11,7 +11,6 @@ import (
 	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount"
-	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
 	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
@@ -210,25 +209,8 @@ func TestHardeningPathsDeviceRemoveKeepsForeignDirs(t *testing.T) {
 // whose server hangs up): each fresh mount point is gone again, and a
 // directory that was there before stays.
 func TestHardeningPathsFailedAddLeavesNoMountPoint(t *testing.T) {
-	f := testutil.NewFakeDevices(t)
-	f.AddDisk(t, 2, "sdb", mounttest.Loop(t, mounttest.SparseFile(t, 8<<20), mounttest.LoopOptions{}))
-	h := newHostEnv(t, "runc", f.Args()...)
-	share := func(p string) any {
-		return &prot.LCOWMappedDirectory{MountPath: p, Port: h.hangUpPort(t), ShareName: "share"}
-	}
-	for i, tc := range []struct {
-		name     string
-		typ      prot.ResourceType
-		settings func(string) any
-	}{
-		{"SCSI disk without a file system", prot.ResourceTypeMappedVirtualDisk, func(p string) any {
-			return &prot.LCOWMappedVirtualDisk{MountPath: p, Lun: 2, ReadOnly: true}
-		}},
-		{"missing pmem device", prot.ResourceTypeVPMemDevice, func(p string) any {
-			return &prot.LCOWMappedVPMemDevice{DeviceNumber: 7, MountPath: p}
-		}},
-		{"Plan 9 share without a server", prot.ResourceTypeMappedDirectory, share},
-	} {
+	h := failingDevicesHost(t)
+	for i, tc := range failingDeviceAdds(t, h) {
 		for _, existing := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/existing=%t", tc.name, existing), func(t *testing.T) {
 				target := filepath.Join(h.root, "failed", fmt.Sprintf("%d-%t", i, existing))

@@ -9,7 +9,74 @@ import (
 	"time"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
+
+// TestFailedAddLeavesNoParentDirs: a SCSI disk, pmem device or Plan 9
+// share Add whose target's parents are missing makes them all; when the
+// mount then fails, it must remove them with the target, as a failed
+// CombinedLayers Add does (hcsv2.mountAt once removed only the target).
+func TestFailedAddLeavesNoParentDirs(t *testing.T) {
+	h := failingDevicesHost(t)
+	for i, tc := range failingDeviceAdds(t, h) {
+		t.Run(tc.name, func(t *testing.T) {
+			top := filepath.Join(h.root, "failed-parents", fmt.Sprint(i))
+			if err := os.MkdirAll(filepath.Dir(top), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			target := filepath.Join(top, "a", "b", "mnt")
+			if err := h.modify(prot.RequestTypeAdd, tc.typ, tc.settings(target)); client.HResult(err) != prot.HrFail {
+				t.Fatalf("add: %v, want E_FAIL", err)
+			}
+			if _, err := os.Lstat(target); err == nil {
+				t.Errorf("the failed Add left its mount point %s", target)
+			}
+			if _, err := os.Lstat(top); err == nil {
+				left, _ := filepath.Glob(filepath.Join(top, "*", "*"))
+				t.Errorf("the failed Add left the directories it made for %s: %s%v", target, top, left)
+			}
+		})
+	}
+}
+
+// failingDevicesHost starts a GCS with a fake device tree holding a SCSI
+// disk without a file system at LUN 2, for failingDeviceAdds.
+func failingDevicesHost(t *testing.T) *hostEnv {
+	t.Helper()
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 2, "sdb", mounttest.Loop(t, mounttest.SparseFile(t, 8<<20), mounttest.LoopOptions{}))
+	return newHostEnv(t, "runc", f.Args()...)
+}
+
+// failingDeviceAdd is a device Add that fails after the GCS made its
+// mount point: typ and the settings for a mount path.
+type failingDeviceAdd struct {
+	name     string
+	typ      prot.ResourceType
+	settings func(string) any
+}
+
+// failingDeviceAdds are a SCSI disk, a pmem device and a Plan 9 share Add
+// on h (from failingDevicesHost) that fail once their mount point is made:
+// a disk without a file system, a pmem device that is not there, a share
+// whose server hangs up.
+func failingDeviceAdds(t *testing.T, h *hostEnv) []failingDeviceAdd {
+	return []failingDeviceAdd{
+		{"SCSI disk without a file system", prot.ResourceTypeMappedVirtualDisk, func(p string) any {
+			return &prot.LCOWMappedVirtualDisk{MountPath: p, Lun: 2, ReadOnly: true}
+		}},
+		{"missing pmem device", prot.ResourceTypeVPMemDevice, func(p string) any {
+			return &prot.LCOWMappedVPMemDevice{DeviceNumber: 7, MountPath: p}
+		}},
+		{"Plan 9 share without a server", prot.ResourceTypeMappedDirectory, func(p string) any {
+			return &prot.LCOWMappedDirectory{MountPath: p, Port: h.hangUpPort(t), ShareName: "share"}
+		}},
+	}
+}
 
 // TestScratchRemovalFollowsNoLinkedParent: a workload's scratch may be
 // below its sandbox's bundle (checkOthersPaths), e.g. in the sandbox's

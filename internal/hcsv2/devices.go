@@ -88,7 +88,7 @@ func (h *Host) modifyDisk(ctx context.Context, d Devices, rt prot.RequestType, s
 		if err := d.SCSI.Unmount(ctx, s.MountPath); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
-		h.targets.release(s.MountPath, h.log)
+		h.release(s.MountPath)
 		return nil
 	}
 	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeMappedVirtualDisk})
@@ -105,7 +105,7 @@ func (h *Host) modifyPmem(ctx context.Context, d Devices, rt prot.RequestType, s
 		err = h.mountAt(s.MountPath, func() error { return pmem.Mount(ctx, s.DeviceNumber, s.MountPath, o) })
 	case prot.RequestTypeRemove:
 		if err = pmem.Unmount(ctx, s.DeviceNumber, s.MountPath, o); err == nil {
-			h.targets.release(s.MountPath, h.log)
+			h.release(s.MountPath)
 		}
 	default:
 		return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeVPMemDevice})
@@ -132,7 +132,7 @@ func (h *Host) modifyShare(ctx context.Context, d Devices, rt prot.RequestType, 
 		if err := plan9.Unmount(ctx, s.MountPath, o); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
-		h.targets.release(s.MountPath, h.log)
+		h.release(s.MountPath)
 		return nil
 	}
 	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeMappedDirectory})

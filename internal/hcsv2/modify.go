@@ -91,7 +91,7 @@ func (h *Host) modifyCombinedLayers(ctx context.Context, rt prot.RequestType, s 
 		if err := overlay.Unmount(ctx, s.ContainerRootPath, roots); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
-		h.targets.release(s.ContainerRootPath, h.log)
+		h.release(s.ContainerRootPath)
 		return nil
 	}
 	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeCombinedLayers})

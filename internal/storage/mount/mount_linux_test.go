@@ -47,14 +47,14 @@ func TestPropagationAndUnmount(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.opts, ","), func(t *testing.T) {
 			target := filepath.Join(t.TempDir(), "m")
-			if err := MakeTarget(target); err != nil {
+			if err := MakeTarget(target, nil); err != nil {
 				t.Fatal(err)
 			}
 			if err := unix.Mount("tmpfs", target, "tmpfs", 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { unix.Unmount(target, unix.MNT_DETACH) })
-			if err := MakeTarget(target); err == nil || !strings.Contains(err.Error(), "already a mount point") {
+			if err := MakeTarget(target, nil); err == nil || !strings.Contains(err.Error(), "already a mount point") {
 				t.Fatalf("MakeTarget on a mount point: %v", err)
 			}
 			if err := unix.Mount("tmpfs", target, "tmpfs", 0, ""); err != nil { // stacked

@@ -5,14 +5,14 @@ import (
 	"os"
 )
 
-// MakeTarget creates the directory target for a mount and refuses one
-// that is not a directory (a symbolic link there would be followed by
-// mount(2) out of the checked path) or is already a mount point.
-func MakeTarget(target string) error {
-	if err := CheckPath(target); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(target, 0o755); err != nil {
+// MakeTarget creates the directory target for a mount, and its missing
+// parents, below the root of roots that holds it through no symbolic link
+// (MakeDirs), and refuses a target that is not a directory (a symbolic
+// link there would be followed by mount(2) out of the checked path) or is
+// already a mount point. Callers that must remove what it made on failure
+// make the parents first with MakeDirs and keep the list.
+func MakeTarget(target string, roots []string) error {
+	if _, err := MakeDirs(target, roots, 0o755); err != nil {
 		return fmt.Errorf("create mount point: %w", err)
 	}
 	fi, err := os.Lstat(target)

@@ -31,7 +31,7 @@ func Mount(ctx context.Context, conn net.Conn, target string, o Options) error {
 	if err != nil {
 		return fmt.Errorf("mount 9p share: %w", err)
 	}
-	if err := mount.MakeTarget(target); err != nil {
+	if err := mount.MakeTarget(target, o.AllowedRoots); err != nil {
 		return fmt.Errorf("mount 9p share %q: %w", o.ShareName, err)
 	}
 	var flags uintptr

@@ -20,7 +20,7 @@ func Mount(ctx context.Context, deviceNumber uint32, target string, o Options) (
 	if err := mount.CheckTarget(target, o.AllowedRoots); err != nil {
 		return fmt.Errorf("mount VPMem device %d: target: %w", deviceNumber, err)
 	}
-	if err := mount.MakeTarget(target); err != nil {
+	if err := mount.MakeTarget(target, o.AllowedRoots); err != nil {
 		return fmt.Errorf("mount VPMem device %d: %w", deviceNumber, err)
 	}
 	source := DevicePath(o.DevRoot, deviceNumber)

@@ -35,7 +35,7 @@ func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptio
 	if o.BlockDev {
 		return m.link(log, device, target)
 	}
-	if err := mount.MakeTarget(target); err != nil {
+	if err := mount.MakeTarget(target, m.AllowedRoots); err != nil {
 		return fmt.Errorf("mount SCSI disk %s: %w", device, err)
 	}
 	source := device
@@ -155,9 +155,10 @@ func (m *Mounter) scratch(log *logrus.Entry) *crypt.Scratch {
 	}
 }
 
-// link makes target a symbolic link to device (BlockDev).
+// link makes target a symbolic link to device (BlockDev). Its missing
+// parents are made through no symbolic link below the allowed roots.
 func (m *Mounter) link(log *logrus.Entry, device, target string) error {
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+	if _, err := mount.MakeDirs(filepath.Dir(target), m.AllowedRoots, 0o755); err != nil {
 		return fmt.Errorf("link SCSI disk %s: %w", device, err)
 	}
 	if cur, err := os.Readlink(target); err == nil && cur == device {

@@ -1,0 +1,62 @@
+package mount
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestRemoveMade(t *testing.T) {
+	root := t.TempDir()
+	roots := []string{root}
+	made, err := MakeDirs(filepath.Join(root, "a", "b", "c"), roots, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made) != 3 {
+		t.Fatalf("made %v, want a, a/b, a/b/c", made)
+	}
+	// Someone else's file in a/b keeps a/b and a.
+	if err := os.WriteFile(filepath.Join(root, "a", "b", "f"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveMade(made, roots); err == nil {
+		t.Error("RemoveMade reported no directory left")
+	}
+	if _, err := os.Lstat(filepath.Join(root, "a", "b", "c")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the empty directory stayed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "a", "b", "f")); err != nil {
+		t.Errorf("a directory that was not empty went: %v", err)
+	}
+	// A link in place of a made directory is neither followed nor removed.
+	outside := t.TempDir()
+	if err := os.Mkdir(filepath.Join(outside, "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(root, "a"), filepath.Join(root, "a.old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveMade(made, roots); err == nil {
+		t.Error("RemoveMade through a link succeeded")
+	}
+	if err := RemoveMountPoint(filepath.Join(root, "a", "b"), roots); err == nil {
+		t.Error("RemoveMountPoint through a link succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "b")); err != nil {
+		t.Errorf("a link was followed: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "a")); err != nil {
+		t.Errorf("the link went: %v", err)
+	}
+	if err := RemoveMountPoint(filepath.Join(root, "a"), roots); err != nil {
+		t.Errorf("RemoveMountPoint of a link: %v", err)
+	}
+	if _, err := os.Stat(outside); err != nil {
+		t.Errorf("the link's target went: %v", err)
+	}
+}
