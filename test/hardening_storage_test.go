@@ -85,6 +85,8 @@ func failingDeviceAdds(t *testing.T, h *hostEnv) []failingDeviceAdd {
 // symbolic link; deleting the victim must not remove the directory of the
 // victim's name in whatever directory of the utility VM the link names
 // (removeStateDirs once opened the scratch's parent following links).
+// Create now refuses such a scratch (only <sandbox>/scratch is shared),
+// which the test accepts too.
 func TestScratchRemovalFollowsNoLinkedParent(t *testing.T) {
 	h := newHostEnv(t, "runc")
 	l := podLayouts()[0] // hcsoci
@@ -100,7 +102,13 @@ func TestScratchRemovalFollowsNoLinkedParent(t *testing.T) {
 	victim := h.id("victim")
 	scratch := filepath.Join(h.root, "c", sb, "sandboxMounts", "data", "d", victim)
 	if err := h.createAt(victim, filepath.Join(h.root, "c", victim), scratch, podWorkloadSpec(sb, "sleep", "1000")); err != nil {
-		t.Skipf("create of a workload whose scratch is in sandboxMounts refused: %v", err)
+		// Create now refuses a scratch in the pod's shared directories;
+		// the removal itself is covered by mount.RemoveAllBelow's tests.
+		if hr := client.HResult(err); hr != prot.HrInvalidArg {
+			t.Fatalf("create of a workload whose scratch is in sandboxMounts: %v, want E_INVALIDARG", err)
+		}
+		t.Logf("create refused: %v", err)
+		return
 	}
 
 	// A directory of the utility VM outside every GCS root, holding one

@@ -14,6 +14,10 @@ import (
 // one of the state roots, never the GCS's own state nor another
 // container's directories, and through no symbolic link.
 
+// podScratchDir is the directory of a sandbox's bundle that its pod's
+// workload containers may have their scratch below.
+const podScratchDir = "scratch"
+
 // stateRoots returns the directories bundles and scratch may be below.
 func (h *Host) stateRoots() []string {
 	if len(h.opts.StateRoots) > 0 {
@@ -80,7 +84,11 @@ func checkOwnPaths(bundle, scratch string) error {
 // checkOthersPaths refuses c's bundle or scratch where another container
 // already has its bundle or scratch, or above or below one. The one
 // exception is the shared scratch of a pod: a workload container's scratch
-// may be below its sandbox's bundle (Root/c/<sandbox>/scratch/<id>).
+// may be below its sandbox's scratch directory (<sandbox bundle>/scratch,
+// hcsshim's Root/c/<sandbox>/scratch/<id>), and nowhere else in the
+// sandbox's bundle: its rootfs, sandboxMounts, sandboxTmpfsMounts and
+// hugepages are written by the pod's containers, which could swap a parent
+// of the scratch for a link.
 // Called with c in the table, so that two Creates racing for the same
 // directory cannot both pass.
 func (h *Host) checkOthersPaths(c *Container, sandboxID string) error {
@@ -96,7 +104,7 @@ func (h *Host) checkOthersPaths(c *Container, sandboxID string) error {
 				if theirs == "" || !overlaps(mine.p, theirs) {
 					continue
 				}
-				if mine.what == "ScratchDirPath" && theirs == o.bundle && o.id == sandboxID && mount.Below(mine.p, theirs) {
+				if mine.what == "ScratchDirPath" && theirs == o.bundle && o.id == sandboxID && mount.Below(mine.p, filepath.Join(theirs, podScratchDir)) {
 					continue
 				}
 				return prot.Errorf(prot.HrInvalidArg, "%s %q overlaps directory %s of container %s", mine.what, mine.p, theirs, o.id)
