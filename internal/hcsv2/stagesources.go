@@ -23,7 +23,8 @@ const stagingDir = "staging"
 // staged is what stageSharedSources mounted for one workload: undone by
 // unstage once the runtime's create has returned.
 type staged struct {
-	dir     string   // podRoot/staging/<container id>
+	root    string   // the pod's root
+	dir     string   // root/staging/<container id>
 	targets []string // the bind mounts in dir
 }
 
@@ -42,7 +43,7 @@ type staged struct {
 // are removed from the GCS's once its create has returned (unstage).
 func stageSharedSources(spec *oci.Spec, podRoot, id string) (s *staged, err error) {
 	shared := []string{filepath.Join(podRoot, sandboxMountsDir), filepath.Join(podRoot, sandboxTmpfsDir)}
-	s = &staged{dir: filepath.Join(podRoot, stagingDir, id)}
+	s = &staged{root: podRoot, dir: filepath.Join(podRoot, stagingDir, id)}
 	defer func() {
 		if err != nil {
 			if uerr := s.unstage(); uerr != nil {
@@ -109,8 +110,9 @@ func (s *staged) unstage() error {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", t, err))
 		}
 	}
-	// Never into a bind still mounted: it is the pod's shared directory.
-	if err := mount.RemoveAll(s.dir); err != nil {
+	// Never into a bind still mounted (it is the pod's shared directory),
+	// nor through a link.
+	if err := mount.RemoveAllBelow(s.root, s.dir); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
