@@ -169,6 +169,32 @@ func vethPair(t *testing.T, mac string) string {
 	return a
 }
 
+// startInNetNS creates and starts a sleeping container (id made from name)
+// in host network namespace nsID, and returns a function that runs a
+// command in it and returns its standard output.
+func startInNetNS(t *testing.T, h *hostEnv, name, nsID string) func(args ...string) string {
+	t.Helper()
+	id := h.id(name)
+	spec := specFor("sleep", "1000")
+	spec.Windows = &oci.Windows{Network: &oci.WindowsNetwork{NetworkNamespace: nsID}}
+	if err := h.create(id, spec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) string {
+		s := h.listenStdio(false, true, false)
+		pid, err := h.exec(id, process(args...), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := h.readAll(s.out)
+		h.wait(id, pid)
+		return <-out
+	}
+}
+
 func TestNetworkAdapterInContainer(t *testing.T) {
 	mac := "02:42:ac:11:00:07"
 	link := vethPair(t, mac)
@@ -184,25 +210,7 @@ func TestNetworkAdapterInContainer(t *testing.T) {
 	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeNetwork, adapter); err != nil {
 		t.Fatal(err)
 	}
-	id := h.id("net")
-	spec := specFor("sleep", "1000")
-	spec.Windows = &oci.Windows{Network: &oci.WindowsNetwork{NetworkNamespace: nsID}}
-	if err := h.create(id, spec); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.startInit(id, h.listenStdio(false, false, false)); err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) string {
-		s := h.listenStdio(false, true, false)
-		pid, err := h.exec(id, process(args...), s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := h.readAll(s.out)
-		h.wait(id, pid)
-		return <-out
-	}
+	run := startInNetNS(t, h, "net", nsID)
 	addrs := run("ip", "addr", "show", link)
 	for _, want := range []string{"10.99.0.5/24", "fd00:99::5/64", "mtu 1450", "UP"} {
 		if !strings.Contains(addrs, want) {
@@ -233,5 +241,37 @@ func TestNetworkAdapterInContainer(t *testing.T) {
 	}
 	if _, err := net.InterfaceByName(link); err != nil {
 		t.Errorf("adapter not back in the utility VM: %v", err)
+	}
+}
+
+// TestNetworkDNSServerZoneCannotInjectResolvConf: an IPv6 DNS server whose
+// zone holds newlines ("fe80::1%x\n...") would put lines of the host's
+// choosing into resolv.conf. Such an adapter is refused with E_FAIL, as
+// other invalid Network settings are, and the resolv.conf of a container
+// in that namespace holds only the well-formed adapter's lines.
+func TestNetworkDNSServerZoneCannotInjectResolvConf(t *testing.T) {
+	mac, hostileMAC := "02:42:ac:11:00:3d", "02:42:ac:11:00:3e"
+	vethPair(t, mac)
+	vethPair(t, hostileMAC) // so that only its settings can make it refused
+	h := newHostEnv(t, "runc", "-device-timeout", "1s")
+	nsID := "6B1D2E3F-0000-4000-8000-00000000AB3D"
+	hostile := &prot.LCOWNetworkAdapter{
+		NamespaceID: nsID, ID: "adapter-inj", MacAddress: strings.ReplaceAll(strings.ToUpper(hostileMAC), ":", "-"),
+		DNSServerList: "fe80::1%x\nnameserver 203.0.113.66\noptions ndots:15",
+	}
+	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeNetwork, hostile); client.HResult(err) != prot.HrFail {
+		t.Fatalf("adapter with a zoned DNS server: %v; want E_FAIL", err)
+	}
+	good := &prot.LCOWNetworkAdapter{
+		NamespaceID: nsID, ID: "adapter-ok", MacAddress: strings.ReplaceAll(strings.ToUpper(mac), ":", "-"),
+		DNSServerList: "10.98.0.53",
+		IPConfigs:     []prot.LCOWIPConfig{{IPAddress: "10.98.0.5", PrefixLength: 24}},
+	}
+	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeNetwork, good); err != nil {
+		t.Fatal(err)
+	}
+	run := startInNetNS(t, h, "netinj", nsID)
+	if rc := run("cat", "/etc/resolv.conf"); rc != "nameserver 10.98.0.53\n" {
+		t.Fatalf("container's resolv.conf = %q; want only the well-formed adapter's server", rc)
 	}
 }

@@ -193,12 +193,14 @@ func splitList(s string) []string {
 }
 
 // parseServers validates a comma-separated list of DNS server addresses and
-// returns them in canonical form.
+// returns them in canonical form. An IPv6 zone is refused, as for the
+// adapter's addresses and routes: netip keeps a zone of any bytes, newlines
+// included, and resolv.conf would print it verbatim.
 func parseServers(list string) ([]string, error) {
 	var out []string
 	for _, s := range splitList(list) {
 		ip, err := netip.ParseAddr(s)
-		if err != nil {
+		if err != nil || ip.Zone() != "" {
 			return nil, fmt.Errorf("DNS server %q: %w", s, ErrInvalidConfig)
 		}
 		out = append(out, ip.Unmap().String())
@@ -212,11 +214,18 @@ func parseServers(list string) ([]string, error) {
 func parseSearch(list string) ([]string, error) {
 	out := splitList(list)
 	for _, s := range out {
-		if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		if !resolvConfSafe(s) {
 			return nil, fmt.Errorf("DNS suffix %q: %w", s, ErrInvalidConfig)
 		}
 	}
 	return out, nil
+}
+
+// resolvConfSafe reports whether s can stand as one word of a resolv.conf
+// line: not empty, and without white space or control characters, which
+// would split it or start another line.
+func resolvConfSafe(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
 }
 
 // appendUnique appends to dst those of items not already in dst, comparing
@@ -232,12 +241,17 @@ func appendUnique(dst []string, items ...string) []string {
 
 // ResolvConf renders a resolv.conf: a "nameserver X" line per server, in
 // order, then one "search a b" line when search is not empty. It is empty
-// when both are.
+// when both are. An entry that is empty or holds white space or control
+// characters is left out: parsing refuses those already, and this keeps
+// any that got past it from adding lines of its own.
 func ResolvConf(servers, search []string) []byte {
 	var b bytes.Buffer
 	for _, s := range servers {
-		fmt.Fprintf(&b, "nameserver %s\n", s)
+		if resolvConfSafe(s) {
+			fmt.Fprintf(&b, "nameserver %s\n", s)
+		}
 	}
+	search = slices.DeleteFunc(slices.Clone(search), func(s string) bool { return !resolvConfSafe(s) })
 	if len(search) > 0 {
 		fmt.Fprintf(&b, "search %s\n", strings.Join(search, " "))
 	}

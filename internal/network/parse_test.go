@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -162,6 +163,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "bad route", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", Routes: []prot.LCOWRoute{{DestinationPrefix: "x"}}}},
 		{name: "bad server", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSServerList: "10.0.0.10,dns.example"}},
 		{name: "injected suffix", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSSuffix: "a.example\noptions ndots:9"}},
+		{name: "zoned server", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSServerList: "fe80::1%eth0"}},
+		{name: "injected server zone", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSServerList: "10.0.0.10,fe80::1%x\nnameserver 203.0.113.66"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,11 +203,45 @@ func TestResolvConf(t *testing.T) {
 		{name: "servers", servers: []string{"192.0.2.10", "2001:db8::53"}, want: "nameserver 192.0.2.10\nnameserver 2001:db8::53\n"},
 		{name: "search only", search: []string{"svc.local"}, want: "search svc.local\n"},
 		{name: "both", servers: []string{"192.0.2.10"}, search: []string{"a.example", "b.example"}, want: "nameserver 192.0.2.10\nsearch a.example b.example\n"},
+		{name: "unsafe server skipped", servers: []string{"fe80::1%x\noptions ndots:15", "192.0.2.10", "", "192.0.2.11 x"}, want: "nameserver 192.0.2.10\n"},
+		{name: "unsafe search skipped", search: []string{"a.example", "b\rc", "\x00", "d e"}, want: "search a.example\n"},
+		{name: "only unsafe search", search: []string{"x\noptions ndots:9"}, want: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := string(ResolvConf(tt.servers, tt.search)); got != tt.want {
 				t.Fatalf("ResolvConf = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDNSServerZoneCannotInjectResolvConfLines: netip.ParseAddr accepts an
+// IPv6 zone of any bytes, newlines included, and String() keeps it; a
+// hostile host must not get extra resolv.conf lines into a container
+// through DNSServerList. The adapter is either refused or each server
+// gives exactly one line.
+func TestDNSServerZoneCannotInjectResolvConfLines(t *testing.T) {
+	tests := []struct {
+		name, list string
+	}{
+		{name: "newline in zone", list: "fe80::1%x\nnameserver 203.0.113.66\noptions ndots:15 timeout:30 attempts:5"},
+		{name: "carriage return in zone", list: "10.0.0.10,fe80::1%x\roptions ndots:15"},
+		{name: "space in zone", list: "fe80::1%x options"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseConfig(&prot.LCOWNetworkAdapter{NamespaceID: "ns", ID: "ad", DNSServerList: tt.list})
+			if err != nil {
+				if !errors.Is(err, ErrInvalidConfig) {
+					t.Fatalf("parseConfig: %v; want ErrInvalidConfig", err)
+				}
+				return
+			}
+			rc := string(ResolvConf(cfg.servers, cfg.search))
+			lines := strings.Split(strings.TrimSuffix(rc, "\n"), "\n")
+			if len(lines) != len(cfg.servers) {
+				t.Fatalf("%d DNS servers produced %d resolv.conf lines:\n%s", len(cfg.servers), len(lines), rc)
 			}
 		})
 	}
