@@ -69,18 +69,26 @@ type Options struct {
 
 // Manager tracks network namespaces by the host's namespace id (a GUID,
 // matched case-insensitively) and the adapters registered in each. Its
-// methods are safe for concurrent use; they are serialised.
+// methods are safe for concurrent use. They are serialised per namespace
+// id, and an operation holds up no other namespace while it works: an
+// AddAdapter waiting (up to LookupTimeout) for a link that the host named
+// but that is not there delays only the calls for its own namespace, which
+// then see it done, as when one lock served all.
 type Manager struct {
 	lookup AdapterLookup
 	log    *logrus.Entry
 
-	mu         sync.Mutex
+	mu         sync.Mutex // guards namespaces only; never held while waiting for a namespace's mu
 	namespaces map[string]*namespace
 }
 
-// namespace is one host namespace id.
+// namespace is one host namespace id. Its fields other than id are
+// guarded by mu, which is held across the adapter lookups and the netlink
+// work done for the namespace.
 type namespace struct {
 	id       string
+	mu       sync.Mutex
+	gone     bool     // forgotten by the Manager: a fresh namespace replaces it
 	pid      int      // the attached container's init pid; 0 when detached
 	file     *os.File // the container's network namespace while attached
 	adapters []*adapter
@@ -153,28 +161,22 @@ func (m *Manager) AddAdapter(ctx context.Context, a *prot.LCOWNetworkAdapter) er
 		log.Warn("policy-based routing is not supported: the adapter's routes go to the main table")
 	}
 
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ns := m.namespaces[spec.NamespaceID]
-	if ns != nil && slices.ContainsFunc(ns.adapters, func(x *adapter) bool { return x.spec.ID == spec.ID }) {
+	// The namespace stays locked across the lookup, so that a Remove or a
+	// second Add of the same id sent meanwhile sees this one done.
+	ns := m.lockNamespace(spec.NamespaceID, true)
+	defer m.unlockNamespace(ns)
+	if slices.ContainsFunc(ns.adapters, func(x *adapter) bool { return x.spec.ID == spec.ID }) {
 		return fmt.Errorf("adding network adapter %s to namespace %s: already present: %w", spec.ID, spec.NamespaceID, os.ErrExist)
 	}
 	ad := &adapter{spec: spec, cfg: cfg}
-	if ns == nil || !ns.attached() {
+	if !ns.attached() {
 		// As the reference: an adapter that cannot be found now is refused
 		// now, not when a container is created with it.
 		if _, err := m.lookup.Find(ctx, a); err != nil {
 			return fmt.Errorf("failed to find adapter %s: %w", spec.ID, err)
 		}
-	}
-	if ns != nil && ns.attached() {
-		if err := m.place(ctx, ns, ad); err != nil {
-			return fmt.Errorf("adding network adapter %s to namespace %s: %w", spec.ID, spec.NamespaceID, err)
-		}
-	}
-	if ns == nil {
-		ns = &namespace{id: spec.NamespaceID}
-		m.namespaces[ns.id] = ns
+	} else if err := m.place(ctx, ns, ad); err != nil {
+		return fmt.Errorf("adding network adapter %s to namespace %s: %w", spec.ID, spec.NamespaceID, err)
 	}
 	ns.adapters = append(ns.adapters, ad)
 	log.WithField("attached", ns.attached()).Info("network adapter registered")
@@ -193,12 +195,11 @@ func (m *Manager) AddAdapter(ctx context.Context, a *prot.LCOWNetworkAdapter) er
 // and the error is returned.
 func (m *Manager) RemoveAdapter(ctx context.Context, nsID, adapterID string) error {
 	nsID, adapterID = normID(nsID), normID(adapterID)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ns := m.namespaces[nsID]
+	ns := m.lockNamespace(nsID, false)
 	if ns == nil {
 		return fmt.Errorf("removing network adapter %s from namespace %s: %w", adapterID, nsID, ErrNamespaceNotFound)
 	}
+	defer m.unlockNamespace(ns)
 	i := slices.IndexFunc(ns.adapters, func(x *adapter) bool { return x.spec.ID == adapterID })
 	if i < 0 {
 		return fmt.Errorf("removing network adapter %s from namespace %s: %w", adapterID, nsID, ErrAdapterNotFound)
@@ -211,7 +212,6 @@ func (m *Manager) RemoveAdapter(ctx context.Context, nsID, adapterID string) err
 		}
 	}
 	ns.adapters = slices.Delete(ns.adapters, i, i+1)
-	m.forgetIfUnused(ns)
 	m.log.WithContext(ctx).WithFields(logrus.Fields{"namespace": nsID, "adapter": adapterID}).Info("network adapter removed")
 	if err != nil {
 		return fmt.Errorf("removing network adapter %s from namespace %s: %w", adapterID, nsID, err)
@@ -234,10 +234,9 @@ func (m *Manager) Attach(ctx context.Context, nsID string, pid int) error {
 	}
 	log := m.log.WithContext(ctx).WithFields(logrus.Fields{"namespace": nsID, "pid": pid})
 
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ns := m.namespaces[nsID]
-	if ns != nil && ns.attached() {
+	ns := m.lockNamespace(nsID, true)
+	defer m.unlockNamespace(ns)
+	if ns.attached() {
 		if ns.pid == pid {
 			return nil
 		}
@@ -246,9 +245,6 @@ func (m *Manager) Attach(ctx context.Context, nsID string, pid int) error {
 	f, err := openNetNS(pid)
 	if err != nil {
 		return fmt.Errorf("attaching network namespace %s to pid %d: %w", nsID, pid, err)
-	}
-	if ns == nil {
-		ns = &namespace{id: nsID}
 	}
 	ns.file, ns.pid = f, pid
 	for i, ad := range ns.adapters {
@@ -263,7 +259,6 @@ func (m *Manager) Attach(ctx context.Context, nsID string, pid int) error {
 			return fmt.Errorf("attaching network namespace %s to pid %d: adapter %s: %w", nsID, pid, ad.spec.ID, err)
 		}
 	}
-	m.namespaces[nsID] = ns
 	log.WithField("adapters", len(ns.adapters)).Info("network namespace attached")
 	return nil
 }
@@ -278,12 +273,11 @@ func (m *Manager) Attach(ctx context.Context, nsID string, pid int) error {
 // but not attached is not an error.
 func (m *Manager) Detach(ctx context.Context, nsID string) error {
 	nsID = normID(nsID)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ns := m.namespaces[nsID]
+	ns := m.lockNamespace(nsID, false)
 	if ns == nil {
 		return fmt.Errorf("detaching network namespace %s: %w", nsID, ErrNamespaceNotFound)
 	}
+	defer m.unlockNamespace(ns)
 	if !ns.attached() {
 		return nil
 	}
@@ -300,7 +294,6 @@ func (m *Manager) Detach(ctx context.Context, nsID string) error {
 	pid := ns.pid
 	ns.file.Close()
 	ns.file, ns.pid = nil, 0
-	m.forgetIfUnused(ns)
 	m.log.WithContext(ctx).WithFields(logrus.Fields{"namespace": nsID, "pid": pid}).Info("network namespace detached")
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("detaching network namespace %s: %w", nsID, err)
@@ -308,11 +301,44 @@ func (m *Manager) Detach(ctx context.Context, nsID string) error {
 	return nil
 }
 
-// forgetIfUnused drops ns when it has neither adapters nor a container.
-func (m *Manager) forgetIfUnused(ns *namespace) {
-	if len(ns.adapters) == 0 && !ns.attached() {
-		delete(m.namespaces, ns.id)
+// lockNamespace returns namespace id with its mu locked, or nil when it is
+// unknown and create is false; with create an unknown id gets a new, empty
+// namespace (which unlockNamespace forgets again if it stays empty). It
+// never holds m.mu while it waits for the namespace, so a slow operation on
+// one namespace holds up no other.
+func (m *Manager) lockNamespace(id string, create bool) *namespace {
+	for {
+		m.mu.Lock()
+		ns := m.namespaces[id]
+		if ns == nil && create {
+			ns = &namespace{id: id}
+			m.namespaces[id] = ns
+		}
+		m.mu.Unlock()
+		if ns == nil {
+			return nil
+		}
+		ns.mu.Lock()
+		if !ns.gone {
+			return ns
+		}
+		// Forgotten while we waited: look the id up again.
+		ns.mu.Unlock()
 	}
+}
+
+// unlockNamespace forgets ns when it has neither adapters nor a container,
+// then unlocks it.
+func (m *Manager) unlockNamespace(ns *namespace) {
+	if len(ns.adapters) == 0 && !ns.attached() {
+		m.mu.Lock()
+		if m.namespaces[ns.id] == ns {
+			delete(m.namespaces, ns.id)
+		}
+		m.mu.Unlock()
+		ns.gone = true
+	}
+	ns.mu.Unlock()
 }
 
 // DNS returns the union, in registration order and without duplicates, of
@@ -320,12 +346,11 @@ func (m *Manager) forgetIfUnused(ns *namespace) {
 // adapters registered in namespace nsID, attached or not. Both are nil for
 // an unknown namespace.
 func (m *Manager) DNS(nsID string) (servers, search []string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ns := m.namespaces[normID(nsID)]
+	ns := m.lockNamespace(normID(nsID), false)
 	if ns == nil {
 		return nil, nil
 	}
+	defer m.unlockNamespace(ns)
 	for _, ad := range ns.adapters {
 		servers = appendUnique(servers, ad.cfg.servers...)
 		search = appendUnique(search, ad.cfg.search...)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/vishvananda/netlink"
@@ -391,5 +392,38 @@ func TestRemoveWhenOriginalNameTaken(t *testing.T) {
 	if !strings.HasPrefix(back.Attrs().Name, "gcs") || back.Attrs().RawFlags&unix.IFF_UP != 0 || back.Attrs().MTU != v.mtu {
 		t.Errorf("returned link %s up=%v MTU %d; want a gcs* fallback name, down, MTU %d",
 			back.Attrs().Name, back.Attrs().Flags&net.FlagUp != 0, back.Attrs().MTU, v.mtu)
+	}
+}
+
+// TestAddOfMissingAdapterHoldsUpNoOtherNamespace: with the default lookup,
+// an Add of a MAC that does not exist waits LookupTimeout (5 s) for its
+// link. Meanwhile DNS, Attach and Detach of other namespaces (container
+// create and delete) must go on; before, they waited for the Add's lock.
+// They take milliseconds, so a bound of a fifth of the lookup's wait
+// tells held from unheld with room to spare on a loaded machine.
+func TestAddOfMissingAdapterHoldsUpNoOtherNamespace(t *testing.T) {
+	requireNetAdmin(t)
+	ctx := context.Background()
+	c := newContainer(t)
+	otherNS := newNSID(t)
+	m := newTestManager(t, Options{LookupTimeout: DefaultLookupTimeout}, otherNS)
+	ghost := &prot.LCOWNetworkAdapter{NamespaceID: newNSID(t), ID: "ghost", MacAddress: "02-00-5e-00-53-99"}
+	done := make(chan error, 1)
+	go func() { done <- m.AddAdapter(ctx, ghost) }()
+	time.Sleep(100 * time.Millisecond) // let the Add start its lookup
+	start := time.Now()
+	m.DNS("some-other-container-ns")
+	if err := m.Attach(ctx, otherNS, c.pid); err != nil {
+		t.Errorf("Attach of another namespace: %v", err)
+	}
+	if err := m.Detach(ctx, otherNS); err != nil {
+		t.Errorf("Detach of another namespace: %v", err)
+	}
+	took := time.Since(start)
+	if err := <-done; !errors.Is(err, ErrAdapterNotFound) {
+		t.Errorf("Add of a missing adapter: %v; want ErrAdapterNotFound", err)
+	}
+	if bound := DefaultLookupTimeout / 5; took > bound {
+		t.Fatalf("DNS, Attach and Detach of other namespaces took %v (over %v) while an Add of a missing adapter waited", took, bound)
 	}
 }
