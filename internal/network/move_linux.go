@@ -1,11 +1,13 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/sirupsen/logrus"
@@ -16,7 +18,9 @@ import (
 // place finds ad's link in the root namespace, moves it into ns (which
 // must be attached) and configures it there. The link keeps its name. On
 // failure after the move the link is taken back, so that it is either
-// configured in ns (ad.moved set) or in the root namespace as it was.
+// configured in ns (ad.moved set) or in the root namespace as it was. Once
+// moved, the link is known by its index alone: the container may rename it
+// (or change its MAC address) at any time.
 func (m *Manager) place(ctx context.Context, ns *namespace, ad *adapter) error {
 	log := m.log.WithContext(ctx).WithFields(logrus.Fields{"namespace": ns.id, "adapter": ad.spec.ID, "pid": ns.pid})
 	found, err := m.lookup.Find(ctx, &ad.spec)
@@ -49,9 +53,10 @@ func (m *Manager) place(ctx context.Context, ns *namespace, ad *adapter) error {
 	if err := h.root.LinkSetNsFd(link, int(ns.file.Fd())); err != nil {
 		return fmt.Errorf("moving link %s into the container's network namespace: %w", attrs.Name, err)
 	}
-	inner, err := h.inner.LinkByName(attrs.Name)
+	inner, err := findMoved(h.inner, attrs)
 	if err != nil {
-		// Without its index the link cannot be found again to roll back.
+		// Not even its index: nothing can be taken back.
+		log.WithError(err).Error("network adapter moved into the container's namespace and lost there")
 		return fmt.Errorf("finding link %s after moving it into the container's network namespace: %w", attrs.Name, err)
 	}
 	moved.index = inner.Attrs().Index
@@ -66,6 +71,35 @@ func (m *Manager) place(ctx context.Context, ns *namespace, ad *adapter) error {
 	ad.moved = moved
 	log.WithFields(logrus.Fields{"mtu": mtu, "addresses": len(ad.cfg.addrs), "routes": len(ad.cfg.routes)}).Info("network adapter moved and configured")
 	return nil
+}
+
+// findMoved returns the link that was orig in the root namespace, just
+// moved into the namespace of h. The kernel keeps a moved link's index when
+// it is free there, so the link at orig's index is taken when its MAC
+// address or permanent address still matches; otherwise (the index was
+// taken, or the link's address already changed) the link with orig's
+// permanent address, else with its MAC address. Its name proves nothing: a
+// container with CAP_NET_ADMIN may rename any link the moment it arrives.
+func findMoved(h *netlink.Handle, orig *netlink.LinkAttrs) (netlink.Link, error) {
+	same := func(at *netlink.LinkAttrs, perm bool) bool {
+		if perm {
+			return len(orig.PermHWAddr) > 0 && bytes.Equal(at.PermHWAddr, orig.PermHWAddr)
+		}
+		return bytes.Equal(at.HardwareAddr, orig.HardwareAddr)
+	}
+	if l, err := h.LinkByIndex(orig.Index); err == nil && (same(l.Attrs(), true) || same(l.Attrs(), false)) {
+		return l, nil
+	}
+	links, err := listLinks(h)
+	if err != nil {
+		return nil, err
+	}
+	for _, perm := range []bool{true, false} {
+		if i := slices.IndexFunc(links, func(l netlink.Link) bool { return same(l.Attrs(), perm) }); i >= 0 {
+			return links[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no link with index %d, MAC address %s or permanent address %s: %w", orig.Index, orig.HardwareAddr, orig.PermHWAddr, ErrAdapterNotFound)
 }
 
 // unplace takes ad's link out of ns back into the root namespace and
@@ -110,6 +144,8 @@ func moveBack(log *logrus.Entry, h *nsHandles, mv *movedLink) (inRoot bool, err 
 			name = link.Attrs().Name
 		}
 	}
+	_, err = h.root.LinkByIndex(mv.index)
+	indexFree := errors.As(err, new(netlink.LinkNotFoundError))
 	rootFd := int(h.rootFile.Fd())
 	err = h.inner.LinkSetNsFd(link, rootFd)
 	if errors.Is(err, unix.EEXIST) {
@@ -125,10 +161,11 @@ func moveBack(log *logrus.Entry, h *nsHandles, mv *movedLink) (inRoot bool, err 
 		return false, fmt.Errorf("moving link %s back to the root network namespace: %w", name, err)
 	}
 
-	rl, err := h.root.LinkByName(name)
+	rl, err := findReturned(log, h.root, mv, name, indexFree)
 	if err != nil {
-		return true, fmt.Errorf("finding link %s in the root network namespace: %w", name, err)
+		return true, err
 	}
+	name = rl.Attrs().Name
 	var errs []error
 	if err := h.root.LinkSetDown(rl); err != nil {
 		errs = append(errs, fmt.Errorf("setting link %s down: %w", name, err))
@@ -148,6 +185,30 @@ func moveBack(log *logrus.Entry, h *nsHandles, mv *movedLink) (inRoot bool, err 
 		}
 	}
 	return true, errors.Join(errs...)
+}
+
+// findReturned returns the link mv, just moved back into the root
+// namespace (h) as name, under its original name when it can have it. The
+// container may have renamed the link between the renaming and the move;
+// then, if mv's index was free in the root namespace before the move
+// (indexFree), the link there now is mv, as the kernel keeps a moved
+// link's index when it can.
+func findReturned(log *logrus.Entry, h *netlink.Handle, mv *movedLink, name string, indexFree bool) (netlink.Link, error) {
+	rl, err := h.LinkByName(name)
+	if err != nil && indexFree {
+		rl, err = h.LinkByIndex(mv.index)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding link %s (index %d) in the root network namespace: %w", name, mv.index, err)
+	}
+	if cur := rl.Attrs().Name; cur != mv.name {
+		if err := h.LinkSetName(rl, mv.name); err != nil {
+			log.WithError(err).WithField("current", cur).Warn("restoring the link's name in the root namespace")
+		} else {
+			rl.Attrs().Name = mv.name
+		}
+	}
+	return rl, nil
 }
 
 // configure sets up link inside the container's namespace (h): loopback
