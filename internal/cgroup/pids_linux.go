@@ -1,15 +1,14 @@
 package cgroup
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // pids lists the processes of the cgroup tree at p.
@@ -40,47 +39,55 @@ func (m *Manager) pidsMounts() []string {
 }
 
 // collectPids reads cgroup.procs of dir and of every cgroup below it, and
-// returns the pids sorted and deduplicated. Only a missing dir itself is an
-// error: child cgroups may vanish while they are walked.
+// returns the pids sorted and deduplicated. The walk goes through directory
+// fds (a child cgroup's path may be longer than PATH_MAX) and is bounded
+// (maxTreeDepth, maxTreeNodes). A missing dir itself is an error, of which
+// errors.Is(err, fs.ErrNotExist) holds; child cgroups may vanish while they
+// are walked. On any other error the pids that could be read are returned
+// with it.
 func collectPids(dir string) ([]uint32, error) {
-	w := pidWalker{buf: make([]byte, 0, 4096)}
-	if err := w.walk(dir, true); err != nil {
-		return nil, err
+	fd, err := openDirAt(unix.AT_FDCWD, dir)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: cutPath(dir), Err: err}
 	}
+	defer unix.Close(fd)
+	w := pidWalker{buf: make([]byte, 0, 4096), tree: treeWalk{root: dir}}
+	if err := w.read(fd); err != nil {
+		return nil, fmt.Errorf("read pids of cgroup %s: %w", cutPath(dir), err)
+	}
+	w.tree.children(fd, treeVisitor{pre: w.visit})
 	slices.Sort(w.pids)
-	return slices.Compact(w.pids), nil
+	return slices.Compact(w.pids), w.tree.err()
 }
 
 // pidWalker accumulates pids over a cgroup tree, reusing one read buffer.
 type pidWalker struct {
-	buf   []byte
-	dents []byte
-	pids  []uint32
+	buf  []byte
+	pids []uint32
+	tree treeWalk
 }
 
-// walk adds the pids of dir and its descendants.
-func (w *pidWalker) walk(dir string, top bool) error {
-	data, err := readBuf(filepath.Join(dir, "cgroup.procs"), w.buf)
+// visit adds the pids of the child cgroup open at fd; one that went
+// meanwhile has none.
+func (w *pidWalker) visit(fd int) {
+	if err := w.read(fd); err != nil && !errors.Is(err, unix.ENOENT) {
+		w.tree.fail("read pids of", err)
+	}
+}
+
+// read adds the pids listed in cgroup.procs of the cgroup open at dirfd.
+func (w *pidWalker) read(dirfd int) error {
+	fd, err := openFileAt(dirfd, "cgroup.procs")
 	if err != nil {
-		if !top && errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
+		return err
+	}
+	defer unix.Close(fd)
+	data, err := preadAll(fd, "cgroup.procs", w.buf)
+	if err != nil {
 		return err
 	}
 	w.buf = data
 	w.pids = appendPids(w.pids, data)
-	subdirs, err := w.childDirs(dir)
-	if err != nil {
-		if !top && errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
-	}
-	for _, sub := range subdirs {
-		if err := w.walk(filepath.Join(dir, sub), false); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -101,61 +108,6 @@ func appendPids(out []uint32, data []byte) []uint32 {
 	}
 	if digits && v <= 1<<32-1 {
 		out = append(out, uint32(v))
-	}
-	return out
-}
-
-// childDirs lists the subdirectories (child cgroups) of dir, straight from
-// getdents(2): os.File would add fcntl and poller calls, and sorting.
-func (w *pidWalker) childDirs(dir string) ([]string, error) {
-	fd, err := openRetry(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
-	}
-	defer syscall.Close(fd)
-	if len(w.dents) == 0 {
-		w.dents = make([]byte, 8192)
-	}
-	var out []string
-	for {
-		n, err := syscall.ReadDirent(fd, w.dents)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "getdents", Path: dir, Err: err}
-		}
-		out = appendDirNames(out, w.dents[:n])
-		// A batch that stops well short of the buffer is the last one:
-		// getdents only stops early when the next record would not fit.
-		if n == 0 || n < len(w.dents)-1024 {
-			return out, nil
-		}
-	}
-}
-
-// appendDirNames appends the names of the directories among the
-// linux_dirent64 records in b, "." and ".." excepted.
-func appendDirNames(out []string, b []byte) []string {
-	const nameOff = 19 // ino u64, off s64, reclen u16, type u8
-	for len(b) >= nameOff {
-		reclen := int(binary.NativeEndian.Uint16(b[16:18]))
-		if reclen < nameOff || reclen > len(b) {
-			break
-		}
-		rec := b[:reclen]
-		b = b[reclen:]
-		if rec[18] != syscall.DT_DIR {
-			continue
-		}
-		name := rec[nameOff:]
-		if i := bytes.IndexByte(name, 0); i >= 0 {
-			name = name[:i]
-		}
-		if string(name) == "." || string(name) == ".." {
-			continue
-		}
-		out = append(out, string(name))
 	}
 	return out
 }

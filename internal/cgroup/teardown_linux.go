@@ -7,10 +7,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 )
 
 // rmdirTries bounds the retries of a busy rmdir: a cgroup stays busy for a
@@ -93,22 +93,27 @@ func (m *Manager) remove(p string) error {
 	return errors.Join(errs...)
 }
 
-// rmTree removes a cgroup directory and its child cgroups, deepest first. A
-// missing directory is fine.
+// rmTree removes a cgroup directory and its child cgroups, deepest first.
+// A missing directory is fine. The tree is walked through directory fds, a
+// child cgroup's path may be longer than PATH_MAX, and within the bounds of
+// treeWalk; what cannot be removed does not keep the rest from being.
 func rmTree(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	fd, err := openDirAt(unix.AT_FDCWD, dir)
+	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("list cgroup %s: %w", dir, err)
+		return &os.PathError{Op: "open", Path: cutPath(dir), Err: err}
 	}
-	for _, e := range entries {
-		if e.IsDir() {
-			if err := rmTree(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
+	t := treeWalk{root: dir}
+	t.children(fd, treeVisitor{post: func(parent int, name string) {
+		if err := rmdirAt(parent, name); err != nil {
+			t.fail("rmdir", err)
 		}
+	}})
+	unix.Close(fd)
+	if err := t.err(); err != nil {
+		return err
 	}
 	return rmdirRetry(dir)
 }
@@ -116,16 +121,26 @@ func rmTree(dir string) error {
 // rmdirRetry removes one cgroup directory, retrying while it is busy. A
 // missing directory is fine.
 func rmdirRetry(dir string) error {
+	if err := rmdirAt(unix.AT_FDCWD, dir); err != nil {
+		return &os.PathError{Op: "rmdir", Path: cutPath(dir), Err: err}
+	}
+	return nil
+}
+
+// rmdirAt removes the cgroup directory name relative to dirfd
+// (unix.AT_FDCWD for a path), retrying while it is busy. A missing
+// directory is fine.
+func rmdirAt(dirfd int, name string) error {
 	delay := time.Millisecond
 	for i := 0; ; i++ {
-		err := syscall.Rmdir(dir)
+		err := unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
 		switch {
-		case err == nil, errors.Is(err, syscall.ENOENT):
+		case err == nil, errors.Is(err, unix.ENOENT):
 			return nil
-		case errors.Is(err, syscall.EINTR):
+		case errors.Is(err, unix.EINTR):
 			continue
-		case !errors.Is(err, syscall.EBUSY) || i == rmdirTries-1 || holdsProcesses(dir):
-			return &os.PathError{Op: "rmdir", Path: dir, Err: err}
+		case !errors.Is(err, unix.EBUSY) || i == rmdirTries-1 || holdsProcesses(dirfd, name):
+			return err
 		}
 		time.Sleep(delay)
 		delay = min(2*delay, 50*time.Millisecond)
@@ -150,9 +165,15 @@ func hasChildCgroups(dir string) (bool, error) {
 	return false, nil
 }
 
-// holdsProcesses reports whether live processes keep a cgroup busy, as
-// opposed to dead ones the kernel has not finished releasing.
-func holdsProcesses(dir string) bool {
-	b, err := readBuf(filepath.Join(dir, "cgroup.procs"), nil)
+// holdsProcesses reports whether live processes keep the cgroup name
+// (relative to dirfd) busy, as opposed to dead ones the kernel has not
+// finished releasing.
+func holdsProcesses(dirfd int, name string) bool {
+	fd, err := openFileAt(dirfd, name+"/cgroup.procs")
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	b, err := preadAll(fd, "cgroup.procs", nil)
 	return err == nil && len(appendPids(nil, b)) > 0
 }
