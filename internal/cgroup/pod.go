@@ -23,17 +23,18 @@ func (m *Manager) PodContainerPath(sandboxID, id string) string {
 // CreatePod makes the cgroup of pod sandboxID in every hierarchy and
 // applies the sandbox's resources to it (memory limit, CPU shares and
 // quota, pids limit), so that they bound the pod as a whole. A pod cgroup
-// that already exists is an error: two sandboxes never share one. On
-// failure whatever was made is removed again.
+// that already exists is an error: two sandboxes never share one, nor a
+// pod and a standalone container (whose cgroup is "<parent>/pods/<id>"
+// too). On failure the directories this call made are removed again, and
+// nothing else: an existing cgroup is left as it was.
 func (m *Manager) CreatePod(sandboxID string, res *oci.LinuxResources) (string, error) {
 	p := m.PodPath(sandboxID)
 	if path.Dir(p) != m.podsPath() || path.Base(p) != sandboxID {
 		return "", fmt.Errorf("create pod cgroup: bad sandbox id %q", sandboxID)
 	}
-	if err := m.makePod(p, res); err != nil {
-		if rerr := m.remove(p); rerr != nil {
-			m.log.WithError(rerr).WithField("cgroup", p).Warn("undo partial pod cgroup")
-		}
+	made, err := m.makePod(p, res)
+	if err != nil {
+		m.unmakePod(made)
 		return "", fmt.Errorf("create pod cgroup %s: %w", p, err)
 	}
 	return p, nil

@@ -12,17 +12,36 @@ import (
 )
 
 // makePod makes the pod cgroup p (refusing one that exists) and writes its
-// limits.
-func (m *Manager) makePod(p string, res *oci.LinuxResources) error {
+// limits. It returns the directories it made, on failure too: those, and
+// only those, are for the caller to undo. A cgroup that existed already
+// may be another's (a standalone container's is <parent>/pods/<id> too).
+func (m *Manager) makePod(p string, res *oci.LinuxResources) (made []string, err error) {
 	for _, mnt := range m.ownedMounts() {
 		dir := filepath.Join(mnt, p)
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("pod cgroup %s already exists", dir)
+				return made, fmt.Errorf("pod cgroup %s already exists", dir)
 			}
-			return err
+			return made, err
+		}
+		made = append(made, dir)
+	}
+	return made, m.initPod(p, res)
+}
+
+// unmakePod removes the directories makePod made, and only those (with
+// rmdir: never a child cgroup someone made in one meanwhile).
+func (m *Manager) unmakePod(made []string) {
+	for _, dir := range made {
+		if err := rmdirRetry(dir); err != nil {
+			m.log.WithError(err).WithField("cgroup", dir).Warn("undo partial pod cgroup")
 		}
 	}
+}
+
+// initPod readies the new pod cgroup p for its containers and writes its
+// limits.
+func (m *Manager) initPod(p string, res *oci.LinuxResources) error {
 	if h, ok := m.sys.l.controller("cpuset"); ok {
 		if err := initCpuset(h.mount, p); err != nil {
 			return err

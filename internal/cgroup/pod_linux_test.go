@@ -74,6 +74,55 @@ func TestCreatePodAppliesSandboxResources(t *testing.T) {
 	}
 }
 
+// A CreatePod that fails on an existing cgroup (a sandbox whose virtual
+// pod id names a standalone container, whose cgroup is <parent>/pods/<id>
+// too) used to "undo" by removing that cgroup tree, which it had not made.
+// It removes only the directories it made itself.
+func TestCreatePodFailureKeepsWhatItDidNotMake(t *testing.T) {
+	tests := []struct {
+		name  string
+		child bool // the existing cgroup has a child cgroup
+		last  bool // it exists in the last owned hierarchy only
+	}{
+		{name: "empty container cgroup"},
+		{name: "container cgroup with a child", child: true},
+		{name: "in one hierarchy only", last: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _ := newTestManager(t, Options{})
+			p := m.ContainerPath("standalone")
+			mounts := m.ownedMounts()
+			var kept []string
+			if tt.last {
+				mnt := mounts[len(mounts)-1]
+				makeMirror(t, mnt, p)
+				kept = []string{filepath.Join(mnt, p)}
+			} else {
+				kept = makeCgroup(t, m, p)
+			}
+			if tt.child {
+				kept = append(kept, makeCgroup(t, m, p+"/made-by-the-container")...)
+			}
+			_, err := m.CreatePod("standalone", nil)
+			if err == nil {
+				t.Fatal("CreatePod over an existing cgroup succeeded")
+			}
+			t.Logf("CreatePod: %v", err)
+			for _, dir := range kept {
+				if !exists(dir) {
+					t.Errorf("failed CreatePod removed %s, which it did not make", dir)
+				}
+			}
+			for _, mnt := range mounts[:len(mounts)-1] {
+				if dir := filepath.Join(mnt, p); tt.last && exists(dir) {
+					t.Errorf("failed CreatePod left %s, which it made", dir)
+				}
+			}
+		})
+	}
+}
+
 func TestCreatePodRefusesBadIDs(t *testing.T) {
 	m, _ := newTestManager(t, Options{})
 	for _, id := range []string{"", ".", "..", "a/b", "../x"} {

@@ -29,6 +29,9 @@ func (c *Container) prepareKind(ctx context.Context, shaped *pod) (string, error
 	etcDir := c.bundle
 	switch c.kind {
 	case kindStandalone:
+		if err := c.host.checkStandaloneIDFree(c); err != nil {
+			return "", err
+		}
 		if err := c.writeEtc(c.bundle); err != nil {
 			return "", err
 		}
@@ -101,27 +104,37 @@ func (c *Container) writeEtc(dir string) error {
 // virtual pod's own directory beside it, made through no symbolic link)
 // and its cgroup with the sandbox's resources. The pod leaves the table
 // when the sandbox goes (leavePod).
+//
+// Nothing is made before the pod id is claimed (registered, and not a
+// container's): a failed create removes its podDir and its cgroup, which
+// must not be those of the pod or container that already has the id.
 func (c *Container) registerPod() (string, error) {
-	root := c.bundle
-	if c.sandboxID != c.id || c.spec.Annotations[annotationVirtualPodID] != "" {
+	root, base := c.bundle, ""
+	virtual := c.sandboxID != c.id || c.spec.Annotations[annotationVirtualPodID] != ""
+	if virtual {
 		dir, err := c.host.checkStatePath("virtual pod root", filepath.Join(filepath.Dir(c.bundle), virtualPodsDir, c.sandboxID))
 		if err != nil {
 			return "", err
 		}
-		base, err := mount.RootOf(dir, c.host.stateRoots())
-		if err != nil {
+		if base, err = mount.RootOf(dir, c.host.stateRoots()); err != nil {
 			return "", prot.WithHResult(prot.HrInvalidArg, err)
 		}
-		if err := mount.MkdirBelow(base, dir, 0o755); err != nil {
-			return "", prot.WithHResult(prot.HrFail, err)
-		}
-		c.podDir, root = dir, dir
+		root = dir
 	}
 	p := &pod{id: c.sandboxID, sandbox: c, root: root}
 	if err := c.host.pods.register(p); err != nil {
 		return "", err
 	}
 	c.pod = p
+	if err := c.host.checkPodIDFree(c, c.sandboxID); err != nil {
+		return "", err
+	}
+	if virtual {
+		if err := mount.MkdirBelow(base, root, 0o755); err != nil {
+			return "", prot.WithHResult(prot.HrFail, err)
+		}
+		c.podDir = root
+	}
 	if cg := c.host.opts.Cgroups; cg != nil {
 		path, err := cg.CreatePod(c.sandboxID, c.spec.Linux.Resources)
 		if err != nil {

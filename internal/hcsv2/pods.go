@@ -55,6 +55,44 @@ func (t *podTable) register(p *pod) error {
 	return nil
 }
 
+// has reports whether a pod of id is registered, closed or not: its
+// cgroup <parent>/pods/<id> lives until its last member goes.
+func (t *podTable) has(id string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.pods[id]
+	return ok
+}
+
+// A standalone container's cgroup is <parent>/pods/<id>, a pod's
+// <parent>/pods/<sandbox id>: a virtual pod id (a sandbox id other than
+// the sandbox's own) may name a container, and a standalone container's
+// id a virtual pod. Each side first claims its name (reserve, register)
+// and then looks for the other's claim, so that of two racing creates at
+// least one sees the other and is refused, before either touches a
+// cgroup.
+
+// checkPodIDFree refuses (already exists) pod id of sandbox c when a
+// container other than c has that id.
+func (h *Host) checkPodIDFree(c *Container, id string) error {
+	h.mu.Lock()
+	o, ok := h.containers[id]
+	h.mu.Unlock()
+	if ok && o != c {
+		return prot.Errorf(prot.HrVmcomputeAlreadyExists, "pod id %q of sandbox %q is the id of a container", id, c.id)
+	}
+	return nil
+}
+
+// checkStandaloneIDFree refuses (already exists) standalone container c
+// when its id is a pod's.
+func (h *Host) checkStandaloneIDFree(c *Container) error {
+	if h.pods.has(c.id) {
+		return prot.Errorf(prot.HrVmcomputeAlreadyExists, "container %q: a pod has that id", c.id)
+	}
+	return nil
+}
+
 // join adds workload id to pod sandboxID and returns the pod. A pod that
 // does not exist, or whose sandbox is going, is refused.
 func (t *podTable) join(sandboxID, id string) (*pod, error) {
