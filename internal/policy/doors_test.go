@@ -93,7 +93,8 @@ func TestClosedDoorRefusesEverything(t *testing.T) {
 
 // TestInstallPicksEnforcer checks that an empty or open-door policy gets
 // the open door, whatever its api_version and layout, and any other the
-// Rego enforcer.
+// Rego enforcer: a blank one is not empty, and does not compile (as in
+// the reference).
 func TestInstallPicksEnforcer(t *testing.T) {
 	ctx := context.Background()
 	reindented := "# comment\n" + framework.OpenDoorPolicy()
@@ -103,7 +104,6 @@ func TestInstallPicksEnforcer(t *testing.T) {
 		open   bool
 	}{
 		{"empty", "", true},
-		{"blank", " \n\t\n", true},
 		{"open door", framework.OpenDoorPolicy(), true},
 		{"open door with a comment", reindented, true},
 		{"open door of an older API", "package policy\napi_version := \"0.10.0\"\n" + framework.OpenDoorPolicy()[len("package policy\n\napi_version := \"0.12.0\"\n"):], true},
@@ -118,6 +118,9 @@ func TestInstallPicksEnforcer(t *testing.T) {
 				t.Fatalf("got %T, want open door %v", e, tc.open)
 			}
 		})
+	}
+	if e, err := Install(ctx, " \n\t\n", quietOptions()); err == nil {
+		t.Errorf("a blank policy installed as %T", e)
 	}
 }
 

@@ -2,9 +2,6 @@ package policy
 
 import (
 	"context"
-	"strings"
-
-	"github.com/linux-gcs/gcs/internal/policy/framework"
 )
 
 // OpenDoor allows every request and keeps nothing: the enforcer of a
@@ -22,21 +19,12 @@ func allow(rule string, result map[string]any) (*Decision, error) {
 }
 
 // IsOpenDoor reports whether a policy grants everything without deciding
-// anything: empty, or the open-door policy itself (whatever its API version).
+// anything: empty, or the open-door policy itself, whatever its API
+// version, comments and layout. It is decided on the parsed Rego, never on
+// the text (see isOpenDoorModule): a policy that is not exactly the
+// open-door policy as Rego is compiled and enforced as written.
 func IsOpenDoor(policy string) bool {
-	norm := func(s string) string {
-		var kept []string
-		for _, line := range strings.Split(s, "\n") {
-			line = strings.TrimSpace(line)
-			if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "api_version") {
-				continue
-			}
-			kept = append(kept, strings.Join(strings.Fields(line), " "))
-		}
-		return strings.Join(kept, "\n")
-	}
-	p := norm(policy)
-	return p == "" || p == norm(framework.OpenDoorPolicy())
+	return policy == "" || isOpenDoorModule(policy)
 }
 
 // MountDevice implements Enforcer.
