@@ -51,14 +51,16 @@ func (h *Host) enforcer() policy.Enforcer {
 // installGCPercent is the collector's GOGC while a policy compiles.
 const installGCPercent = 800
 
-// hasSecurityPolicy reports whether the host installed a real policy (not
-// the open door): the confidential-mode checks apply from then on, as in
-// the reference.
+// hasSecurityPolicy reports whether the host set a non-empty policy: the
+// confidential-mode checks apply from then on, whatever enforcer the
+// policy got (the open-door policy gets the open door's decisions, not
+// its absence of checks), as the reference decides it on the policy
+// itself. The enforcer's type says nothing here: which policy text maps
+// to which enforcer is the policy package's business.
 func (h *Host) hasSecurityPolicy() bool {
 	h.security.mu.Lock()
 	defer h.security.mu.Unlock()
-	_, open := h.security.enforcer.(policy.OpenDoor)
-	return h.security.set && !open
+	return h.security.set && h.security.options.EncodedSecurityPolicy != ""
 }
 
 // setSecurityPolicy installs the policy of a SecurityPolicy request, once,
