@@ -165,6 +165,8 @@ func enforcerKind(e policy.Enforcer) string {
 	switch e.(type) {
 	case policy.OpenDoor:
 		return "open_door"
+	case *policy.OpenDoorPolicy:
+		return "open_door_policy"
 	case policy.ClosedDoor:
 		return "closed_door"
 	}

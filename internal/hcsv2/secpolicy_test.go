@@ -25,15 +25,16 @@ func TestHasSecurityPolicy(t *testing.T) {
 		initial policy.Enforcer
 		policy  *string
 		want    bool
+		kind    string
 	}{
-		{"no policy", nil, nil, false},
-		{"no policy, closed door", policy.ClosedDoor{}, nil, false},
-		{"empty policy", nil, ptr(""), false},
-		{"empty policy after the closed door", policy.ClosedDoor{}, ptr(""), false},
-		{"open-door policy", nil, ptr(framework.OpenDoorPolicy()), true},
-		{"open-door policy after the closed door", policy.ClosedDoor{}, ptr(framework.OpenDoorPolicy()), true},
-		{"open-door policy of an older API", nil, ptr(strings.Replace(framework.OpenDoorPolicy(), "0.12.0", "0.10.0", 1)), true},
-		{"a Rego policy", nil, ptr(customPolicy), true},
+		{"no policy", nil, nil, false, "open_door"},
+		{"no policy, closed door", policy.ClosedDoor{}, nil, false, "closed_door"},
+		{"empty policy", nil, ptr(""), false, "open_door"},
+		{"empty policy after the closed door", policy.ClosedDoor{}, ptr(""), false, "open_door"},
+		{"open-door policy", nil, ptr(framework.OpenDoorPolicy()), true, "open_door_policy"},
+		{"open-door policy after the closed door", policy.ClosedDoor{}, ptr(framework.OpenDoorPolicy()), true, "open_door_policy"},
+		{"open-door policy of an older API", nil, ptr(strings.Replace(framework.OpenDoorPolicy(), "0.12.0", "0.10.0", 1)), true, "open_door_policy"},
+		{"a Rego policy", nil, ptr(customPolicy), true, "rego"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := logrus.New()
@@ -45,6 +46,9 @@ func TestHasSecurityPolicy(t *testing.T) {
 				}); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if got := enforcerKind(h.enforcer()); got != tc.kind {
+				t.Errorf("enforcer %s, want %s", got, tc.kind)
 			}
 			if got := h.hasSecurityPolicy(); got != tc.want {
 				t.Fatalf("hasSecurityPolicy = %v, want %v", got, tc.want)

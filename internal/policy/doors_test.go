@@ -91,31 +91,31 @@ func TestClosedDoorRefusesEverything(t *testing.T) {
 	}
 }
 
-// TestInstallPicksEnforcer checks that an empty or open-door policy gets
-// the open door, whatever its api_version and layout, and any other the
-// Rego enforcer: a blank one is not empty, and does not compile (as in
-// the reference).
+// TestInstallPicksEnforcer checks that an empty policy gets the open door,
+// the open-door policy (whatever its api_version and layout) the enforcer
+// deciding as its Rego does, and any other the Rego enforcer: a blank one
+// is not empty, and does not compile (as in the reference).
 func TestInstallPicksEnforcer(t *testing.T) {
 	ctx := context.Background()
 	reindented := "# comment\n" + framework.OpenDoorPolicy()
 	for _, tc := range []struct {
 		name   string
 		policy string
-		open   bool
+		want   Enforcer
 	}{
-		{"empty", "", true},
-		{"open door", framework.OpenDoorPolicy(), true},
-		{"open door with a comment", reindented, true},
-		{"open door of an older API", "package policy\napi_version := \"0.10.0\"\n" + framework.OpenDoorPolicy()[len("package policy\n\napi_version := \"0.12.0\"\n"):], true},
-		{"framework policy", "package policy\n\napi_version := \"0.12.0\"\nmount_device := data.framework.mount_device\n", false},
+		{"empty", "", OpenDoor{}},
+		{"open door", framework.OpenDoorPolicy(), &OpenDoorPolicy{}},
+		{"open door with a comment", reindented, &OpenDoorPolicy{}},
+		{"open door of an older API", "package policy\napi_version := \"0.10.0\"\n" + framework.OpenDoorPolicy()[len("package policy\n\napi_version := \"0.12.0\"\n"):], &OpenDoorPolicy{}},
+		{"framework policy", "package policy\n\napi_version := \"0.12.0\"\nmount_device := data.framework.mount_device\n", &Rego{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := Install(ctx, tc.policy, quietOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, open := e.(OpenDoor); open != tc.open {
-				t.Fatalf("got %T, want open door %v", e, tc.open)
+			if reflect.TypeOf(e) != reflect.TypeOf(tc.want) {
+				t.Fatalf("got %T, want %T", e, tc.want)
 			}
 		})
 	}

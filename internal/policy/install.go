@@ -3,10 +3,14 @@ package policy
 import "context"
 
 // Install returns the enforcer for a policy the host set: OpenDoor for an
-// empty or open-door policy, else the compiled Rego policy.
+// empty policy, OpenDoorPolicy for the open-door policy (see IsOpenDoor),
+// else the compiled Rego policy.
 func Install(ctx context.Context, policy string, opts Options) (Enforcer, error) {
-	if IsOpenDoor(policy) {
+	if policy == "" {
 		return OpenDoor{}, nil
+	}
+	if IsOpenDoor(policy) {
+		return newOpenDoorPolicy(opts), nil
 	}
 	return NewRego(ctx, policy, opts)
 }

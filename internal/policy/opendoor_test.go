@@ -2,10 +2,14 @@ package policy
 
 import (
 	"context"
+	"errors"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/linux-gcs/gcs/internal/policy/framework"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // TestInstallEnforcesTheRegoItWasGiven: Install must enforce the Rego
@@ -31,8 +35,8 @@ func TestInstallEnforcesTheRegoItWasGiven(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, open := e.(OpenDoor); open {
-		t.Errorf("Install enforces OpenDoor for a policy whose Rego defines no enforcement rule (IsOpenDoor=%v)", IsOpenDoor(crafted))
+	if _, ok := e.(*Rego); !ok {
+		t.Errorf("Install enforces %T for a policy whose Rego defines no enforcement rule (IsOpenDoor=%v)", e, IsOpenDoor(crafted))
 	}
 	if d, err := e.CreateContainer(ctx, CreateContainer{ContainerID: "c"}); err == nil {
 		d.Commit()
@@ -145,5 +149,97 @@ func regoAllowsEverything(t *testing.T, policy string) {
 			continue
 		}
 		d.Commit()
+	}
+}
+
+// TestOpenDoorPolicyDecidesAsItsRego checks that a non-empty open-door
+// policy gets, without a compile, the decisions the Rego enforcer takes
+// under it: refused trust lists and nil capabilities, and stdio for an
+// exec only in a container whose create was committed.
+func TestOpenDoorPolicyDecidesAsItsRego(t *testing.T) {
+	ctx := context.Background()
+	text := framework.OpenDoorPolicy()
+	installed, err := Install(ctx, text, quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rego, err := NewRego(ctx, text, quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps := &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}}
+	steps := []struct {
+		name   string
+		call   func(Enforcer) (*Decision, error)
+		commit bool
+	}{
+		{"exec before create", func(e Enforcer) (*Decision, error) {
+			return e.ExecInContainer(ctx, ExecInContainer{ContainerID: "c", Env: []string{"A=1"}, Capabilities: caps})
+		}, true},
+		{"create without capabilities", func(e Enforcer) (*Decision, error) {
+			return e.CreateContainer(ctx, CreateContainer{ContainerID: "c", Env: []string{"A=1"}})
+		}, true},
+		{"exec without capabilities", func(e Enforcer) (*Decision, error) {
+			return e.ExecInContainer(ctx, ExecInContainer{ContainerID: "c"})
+		}, true},
+		{"create rolled back", func(e Enforcer) (*Decision, error) {
+			return e.CreateContainer(ctx, CreateContainer{ContainerID: "d", Capabilities: caps})
+		}, false},
+		{"exec after a rolled back create", func(e Enforcer) (*Decision, error) {
+			return e.ExecInContainer(ctx, ExecInContainer{ContainerID: "d", Capabilities: caps})
+		}, true},
+		{"create", func(e Enforcer) (*Decision, error) {
+			return e.CreateContainer(ctx, CreateContainer{ContainerID: "c", Env: []string{"A=1"}, Capabilities: caps})
+		}, true},
+		{"exec after create", func(e Enforcer) (*Decision, error) {
+			return e.ExecInContainer(ctx, ExecInContainer{ContainerID: "c", Env: []string{"B=2"}, Capabilities: caps})
+		}, true},
+		{"trust list", func(e Enforcer) (*Decision, error) {
+			return e.LoadTransparencyTrustList(ctx, LoadTransparencyTrustList{Ledgers: []string{"l"}})
+		}, true},
+	}
+	points := everyPoint(ctx, nil)
+	rules := make([]string, 0, len(points))
+	for rule := range points {
+		rules = append(rules, rule)
+	}
+	sort.Strings(rules)
+	for _, rule := range rules {
+		steps = append(steps, struct {
+			name   string
+			call   func(Enforcer) (*Decision, error)
+			commit bool
+		}{rule, func(e Enforcer) (*Decision, error) { return everyPoint(ctx, e)[rule]() }, true})
+	}
+	for _, step := range steps {
+		want, wantErr := step.call(rego)
+		got, gotErr := step.call(installed)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Errorf("%s: error %v, the Rego's %v", step.name, gotErr, wantErr)
+			continue
+		}
+		if wantErr != nil {
+			continue
+		}
+		if step.commit {
+			want.Commit()
+			got.Commit()
+		} else if err := errors.Join(want.Rollback(ctx), got.Rollback(ctx)); err != nil {
+			t.Fatalf("%s: rollback: %v", step.name, err)
+		}
+		for _, field := range []struct {
+			name      string
+			got, want any
+		}{
+			{"result", got.Result, want.Result},
+			{"env", got.Env, want.Env},
+			{"capabilities", got.Capabilities, want.Capabilities},
+			{"stdio", got.AllowStdioAccess, want.AllowStdioAccess},
+			{"providers", got.Providers, want.Providers},
+		} {
+			if !reflect.DeepEqual(field.got, field.want) {
+				t.Errorf("%s: %s %v, the Rego's %v", step.name, field.name, field.got, field.want)
+			}
+		}
 	}
 }
