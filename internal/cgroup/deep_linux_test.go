@@ -83,7 +83,7 @@ func alive(pid int) bool {
 // Kill (abortCreate's clean-up) gave up leaving the process alive, and
 // Remove leaked the tree. Within the walk's bounds all three reach it; past
 // them, Pids and Remove fail with a short error and Kill still kills what
-// it reaches.
+// it reaches (all of it in v2 mode, through cgroup.kill).
 func TestDeepCgroupPidsKillRemove(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -128,8 +128,11 @@ func TestDeepCgroupPidsKillRemove(t *testing.T) {
 			defer cancel()
 			kerr := m.Kill(ctx, p)
 			t.Logf("Kill: %v", kerr)
-			if tt.tooBig != (kerr != nil) {
-				t.Errorf("Kill = %v; want an error: %v", kerr, tt.tooBig)
+			// Past the bounds Kill cannot vouch for what it did not walk,
+			// except in v2 mode, where cgroup.kill and the tree's
+			// "populated 0" do.
+			if wantErr := tt.tooBig && !l.v2; wantErr != (kerr != nil) {
+				t.Errorf("Kill = %v; want an error: %v", kerr, wantErr)
 			}
 			if kerr != nil && len(kerr.Error()) > maxTestErr {
 				t.Errorf("Kill error is %d bytes long", len(kerr.Error()))

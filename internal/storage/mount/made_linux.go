@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,6 +24,14 @@ func MakeDirs(p string, roots []string, perm uint32) ([]string, error) {
 	if len(roots) == 0 {
 		if err := os.MkdirAll(p, os.FileMode(perm)); err != nil {
 			return nil, fmt.Errorf("create %s: %w", p, err)
+		}
+		return nil, nil
+	}
+	if slices.Contains(roots, p) {
+		// An allowed root itself (a target's parent that is a root not
+		// made yet, as /run/mounts in a fresh VM): the GCS's own, kept.
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return nil, fmt.Errorf("create allowed root %s: %w", p, err)
 		}
 		return nil, nil
 	}

@@ -60,3 +60,29 @@ func TestRemoveMade(t *testing.T) {
 		t.Errorf("the link's target went: %v", err)
 	}
 }
+
+// In a fresh utility VM the allowed roots (/run/mounts, /run/gcs) do not
+// exist yet: a target's parent that is a root itself is made, and is not
+// among the directories to remove (it is the GCS's own).
+func TestMakeDirsMissingRoot(t *testing.T) {
+	base := t.TempDir()
+	tests := []struct {
+		name, root, p string
+		wantMade      int
+	}{
+		{"the root itself", "mounts", "mounts", 0},
+		{"below a missing root", "layers", "layers/m1", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root, p := filepath.Join(base, tt.root), filepath.Join(base, tt.p)
+			made, err := MakeDirs(p, []string{root}, 0o755)
+			if err != nil || len(made) != tt.wantMade {
+				t.Fatalf("MakeDirs(%s) = %v, %v; want %d made", p, made, err, tt.wantMade)
+			}
+			if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+				t.Errorf("%s not made: %v", p, err)
+			}
+		})
+	}
+}
