@@ -10,7 +10,9 @@
 //	P/gcs        the daemon itself, not limited; WatchMemory logs when its
 //	             usage crosses Options.GCSMemoryThreshold
 //	P/pods       every container, memory limited to total RAM minus
-//	             Options.RootMemoryReserve (see RecomputePodsMemoryLimit)
+//	             Options.RootMemoryReserve (see RecomputePodsMemoryLimit),
+//	             tasks (pids.max) to the machine's task limit minus a
+//	             reserve for the daemon, the runtime and utility commands
 //	P/pods/<id>  one container: ContainerPath(id), handed to the OCI runtime
 //	             as linux.cgroupsPath; the runtime creates it
 //

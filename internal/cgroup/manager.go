@@ -70,7 +70,8 @@ type Options struct {
 //	<parent>/gcs        the daemon itself (not limited; its usage is watched
 //	                    against -gcs-mem-limit-bytes, see WatchMemory)
 //	<parent>/pods       every container, memory limited to total RAM minus
-//	                    -root-mem-reserve-bytes
+//	                    -root-mem-reserve-bytes, tasks limited below the
+//	                    machine's task limit (see setPodsPidsLimit)
 //	<parent>/pods/<id>  one container (handed to the OCI runtime as
 //	                    linux.cgroupsPath; the runtime creates it)
 //

@@ -78,7 +78,7 @@ func (m *Manager) setup() error {
 }
 
 // settle ends the set-up once the directories are made: the daemon's move
-// into gcs, the v2 controllers and the memory limits (in v2 they need the
+// into gcs, the v2 controllers, the pods pids limit and the memory limits (in v2 they need the
 // memory controller enabled). The move is left to the caller, which runs
 // it in the background, and later is true, unless the controllers need it
 // first: a non-root v2 cgroup that holds processes takes none.
@@ -102,6 +102,9 @@ func (m *Manager) settle() (later bool, err error) {
 		if err := enableControllers(m.sys.l.unified, m.podsPath(), m.log); err != nil {
 			return false, err
 		}
+	}
+	if err := m.setPodsPidsLimit(); err != nil {
+		return false, err
 	}
 	// A gcs cgroup left limited by an earlier daemon is lifted: the
 	// threshold is only watched (WatchMemory).
