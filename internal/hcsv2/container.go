@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/containerd/console"
 	oci "github.com/opencontainers/runtime-spec/specs-go"
@@ -171,12 +172,22 @@ func (c *Container) setExitType(t prot.NotificationType) prot.NotificationType {
 // kill has the runtime signal the container's init, or with all every
 // process of the container. The exit type is recorded before the signal
 // is sent, so the notification can never observe the exit without it; a
-// failed delivery restores the old type.
+// failed delivery restores the old type. A runtime that could not do it
+// (see runtimeKillFailed) is done without: see killWithoutRuntime.
 func (c *Container) kill(ctx context.Context, sig int, exitType prot.NotificationType, all bool) error {
 	prev := c.setExitType(exitType)
 	err := c.host.opts.Runtime.Kill(ctx, c.id, sigOf(sig), all)
 	if err == nil {
 		return nil
+	}
+	if runtimeKillFailed(err) {
+		ferr := c.killWithoutRuntime(ctx, sigOf(sig), all)
+		if ferr == nil {
+			c.log.WithError(err).WithFields(logrus.Fields{"signal": sig, "all": all}).
+				Warn("runtime kill failed; the container was signalled without it")
+			return nil
+		}
+		err = errors.Join(err, ferr)
 	}
 	c.restoreExitType(exitType, prev)
 	switch {
@@ -186,6 +197,43 @@ func (c *Container) kill(ctx context.Context, sig int, exitType prot.Notificatio
 		return prot.WithHResult(prot.HrVmcomputeSystemNotFound, err)
 	}
 	return prot.WithHResult(prot.HrFail, err)
+}
+
+// killFallbackTimeout bounds killWithoutRuntime's wait for the container's
+// cgroup to empty, as the runtime's own kill is bounded.
+const killFallbackTimeout = 10 * time.Second
+
+// runtimeKillFailed reports whether a runtime kill failed without telling
+// that the container is gone: the runtime could not be started (a fork
+// that fails with EAGAIN or ENOMEM when a container has taken the tasks or
+// memory of the VM), it crashed, timed out or failed for a reason of its
+// own. A container that does not exist or no longer runs needs no kill.
+func runtimeKillFailed(err error) bool {
+	return err != nil && !errors.Is(err, runtime.ErrNotRunning) && !errors.Is(err, runtime.ErrNotFound)
+}
+
+// killWithoutRuntime signals the container with no fork, so that the host
+// can stop it when the runtime cannot run: with all, SIGKILL to every
+// process of the container's cgroup (cgroup.Manager.Kill, which waits for
+// the cgroup to empty, at most killFallbackTimeout); else the init alone,
+// by its pidfd, which is what the runtime's kill of the init does.
+func (c *Container) killWithoutRuntime(ctx context.Context, sig unix.Signal, all bool) error {
+	if !all {
+		if c.init == nil {
+			return fmt.Errorf("signal the init of container %s: not started", c.id)
+		}
+		return c.init.signal(sig)
+	}
+	cg := c.host.opts.Cgroups
+	if sig != unix.SIGKILL || cg == nil || c.cgroupPath == "" {
+		return fmt.Errorf("kill every process of container %s: no cgroup to kill with %s", c.id, unix.SignalName(sig))
+	}
+	ctx, cancel := context.WithTimeout(ctx, killFallbackTimeout)
+	defer cancel()
+	if err := cg.Kill(ctx, c.cgroupPath); err != nil {
+		return fmt.Errorf("kill the cgroup of container %s: %w", c.id, err)
+	}
+	return nil
 }
 
 // restoreExitType puts back prev if the exit type is still set, the one a
