@@ -99,6 +99,9 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 		}
 		c.staged = nil
 	}()
+	if err := makeMountSources(shaped.sources); err != nil {
+		return err
+	}
 	if err := c.prepareBundle(ctx, shaped.pod); err != nil {
 		return err
 	}

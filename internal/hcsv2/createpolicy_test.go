@@ -294,3 +294,32 @@ func TestWorkloadOnHostNetworkJudgedByPolicy(t *testing.T) {
 		})
 	}
 }
+
+// A workload the policy refuses makes nothing in its pod's root: the
+// directories its sandbox:// and sandbox-tmp:// mounts name are resolved
+// for the policy to judge but made only once it allowed the container.
+func TestRefusedWorkloadMakesNoMountSources(t *testing.T) {
+	fh := newPodHost(t)
+	h := fh.host
+	setTestPolicy(t, h, noShmPolicy)
+	createTestSandbox(t, h, nil)
+	mounts := []oci.Mount{
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm"}, // what the policy refuses
+		{Destination: "/shared", Type: "bind", Source: "sandbox://fresh/dir", Options: []string{"rbind"}},
+		{Destination: "/fast", Type: "bind", Source: "sandbox-tmp://freshtmp", Options: []string{"rbind"}},
+	}
+	wl := podSettings(t, h, policyTestWorkloadID, policyTestSandboxID, workloadAnnotations(nil), mounts)
+	err := h.CreateContainer(context.Background(), policyTestWorkloadID, "", wl)
+	if err == nil || !strings.Contains(err.Error(), "denied by policy") {
+		t.Fatalf("create = %v; want a refusal by the policy", err)
+	}
+	podRoot := filepath.Join(h.containerRoot(), policyTestSandboxID)
+	for _, p := range []string{
+		filepath.Join(podRoot, sandboxMountsDir, "fresh"),
+		filepath.Join(podRoot, sandboxTmpfsDir, "freshtmp"),
+	} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("the refused create made %s", p)
+		}
+	}
+}

@@ -189,7 +189,10 @@ func TestRewriteMounts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := podTestSpec(nil)
 			s.Mounts = []oci.Mount{tt.m}
-			err := rewriteMounts(s, root, "/dev")
+			sources, err := rewriteMounts(s, root, "/dev")
+			if err == nil {
+				err = makeMountSources(sources)
+			}
 			if (err != nil) != tt.bad {
 				t.Fatalf("rewriteMounts = %v, want error %v", err, tt.bad)
 			}
@@ -207,7 +210,7 @@ func TestRewriteMounts(t *testing.T) {
 		}
 		s := podTestSpec(nil)
 		s.Mounts = []oci.Mount{{Destination: "blockdev:///b", Source: loop, Options: []string{"ro"}}}
-		if err := rewriteMounts(s, root, "/dev"); err != nil {
+		if _, err := rewriteMounts(s, root, "/dev"); err != nil {
 			t.Fatal(err)
 		}
 		if m := s.Mounts[0]; m.Source != "/dev/loop0" || m.Destination != "/b" {
@@ -219,11 +222,11 @@ func TestRewriteMounts(t *testing.T) {
 		if len(rules) != 1 || rules[0].Type != "b" || *rules[0].Major != int64(unix.Major(st.Rdev)) || rules[0].Access != "r" {
 			t.Errorf("device cgroup %+v", rules)
 		}
-		if err := rewriteMounts(podTestSpec(nil), root, filepath.Join(root, "elsewhere")); err != nil {
+		if _, err := rewriteMounts(podTestSpec(nil), root, filepath.Join(root, "elsewhere")); err != nil {
 			t.Fatal(err)
 		}
 		s.Mounts = []oci.Mount{{Destination: "blockdev:///b", Source: loop}}
-		if err := rewriteMounts(s, root, t.TempDir()); err == nil {
+		if _, err := rewriteMounts(s, root, t.TempDir()); err == nil {
 			t.Error("a link to a device outside the device root was accepted")
 		}
 	})

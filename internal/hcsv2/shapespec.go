@@ -17,15 +17,18 @@ type shapedSpec struct {
 	// pod is a workload's pod, its mounts resolved in its root (nil for
 	// the other kinds).
 	pod *pod
+	// sources are the directories of the pod's root the workload's
+	// special mounts name, made once the policy allowed the container.
+	sources []mountSource
 }
 
 // shapeSpec makes the changes to the host's spec that come before the
 // policy decides, so that the policy judges what the runtime gets, as the
 // reference (setupWorkloadContainerSpec before
 // EnforceCreateContainerPolicy): a workload's special mount sources and
-// destinations resolved in its pod's root (rewriteMounts, which makes the
-// sandbox directories they name) and its annotations applied
-// (annotateSpec).
+// destinations resolved in its pod's root (rewriteMounts; the directories
+// they name are made after the decision, makeMountSources) and its
+// annotations applied (annotateSpec).
 func (c *Container) shapeSpec() (shapedSpec, error) {
 	s := shapedSpec{hostDevices: slices.Clone(c.spec.Linux.Devices)}
 	if c.kind == kindWorkload {
@@ -33,10 +36,11 @@ func (c *Container) shapeSpec() (shapedSpec, error) {
 		if err != nil {
 			return s, err
 		}
-		if err := rewriteMounts(c.spec, p.root, c.host.devRoot()); err != nil {
+		sources, err := rewriteMounts(c.spec, p.root, c.host.devRoot())
+		if err != nil {
 			return s, err
 		}
-		s.pod = p
+		s.pod, s.sources = p, sources
 	}
 	return s, annotateSpec(c.kind, c.spec)
 }

@@ -52,30 +52,81 @@ func makePodDirs(root string) error {
 	return nil
 }
 
+// mountSource is a directory a workload's special mount names in its
+// pod's root: rewriteMounts resolves it, and makeMountSources makes it (for
+// hugepages:// mounts a hugetlbfs there) once the policy allowed the
+// container, so that a refused create makes nothing.
+type mountSource struct {
+	dest     string // the mount's destination, for errors
+	dir      string // the pod's special directory it lies in
+	path     string
+	pageSize string // hugepages://: the page size of the hugetlbfs mounted at path
+}
+
 // rewriteMounts turns the special mount sources of a workload container
-// into paths of the utility VM, creating the sandbox directories they
-// name below the pod's root, through no symbolic link. devRoot is the
-// directory block devices must be found in.
-func rewriteMounts(spec *oci.Spec, podRoot, devRoot string) error {
+// into paths of the utility VM and returns the directories of the pod's
+// root they name, which makeMountSources makes. devRoot is the directory
+// block devices must be found in.
+func rewriteMounts(spec *oci.Spec, podRoot, devRoot string) ([]mountSource, error) {
+	var sources []mountSource
 	for i := range spec.Mounts {
 		m := &spec.Mounts[i]
+		src := mountSource{dest: m.Destination}
 		var err error
 		switch {
 		case strings.HasPrefix(m.Source, sandboxTmpMountPrefix):
-			m.Source, err = sandboxSource(filepath.Join(podRoot, sandboxTmpfsDir), m.Source, sandboxTmpMountPrefix)
+			src.dir = filepath.Join(podRoot, sandboxTmpfsDir)
+			src.path, err = below(src.dir, m.Source, sandboxTmpMountPrefix)
 		case strings.HasPrefix(m.Source, sandboxMountPrefix):
-			m.Source, err = sandboxSource(filepath.Join(podRoot, sandboxMountsDir), m.Source, sandboxMountPrefix)
+			src.dir = filepath.Join(podRoot, sandboxMountsDir)
+			src.path, err = below(src.dir, m.Source, sandboxMountPrefix)
 		case strings.HasPrefix(m.Source, hugePagesMountPrefix):
-			m.Source, err = hugePagesSource(filepath.Join(podRoot, hugePagesDir), m.Source)
+			src.dir = filepath.Join(podRoot, hugePagesDir)
+			src.path, src.pageSize, err = hugePagesSource(src.dir, m.Source)
 		case strings.HasPrefix(m.Source, uvmMountPrefix):
 			m.Source, err = uvmSource(m.Source)
+		}
+		if err == nil && src.path != "" {
+			m.Source = src.path
+			sources = append(sources, src)
 		}
 		if err == nil && strings.HasPrefix(m.Destination, blockDevMountPrefix) {
 			err = blockDevMount(spec, m, devRoot)
 		}
 		if err != nil {
-			return prot.Errorf(prot.HrFail, "mount %s: %w", m.Destination, err)
+			return nil, prot.Errorf(prot.HrFail, "mount %s: %w", m.Destination, err)
 		}
+	}
+	return sources, nil
+}
+
+// makeMountSources makes the directories rewriteMounts resolved, below
+// their special directory and through no symbolic link (mode 0777, as the
+// reference), and mounts a hugetlbfs of its page size at a hugepages://
+// source the first time.
+func makeMountSources(sources []mountSource) error {
+	for _, s := range sources {
+		if err := s.make(); err != nil {
+			return prot.Errorf(prot.HrFail, "mount %s: %w", s.dest, err)
+		}
+	}
+	return nil
+}
+
+func (s mountSource) make() error {
+	if s.pageSize != "" {
+		if _, ok, err := mount.Lookup(s.path); err != nil || ok {
+			return err
+		}
+	}
+	if err := mount.MkdirBelow(s.dir, s.path, 0o777); err != nil {
+		return err
+	}
+	if s.pageSize == "" {
+		return nil
+	}
+	if err := unix.Mount("none", s.path, "hugetlbfs", unix.MS_NOSUID|unix.MS_NODEV, "pagesize="+s.pageSize); err != nil {
+		return fmt.Errorf("mount hugetlbfs on %s: %w", s.path, err)
 	}
 	return nil
 }
@@ -90,46 +141,21 @@ func below(dir, src, prefix string) (string, error) {
 	return p, nil
 }
 
-// sandboxSource resolves a sandbox:// or sandbox-tmp:// source into dir,
-// creating the directory (mode 0777, as the reference) if needed.
-func sandboxSource(dir, src, prefix string) (string, error) {
-	p, err := below(dir, src, prefix)
-	if err != nil {
-		return "", err
-	}
-	if err := mount.MkdirBelow(dir, p, 0o777); err != nil {
-		return "", err
-	}
-	return p, nil
-}
-
-// hugePagesSource resolves hugepages://<size>/<path> into dir and mounts a
-// hugetlbfs of that page size there the first time.
-func hugePagesSource(dir, src string) (string, error) {
+// hugePagesSource resolves hugepages://<size>/<path> into dir and returns
+// the page size.
+func hugePagesSource(dir, src string) (path, size string, err error) {
 	sub := strings.TrimPrefix(src, hugePagesMountPrefix)
-	size, _, _ := strings.Cut(sub, "/")
+	size, _, _ = strings.Cut(sub, "/")
 	if !hugePageSize().MatchString(size) {
-		return "", fmt.Errorf("source %q: bad huge page size %q", src, size)
+		return "", "", fmt.Errorf("source %q: bad huge page size %q", src, size)
 	}
-	p, err := below(dir, src, hugePagesMountPrefix)
-	if err != nil {
-		return "", err
+	if path, err = below(dir, src, hugePagesMountPrefix); err != nil {
+		return "", "", err
 	}
-	if p == dir {
-		return "", fmt.Errorf("source %q names no directory", src)
+	if path == dir {
+		return "", "", fmt.Errorf("source %q names no directory", src)
 	}
-	if _, ok, err := mount.Lookup(p); err != nil {
-		return "", err
-	} else if ok {
-		return p, nil
-	}
-	if err := mount.MkdirBelow(dir, p, 0o777); err != nil {
-		return "", err
-	}
-	if err := unix.Mount("none", p, "hugetlbfs", unix.MS_NOSUID|unix.MS_NODEV, "pagesize="+size); err != nil {
-		return "", fmt.Errorf("mount hugetlbfs on %s: %w", p, err)
-	}
-	return p, nil
+	return path, size, nil
 }
 
 // uvmSource resolves uvm://<path>: a clean absolute path of the utility VM
