@@ -296,8 +296,8 @@ func (c *Container) forceDelete(ctx context.Context) error {
 }
 
 // removeFiles removes the container's cgroup, scratch and bundle (see
-// removeStateDirs), and gives
-// its network adapters back to the utility VM.
+// removeStateDirs), gives its network adapters back to the utility VM and
+// leaves its pod.
 func (c *Container) removeFiles() []error {
 	var errs []error
 	if err := c.detachNetwork(); err != nil {
@@ -317,10 +317,13 @@ func (c *Container) removeFiles() []error {
 			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
 		}
 	}
+	errs = append(errs, c.removeStateDirs()...)
+	// The pod (and a virtual pod's id) is let go only once its directories
+	// are gone: a new sandbox of the same pod id must not find, and then
+	// lose to this removal, the root it makes.
 	if err := c.leavePod(); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, c.removeStateDirs()...)
 	c.removeEmptyPodDirs()
 	return errs
 }
