@@ -228,7 +228,9 @@ func (c *Container) killWithoutRuntime(ctx context.Context, sig unix.Signal, all
 	if sig != unix.SIGKILL || cg == nil || c.cgroupPath == "" {
 		return fmt.Errorf("kill every process of container %s: no cgroup to kill with %s", c.id, unix.SignalName(sig))
 	}
-	ctx, cancel := context.WithTimeout(ctx, killFallbackTimeout)
+	// Its own bound, not the request's: the runtime may have failed
+	// because the request's context ended, and the kill must still run.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), killFallbackTimeout)
 	defer cancel()
 	if err := cg.Kill(ctx, c.cgroupPath); err != nil {
 		return fmt.Errorf("kill the cgroup of container %s: %w", c.id, err)
