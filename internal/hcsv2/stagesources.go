@@ -3,6 +3,7 @@ package hcsv2
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,6 +60,9 @@ func stageSharedSources(spec *oci.Spec, podRoot, id string) (s *staged, err erro
 			continue
 		}
 		if !made {
+			if err := s.clearLeftovers(); err != nil {
+				return s, prot.Errorf(prot.HrFail, "stage mount sources: %w", err)
+			}
 			if err := mount.MkdirBelow(podRoot, s.dir, 0o700); err != nil {
 				return s, prot.Errorf(prot.HrFail, "stage mount sources: %w", err)
 			}
@@ -116,6 +120,26 @@ func (s *staged) unstage() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// clearLeftovers unmounts and removes what an earlier create of the same
+// container left in s.dir, should its unstage have failed.
+func (s *staged) clearLeftovers() error {
+	entries, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read leftover staging: %w", err)
+	}
+	old := &staged{root: s.root, dir: s.dir}
+	for _, e := range entries {
+		old.targets = append(old.targets, filepath.Join(s.dir, e.Name()))
+	}
+	if err := old.unstage(); err != nil {
+		return fmt.Errorf("remove leftover staging: %w", err)
+	}
+	return nil
 }
 
 // inAny reports whether p is one of dirs or below one.
