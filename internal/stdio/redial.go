@@ -25,7 +25,9 @@ const (
 	// sat in the guest's send buffer and the host's receive buffer (about
 	// 88 KiB over Hyper-V sockets); 128 KiB covers it with room to spare.
 	DefaultReplayBytes = 128 << 10
-	// redialAttemptTimeout bounds one dial attempt.
+	// redialAttemptTimeout bounds one dial attempt, and separately the
+	// replay write on the connection it made: a host that accepts the
+	// re-dial and never reads must not hold the output copy for good.
 	redialAttemptTimeout = 5 * time.Second
 )
 
@@ -59,6 +61,7 @@ type RedialConn struct {
 
 	mu       sync.Mutex
 	conn     net.Conn
+	pending  net.Conn  // a re-dialed connection receiving the replay, not yet conn
 	deadline time.Time // write deadline, applied to every connection
 	closed   bool
 	closedC  chan struct{}
@@ -155,16 +158,8 @@ func (c *RedialConn) redial(dead net.Conn, cause error) error {
 			log.WithError(err).WithField("attempts", attempt-1).Info("stopped re-dialing an output stream")
 			return err
 		}
-		conn, err := c.attempt()
+		err := c.attempt()
 		if err == nil {
-			c.mu.Lock()
-			if c.closed {
-				c.mu.Unlock()
-				_ = conn.Close()
-				return net.ErrClosed
-			}
-			c.conn = conn
-			c.mu.Unlock()
 			log.WithField("attempts", attempt).Info("output stream re-dialed")
 			return nil
 		}
@@ -176,8 +171,11 @@ func (c *RedialConn) redial(dead net.Conn, cause error) error {
 	}
 }
 
-// attempt dials once and sends the replay tail.
-func (c *RedialConn) attempt() (net.Conn, error) {
+// attempt dials once, sends the replay tail and makes the new connection
+// the one in use. While the tail is written the connection is pending:
+// Close and SetWriteDeadline reach it, and it is closed when the replay
+// outlives redialAttemptTimeout, the RedialConn is closed, or c.ctx ends.
+func (c *RedialConn) attempt() error {
 	c.mu.Lock()
 	dl := c.deadline
 	c.mu.Unlock()
@@ -185,8 +183,35 @@ func (c *RedialConn) attempt() (net.Conn, error) {
 	if !dl.IsZero() && dl.Before(end) {
 		end = dl
 	}
+	dctx, cancel := c.attemptContext(end)
+	conn, err := c.dial(dctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("dial: %w", err)
+	}
+	if err := c.setPending(conn); err != nil {
+		return err
+	}
+	err = c.sendReplay(conn)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = nil
+	switch {
+	case err != nil:
+		_ = conn.Close()
+		return err
+	case c.closed:
+		_ = conn.Close()
+		return net.ErrClosed
+	}
+	c.conn = conn
+	return nil
+}
+
+// attemptContext returns a context derived from c.ctx that ends at end or
+// when the RedialConn is closed.
+func (c *RedialConn) attemptContext(end time.Time) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithDeadline(c.ctx, end)
-	defer cancel()
 	go func() {
 		select {
 		case <-c.closedC:
@@ -194,18 +219,46 @@ func (c *RedialConn) attempt() (net.Conn, error) {
 		case <-ctx.Done():
 		}
 	}()
-	conn, err := c.dial(ctx)
-	if err != nil {
-		return nil, err
+	return ctx, cancel
+}
+
+// setPending records conn as the connection being replayed to, with the
+// current write deadline, unless the RedialConn is closed.
+func (c *RedialConn) setPending(conn net.Conn) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		_ = conn.Close()
+		return net.ErrClosed
 	}
-	_ = conn.SetWriteDeadline(dl)
-	if tail := c.replay.bytes(); len(tail) > 0 {
-		if _, err := conn.Write(tail); err != nil {
-			_ = conn.Close()
-			return nil, fmt.Errorf("replay %d bytes: %w", len(tail), err)
+	c.pending = conn
+	_ = conn.SetWriteDeadline(c.deadline)
+	return nil
+}
+
+// sendReplay writes the replay tail to conn, a pending connection. The
+// write has a bound of its own, redialAttemptTimeout from now: when that
+// passes, c.ctx ends or the RedialConn is closed, conn is closed.
+func (c *RedialConn) sendReplay(conn net.Conn) error {
+	tail := c.replay.bytes()
+	if len(tail) == 0 {
+		return nil
+	}
+	ctx, cancel := c.attemptContext(time.Now().Add(redialAttemptTimeout))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	_, err := conn.Write(tail)
+	cutShort := !stop() // conn was closed (or is being closed) by the bound
+	switch {
+	case cutShort:
+		if err == nil { // the bound hit just as the write finished
+			err = net.ErrClosed
 		}
+		return fmt.Errorf("replay %d bytes: %w (%w)", len(tail), err, ctx.Err())
+	case err != nil:
+		return fmt.Errorf("replay %d bytes: %w", len(tail), err)
 	}
-	return conn, nil
+	return nil
 }
 
 // stopped returns why re-dialing must end now, if it must.
@@ -258,6 +311,9 @@ func (c *RedialConn) Close() error {
 	}
 	c.closed = true
 	close(c.closedC)
+	if c.pending != nil {
+		_ = c.pending.Close()
+	}
 	return c.conn.Close()
 }
 
@@ -303,12 +359,14 @@ func (c *RedialConn) SetReadDeadline(t time.Time) error {
 	return c.use().SetReadDeadline(t)
 }
 
-// SetWriteDeadline sets the write deadline of the connection in use and
-// of any later one; re-dialing ends there too.
+// SetWriteDeadline sets the write deadline of the connection in use, of
+// one receiving the replay and of any later one; re-dialing ends there too.
 func (c *RedialConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.deadline = t
-	conn := c.conn
-	c.mu.Unlock()
-	return conn.SetWriteDeadline(t)
+	if c.pending != nil {
+		_ = c.pending.SetWriteDeadline(t)
+	}
+	return c.conn.SetWriteDeadline(t)
 }

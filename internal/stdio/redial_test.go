@@ -127,6 +127,10 @@ func TestRedialConnReplaysAfterDrop(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		_, err := rc.Write([]byte("abc"))
+		if err == nil { // the replay's own bound must not outlive it
+			time.Sleep(50 * time.Millisecond)
+			_, err = rc.Write([]byte("def"))
+		}
 		if err == nil {
 			err = rc.CloseWrite()
 		}
@@ -141,7 +145,7 @@ func TestRedialConnReplaysAfterDrop(t *testing.T) {
 		t.Fatalf("write across the drop: %v", err)
 	}
 	// The replay is the last 8 bytes written before the drop was seen.
-	if want := "23456789abc"; string(rest) != want {
+	if want := "23456789abcdef"; string(rest) != want {
 		t.Fatalf("new connection got %q, want %q", rest, want)
 	}
 }
