@@ -60,7 +60,8 @@ func (r *PipeRelay) runOutput(s *pipeStream) {
 // DrainIdle without data or DrainMax in total. The stdin copy is stopped
 // (read side of the stdin connection shut down), and the relay's copies of
 // the process's ends are dropped if CloseChildEnds was not called. If ctx
-// ends first, everything is closed at once and ctx's error returned. Wait
+// ends first, everything is closed at once and ctx's error returned, after
+// at most abortGrace more for a copy that closing did not interrupt. Wait
 // is idempotent and safe to call concurrently; copy failures are logged,
 // not returned.
 func (r *PipeRelay) Wait(ctx context.Context) error {
@@ -72,7 +73,7 @@ func (r *PipeRelay) Wait(ctx context.Context) error {
 	case <-r.copies.done:
 	case <-ctx.Done():
 		r.abort()
-		<-r.copies.done
+		r.copies.waitAborted(r.log)
 		err = fmt.Errorf("drain process stdio: %w", ctx.Err())
 	}
 	r.release()
@@ -116,12 +117,13 @@ func (r *PipeRelay) release() {
 }
 
 // Close releases everything without draining: copies are interrupted and
-// waited for, connections and all pipe ends closed. It is idempotent.
+// waited for (at most abortGrace), connections and all pipe ends closed.
+// It is idempotent.
 func (r *PipeRelay) Close() {
 	r.closeOnce.Do(func() {
 		r.startOnce.Do(func() { r.copies.start(0) })
 		r.abort()
-		<-r.copies.done
+		r.copies.waitAborted(r.log)
 		r.CloseChildEnds()
 	})
 }

@@ -65,7 +65,8 @@ func (r *TTYRelay) runOutput() {
 // to the host (EIO once the slave is closed everywhere is the normal end),
 // bounded like PipeRelay.Wait for a grandchild that keeps the slave open,
 // stops the stdin copy, then closes the connections and the master. If ctx
-// ends first everything is closed at once and ctx's error returned. Wait
+// ends first everything is closed at once and ctx's error returned, after
+// at most abortGrace more for a copy that closing did not interrupt. Wait
 // is idempotent and safe to call concurrently.
 func (r *TTYRelay) Wait(ctx context.Context) error {
 	r.startOnce.Do(func() { r.copies.start(0) }) // never started: nothing to drain
@@ -75,7 +76,7 @@ func (r *TTYRelay) Wait(ctx context.Context) error {
 	case <-r.copies.done:
 	case <-ctx.Done():
 		r.abort()
-		<-r.copies.done
+		r.copies.waitAborted(r.log)
 		err = fmt.Errorf("drain tty output: %w", ctx.Err())
 	}
 	r.release()
@@ -121,11 +122,12 @@ func (r *TTYRelay) release() {
 	r.masterC.Close()
 }
 
-// Close releases everything without draining. It is idempotent.
+// Close releases everything without draining; copies are interrupted and
+// waited for at most abortGrace. It is idempotent.
 func (r *TTYRelay) Close() {
 	r.closeOnce.Do(func() {
 		r.startOnce.Do(func() { r.copies.start(0) })
 		r.abort()
-		<-r.copies.done
+		r.copies.waitAborted(r.log)
 	})
 }
