@@ -99,15 +99,21 @@ func (c *Container) enforcedExec(ctx context.Context, params *prot.ProcessParame
 }
 
 // enforcedUVMProcess asks exec_external about a process of the utility VM
-// and starts it with the environment the policy keeps.
+// and starts it with the environment the policy keeps. The policy is shown
+// the argv that runs: CommandArgs, or CommandLine split when there are
+// none (the reference shows CommandArgs alone, empty for a CommandLine).
 func (h *Host) enforcedUVMProcess(ctx context.Context, params *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
+	argv, err := uvmArgv(params)
+	if err != nil {
+		return 0, err
+	}
 	env := make([]string, 0, len(params.Environment))
 	for k, v := range params.Environment {
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
 	d, err := h.decide("exec", func(e policy.Enforcer) (*policy.Decision, error) {
-		return e.ExecExternal(ctx, policy.ExecExternal{Args: params.CommandArgs, Env: env, WorkingDir: params.WorkingDirectory})
+		return e.ExecExternal(ctx, policy.ExecExternal{Args: argv, Env: env, WorkingDir: params.WorkingDirectory})
 	})
 	if err != nil {
 		return 0, err
@@ -121,7 +127,7 @@ func (h *Host) enforcedUVMProcess(ctx context.Context, params *prot.ProcessParam
 		k, v, _ := strings.Cut(kv, "=")
 		q.Environment[k] = v
 	}
-	pid, err := h.startUVMProcess(nullStdioIf(ctx, !d.AllowStdioAccess), &q, s)
+	pid, err := h.startUVMProcess(nullStdioIf(ctx, !d.AllowStdioAccess), argv, &q, s)
 	return pid, h.settle(ctx, d, err)
 }
 

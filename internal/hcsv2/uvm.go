@@ -13,18 +13,27 @@ import (
 	"github.com/linux-gcs/gcs/internal/stdio"
 )
 
-// startUVMProcess runs a process in the utility VM itself, as root, outside
-// any container: argv from CommandArgs (or CommandLine split like a shell
-// would), exactly the given environment, and a pipe or pty between it and
-// each connection.
-func (h *Host) startUVMProcess(ctx context.Context, p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
+// uvmArgv is the argv a utility-VM process runs: CommandArgs, or when
+// there are none CommandLine split like a shell would. It is computed
+// once, so that exec_external judges exactly the argv that is started.
+func uvmArgv(p *prot.ProcessParameters) ([]string, error) {
 	argv := p.CommandArgs
 	if len(argv) == 0 {
 		var err error
 		if argv, err = splitCommandLine(p.CommandLine); err != nil {
-			return 0, prot.Errorf(prot.HrInvalidArg, "CommandLine: %w", err)
+			return nil, prot.Errorf(prot.HrInvalidArg, "CommandLine: %w", err)
 		}
 	}
+	if len(argv) == 0 {
+		return nil, prot.Errorf(prot.HrInvalidArg, "utility VM process has no command")
+	}
+	return argv, nil
+}
+
+// startUVMProcess runs argv (see uvmArgv) in the utility VM itself, as
+// root, outside any container: exactly the environment p gives, and a pipe
+// or pty between it and each connection p asks for.
+func (h *Host) startUVMProcess(ctx context.Context, argv []string, p *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
 	if len(argv) == 0 {
 		return 0, prot.Errorf(prot.HrInvalidArg, "utility VM process has no command")
 	}
