@@ -65,36 +65,37 @@ func withoutStdio(p *prot.ProcessParameters, allowed bool) *prot.ProcessParamete
 	return &q
 }
 
-// enforcedExec asks exec_in_container about the host's process, applies
-// the environment and capabilities the policy keeps, and runs it.
+// enforcedExec completes the host's process (execSpec), asks
+// exec_in_container about it as completed, applies the environment and
+// capabilities the policy keeps, and runs that same process.
 func (c *Container) enforcedExec(ctx context.Context, params *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
 	h := c.host
-	p := params.OCIProcess
-	usr, groups, umask, err := h.policyUser(ctx, c.rootfs, p)
+	spec, named, err := c.execSpec(ctx, params.OCIProcess)
+	if err != nil {
+		return 0, err
+	}
+	usr, groups, umask, err := h.execPolicyUser(ctx, c.rootfs, spec.User, named)
 	if err != nil {
 		return 0, err
 	}
 	d, err := h.decide("exec in container", func(e policy.Enforcer) (*policy.Decision, error) {
 		return e.ExecInContainer(ctx, policy.ExecInContainer{
-			ContainerID: c.id, Args: p.Args, Env: p.Env, WorkingDir: p.Cwd,
-			NoNewPrivileges: p.NoNewPrivileges, User: usr, Groups: groups, Umask: umask,
-			Capabilities: p.Capabilities,
+			ContainerID: c.id, Args: spec.Args, Env: spec.Env, WorkingDir: spec.Cwd,
+			NoNewPrivileges: spec.NoNewPrivileges, User: usr, Groups: groups, Umask: umask,
+			Capabilities: spec.Capabilities,
 		})
 	})
 	if err != nil {
 		return 0, err
 	}
-	if p.Terminal && !d.AllowStdioAccess {
+	if spec.Terminal && !d.AllowStdioAccess {
 		return 0, h.settle(ctx, d, prot.Errorf(prot.HrFail, "exec in container of a process that needs a terminal denied: the policy does not allow stdio access"))
 	}
-	q := *params
-	proc := *p
-	proc.Env = d.Env
+	spec.Env = d.Env
 	if d.Capabilities != nil {
-		proc.Capabilities = d.Capabilities
+		spec.Capabilities = d.Capabilities
 	}
-	q.OCIProcess = &proc
-	pid, err := c.execProcess(nullStdioIf(ctx, !d.AllowStdioAccess), &q, s)
+	pid, err := c.execProcess(nullStdioIf(ctx, !d.AllowStdioAccess), spec, params, s)
 	return pid, h.settle(ctx, d, err)
 }
 

@@ -25,38 +25,50 @@ func (h *Host) policyUser(ctx context.Context, root string, p *oci.Process) (pol
 	if _, ok := h.enforcer().(*policy.Rego); !ok {
 		return policy.IDName{}, nil, "", nil
 	}
+	u := p.User
+	named := u.Username != ""
+	if named {
+		r, err := rootfs.Users{Root: root}.Resolve(ctx, u.Username)
+		if err != nil {
+			return policy.IDName{}, nil, "", prot.Errorf(prot.HrFail, "describe the process's user to the policy: %w", err)
+		}
+		u.UID, u.GID = r.UID, r.GID
+	}
+	return describeUser(ctx, root, u, named)
+}
+
+// execPolicyUser describes to a Rego policy, as policyUser does, the user
+// of an exec that execSpec completed: u is resolved already, so its ids
+// are only named; named says that it came from a user name.
+func (h *Host) execPolicyUser(ctx context.Context, root string, u oci.User, named bool) (policy.IDName, []policy.IDName, string, error) {
+	if _, ok := h.enforcer().(*policy.Rego); !ok {
+		return policy.IDName{}, nil, "", nil
+	}
+	return describeUser(ctx, root, u, named)
+}
+
+// describeUser names u's ids from the files of the rootfs at root (see
+// policyUser), leniently for the user and its primary group when named.
+func describeUser(ctx context.Context, root string, u oci.User, named bool) (policy.IDName, []policy.IDName, string, error) {
 	users := rootfs.Users{Root: root}
 	umask := defaultUmask
-	if p.User.Umask != nil {
-		umask = fmt.Sprintf("%04o", *p.User.Umask)
+	if u.Umask != nil {
+		umask = fmt.Sprintf("%04o", *u.Umask)
 	}
 	fail := func(err error) (policy.IDName, []policy.IDName, string, error) {
 		return policy.IDName{}, nil, "", prot.Errorf(prot.HrFail, "describe the process's user to the policy: %w", err)
 	}
-	var usr policy.IDName
-	var groups []policy.IDName
-	if p.User.Username != "" {
-		u, err := users.Resolve(ctx, p.User.Username)
-		if err != nil {
-			return fail(err)
-		}
-		uname, _ := users.UserName(ctx, u.UID)
-		gname, _ := users.GroupName(ctx, u.GID)
-		usr = policy.IDName{ID: strconv.FormatUint(uint64(u.UID), 10), Name: uname}
-		groups = []policy.IDName{{ID: strconv.FormatUint(uint64(u.GID), 10), Name: gname}}
-	} else {
-		uname, err := users.UserName(ctx, p.User.UID)
-		if err != nil {
-			return fail(err)
-		}
-		gname, err := users.GroupName(ctx, p.User.GID)
-		if err != nil {
-			return fail(err)
-		}
-		usr = policy.IDName{ID: strconv.FormatUint(uint64(p.User.UID), 10), Name: uname}
-		groups = []policy.IDName{{ID: strconv.FormatUint(uint64(p.User.GID), 10), Name: gname}}
+	uname, err := users.UserName(ctx, u.UID)
+	if err != nil && !named {
+		return fail(err)
 	}
-	for _, gid := range p.User.AdditionalGids {
+	gname, err := users.GroupName(ctx, u.GID)
+	if err != nil && !named {
+		return fail(err)
+	}
+	usr := policy.IDName{ID: strconv.FormatUint(uint64(u.UID), 10), Name: uname}
+	groups := []policy.IDName{{ID: strconv.FormatUint(uint64(u.GID), 10), Name: gname}}
+	for _, gid := range u.AdditionalGids {
 		name, err := users.GroupName(ctx, gid)
 		if err != nil {
 			return fail(err)

@@ -84,14 +84,12 @@ func (c *Container) startInit(ctx context.Context, p *prot.ProcessParameters, s 
 	return c.init.pid, nil
 }
 
-// execProcess runs an extra process in the container.
-func (c *Container) execProcess(ctx context.Context, params *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
+// execProcess runs spec, an exec's process definition that execSpec
+// completed, as an extra process in the container, with the streams
+// params asks for.
+func (c *Container) execProcess(ctx context.Context, spec *oci.Process, params *prot.ProcessParameters, s prot.ExecuteProcessVsockStdioRelaySettings) (uint32, error) {
 	if c.init.hasExited() {
 		return 0, prot.Errorf(prot.HrFail, "container %s is not running", c.id)
-	}
-	spec, err := c.execSpec(ctx, params.OCIProcess)
-	if err != nil {
-		return 0, err
 	}
 	conns, err := c.host.dialStdio(ctx, params, s)
 	if err != nil {
@@ -192,26 +190,34 @@ func execError(id string, err error) error {
 }
 
 // execSpec completes an exec's process definition the way the reference
-// does: the container's rlimits, and the user resolved in the container.
-func (c *Container) execSpec(ctx context.Context, p *oci.Process) (*oci.Process, error) {
-	spec := *p
-	if len(spec.Args) == 0 {
-		return nil, prot.Errorf(prot.HrInvalidArg, "OciProcess has no args")
+// does, before the policy is asked about it, so that the policy judges
+// what the runtime is given: the container's rlimits, "/" for an empty
+// Cwd, and the user resolved in the container, once. An exec that names
+// no user runs as the container's when its init was given a user name
+// (the reference's substitution). named reports that the user came from
+// a name, the exec's or the init's.
+func (c *Container) execSpec(ctx context.Context, p *oci.Process) (spec *oci.Process, named bool, err error) {
+	q := *p
+	if len(q.Args) == 0 {
+		return nil, false, prot.Errorf(prot.HrInvalidArg, "OciProcess has no args")
 	}
-	if spec.Cwd == "" {
-		spec.Cwd = "/"
+	if q.Cwd == "" {
+		q.Cwd = "/"
 	}
-	spec.Rlimits = c.spec.Process.Rlimits
+	q.Rlimits = c.spec.Process.Rlimits
 	switch {
-	case spec.User.Username != "":
-		u, err := resolveUser(ctx, c.rootfs, spec.User.Username)
+	case q.User.Username != "":
+		u, err := resolveUser(ctx, c.rootfs, q.User.Username)
 		if err != nil {
-			return nil, prot.WithHResult(prot.HrFail, err)
+			return nil, false, prot.WithHResult(prot.HrFail, err)
 		}
-		u.AdditionalGids = spec.User.AdditionalGids
-		spec.User = u
+		// As the reference: the ids replace the name, which the runtime
+		// does not read; umask and additional gids stay.
+		q.User.UID, q.User.GID, q.User.Username = u.UID, u.GID, ""
+		named = true
 	case c.spec.Process.User.Username != "":
-		spec.User = c.spec.Process.User
+		q.User = c.spec.Process.User
+		named = true
 	}
-	return &spec, nil
+	return &q, named, nil
 }
