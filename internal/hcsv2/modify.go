@@ -99,6 +99,9 @@ func (h *Host) modifyCombinedLayers(ctx context.Context, rt prot.RequestType, s 
 
 // updateConstraints applies new Linux resource limits to the container.
 func (c *Container) updateConstraints(ctx context.Context, cc *prot.LCOWContainerConstraints) error {
+	if err := checkUnified(&cc.Linux); err != nil {
+		return err
+	}
 	if err := c.host.opts.Runtime.Update(ctx, c.id, &cc.Linux); err != nil {
 		if errors.Is(err, runtime.ErrNotFound) {
 			return prot.WithHResult(prot.HrVmcomputeSystemNotFound, err)

@@ -41,7 +41,7 @@ func checkSpec(spec *oci.Spec) error {
 	case spec.Root == nil || spec.Root.Path == "":
 		return prot.Errorf(prot.HrInvalidArg, "OciSpecification has no root path")
 	}
-	return nil
+	return checkUnified(spec.Linux.Resources)
 }
 
 // kindOf reads the container kind of container id from the spec's
