@@ -13,7 +13,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -149,6 +151,8 @@ func Write(rootfs string, spec *specs.Spec, c Contents, fragmentsDir string) (st
 		}
 	}
 	inContainer := "/" + name
+	// Any value the host sent goes: most programs read the first one.
+	spec.Process.Env = slices.DeleteFunc(spec.Process.Env, func(e string) bool { return strings.HasPrefix(e, EnvVar+"=") })
 	spec.Process.Env = append(spec.Process.Env, EnvVar+"="+inContainer)
 	if fragmentsDir != "" {
 		spec.Mounts = append(spec.Mounts, specs.Mount{

@@ -228,3 +228,19 @@ func wantMode(t *testing.T, path string, want os.FileMode) {
 		t.Fatalf("%s has mode %v, want %v", filepath.Base(path), fi.Mode(), want)
 	}
 }
+
+// The host's own UVM_SECURITY_CONTEXT_DIR (a policy may let it set the
+// environment) must not survive beside the GCS's: most programs read the
+// first one, which would name a directory of the host's choosing.
+func TestWriteReplacesHostsEnvVar(t *testing.T) {
+	rootfs := t.TempDir()
+	spec := newSpec(nil)
+	spec.Process.Env = []string{EnvVar + "=/fake", "PATH=/bin", EnvVar + "=/fake2"}
+	dir, err := Write(rootfs, spec, Contents{EncodedPolicy: "cG9saWN5"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"PATH=/bin", EnvVar + "=" + dir}; !slices.Equal(spec.Process.Env, want) {
+		t.Errorf("env %v, want %v", spec.Process.Env, want)
+	}
+}
