@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -168,24 +169,28 @@ func TestHostileForkBombUnlimited(t *testing.T) {
 	})
 }
 
-// A forced shutdown when the runtime cannot be started (its cgroup may
-// hold no more tasks, as when a container has taken every task of the
-// VM): the daemon kills the container through its cgroup, which needs no
-// fork, and the exit is notified as forced. Before, the shutdown failed
-// with EAGAIN and the container ran on.
+// A forced shutdown when the runtime's kill fails (it may not even start,
+// as when a container has taken every task of the VM and the fork fails
+// with EAGAIN): the daemon kills the container through its cgroup, which
+// needs no fork, and the exit is notified as forced. Before, the shutdown
+// failed and the container ran on. The runtime here is a wrapper that
+// refuses every kill and passes the rest to runc or crun: starving the
+// runtime's cgroup of tasks instead would starve the daemon too where
+// both share it (cgroup v1), and a daemon that cannot make a thread dies.
 func TestHostileForcedShutdownWithoutRuntimeFork(t *testing.T) {
-	mnt := pidsMount(t)
 	forEachRuntime(t, func(t *testing.T, rt string) {
-		h := newHostEnv(t, rt)
-		id, ipid := startRunning(t, h, "nofork", specFor("sh", "-c", "sleep 1000 & sleep 1000 & exec sleep 1000"))
-		// Where the runtime is forked: cloned into the runtime cgroup in
-		// v2; in v1 a child is born in its parent's pids cgroup, gcs.
-		full := filepath.Join(mnt, h.cgroup, "runtime")
-		if mnt != "/sys/fs/cgroup" {
-			full = filepath.Join(mnt, h.cgroup, "gcs")
+		real, err := exec.LookPath(rt)
+		if err != nil {
+			t.Fatal(err)
 		}
-		setPidsMax(t, full, strconv.FormatInt(readPidsFile(t, filepath.Join(full, "pids.current")), 10))
-		answersWithin(t, "forced shutdown without a runtime", 15*time.Second, func() error {
+		wrapper := filepath.Join(t.TempDir(), filepath.Base(rt)+"-no-kill")
+		script := "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = kill ] && { echo 'kill refused by the test' >&2; exit 1; }; done\nexec " + real + " \"$@\"\n"
+		if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		h := newHostEnv(t, wrapper)
+		id, ipid := startRunning(t, h, "nofork", specFor("sh", "-c", "sleep 1000 & sleep 1000 & exec sleep 1000"))
+		answersWithin(t, "forced shutdown without the runtime's kill", 15*time.Second, func() error {
 			return h.c.ShutdownForced(testCtx(t), id)
 		})
 		answersWithin(t, "wait for the init", 15*time.Second, func() error {
