@@ -37,6 +37,13 @@ func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Wr
 		return 1
 	}
 	defer closeLog()
+	// Under the deny stance nothing is logged until a policy allows
+	// runtime_logging (as the reference, which discards its logs before
+	// its first line); the real output is handed to the daemon for then.
+	logOut := log.Logger.Out
+	if opts.initialPolicyStance == "deny" {
+		log.Logger.SetOutput(io.Discard)
+	}
 	v := version.Get()
 	fields := logrus.Fields{"version": v.Version, "go": v.Go}
 	if v.Commit != "" {
@@ -49,6 +56,7 @@ func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Wr
 		fmt.Fprintf(stderr, "gcs: %v\n", err)
 		return 2
 	}
+	cfg.LogOutput = logOut
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 

@@ -31,6 +31,9 @@ type Config struct {
 	// (the -use-inouterr mode); end of input ends the daemon.
 	Stdin  io.ReadCloser
 	Stdout io.WriteCloser
+	// LogOutput is where the daemon's log goes while the security policy
+	// allows logging; nil: wherever Log writes at start.
+	LogOutput io.Writer
 	// Relay dials the host's relay ports (process stdio, Plan 9 shares).
 	Relay transport.RelayDialer
 	// V4 enables the protocol handlers; without it every request gets

@@ -167,7 +167,7 @@ func (d *Daemon) buildHost() error {
 		ShutdownVM: d.shutdownVM,
 		Spawn:      cg.SpawnInRuntimeCgroup,
 		Log:        d.log,
-		LogOutput:  d.log.Logger.Out,
+		LogOutput:  d.logOutput(),
 	})
 	return nil
 }
@@ -257,7 +257,7 @@ func scratchDir(root string) string {
 }
 
 func (d *Daemon) runStdio(ctx context.Context) error {
-	conn := transport.Stdio(d.cfg.Stdin, d.cfg.Stdout)
+	conn := transport.Stdio(pollable(d.cfg.Stdin, "stdin"), pollable(d.cfg.Stdout, "stdout"))
 	d.log.Info("serving the bridge on stdin/stdout")
 	err := d.server.ServeConn(ctx, conn)
 	switch {
@@ -358,4 +358,13 @@ func initialEnforcer(deny bool) policy.Enforcer {
 		return policy.ClosedDoor{}
 	}
 	return nil
+}
+
+// logOutput is where the host state's logging goes while the policy allows
+// it: the configured output, else the logger's own.
+func (d *Daemon) logOutput() io.Writer {
+	if d.cfg.LogOutput != nil {
+		return d.cfg.LogOutput
+	}
+	return d.log.Logger.Out
 }
