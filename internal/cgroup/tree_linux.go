@@ -143,9 +143,10 @@ func (t *treeWalk) list(fd int) ([]string, error) {
 			return nil, err
 		}
 		out = appendDirNames(out, t.dents[:n])
-		// A batch that stops well short of the buffer is the last one:
-		// getdents only stops early when the next record would not fit.
-		if n == 0 || n < len(t.dents)-1024 || len(out) > room {
+		// Only an empty batch is the end: getdents also ends a batch
+		// early, well short of the buffer, when a signal is pending for
+		// the thread, as Go's preemption signal often is under load.
+		if n == 0 || len(out) > room {
 			return out, nil
 		}
 	}
