@@ -2,6 +2,7 @@ package hcsv2
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
 // Annotations the reference honours on Linux containers.
@@ -159,9 +161,9 @@ func completeDevices(spec *oci.Spec, devRoot string) error {
 		if p != "/dev" && !strings.HasPrefix(p, "/dev/") {
 			return prot.Errorf(prot.HrFail, "device %q is not below /dev", d.Path)
 		}
-		dev, ok := deviceNode(filepath.Join(devRoot, strings.TrimPrefix(p, "/dev")), p)
-		if !ok {
-			return prot.Errorf(prot.HrFail, "device %s: no such device node in the utility VM", d.Path)
+		dev, err := deviceNodeBelow(devRoot, p)
+		if err != nil {
+			return prot.Errorf(prot.HrFail, "device %s: %w", d.Path, err)
 		}
 		addDevice(spec, dev)
 		m, n := dev.Major, dev.Minor
@@ -171,6 +173,32 @@ func completeDevices(spec *oci.Spec, devRoot string) error {
 	return nil
 }
 
+// deviceNodeBelow describes the device node of path p, a clean path below
+// /dev, as found in devRoot: walked from devRoot one component at a time
+// without following a symbolic link anywhere (mount.OpenDirBelow, then
+// fstatat(AT_SYMLINK_NOFOLLOW) of the last), so that a link in the middle
+// of the path, in or out of devRoot, never leads to a node elsewhere.
+func deviceNodeBelow(devRoot, p string) (oci.LinuxDevice, error) {
+	full := filepath.Join(devRoot, strings.TrimPrefix(p, "/dev"))
+	if full == devRoot {
+		return oci.LinuxDevice{}, errors.New("not a device node")
+	}
+	dir, err := mount.OpenDirBelow(devRoot, filepath.Dir(full))
+	if err != nil {
+		return oci.LinuxDevice{}, fmt.Errorf("look up the device node in the utility VM: %w", err)
+	}
+	defer dir.Close()
+	var st unix.Stat_t
+	if err := unix.Fstatat(int(dir.Fd()), filepath.Base(full), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return oci.LinuxDevice{}, fmt.Errorf("look up the device node in the utility VM: %w", err)
+	}
+	dev, ok := deviceOf(&st, p)
+	if !ok {
+		return oci.LinuxDevice{}, errors.New("no such device node in the utility VM (not a block or character device)")
+	}
+	return dev, nil
+}
+
 // deviceNode describes the device node at p (never through a link) as
 // path inside the container.
 func deviceNode(p, path string) (oci.LinuxDevice, bool) {
@@ -178,6 +206,12 @@ func deviceNode(p, path string) (oci.LinuxDevice, bool) {
 	if err := unix.Lstat(p, &st); err != nil {
 		return oci.LinuxDevice{}, false
 	}
+	return deviceOf(&st, path)
+}
+
+// deviceOf describes the device node st, a block or character device, as
+// path inside the container.
+func deviceOf(st *unix.Stat_t, path string) (oci.LinuxDevice, bool) {
 	var typ string
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFBLK:
