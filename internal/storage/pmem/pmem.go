@@ -3,6 +3,7 @@ package pmem
 import (
 	"encoding/hex"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -59,11 +60,12 @@ func VerityName(n uint32, m *prot.LCOWVPMemMappingInfo) string {
 // Verity returns the dm-verity parameters of a layer on device (a path)
 // as the host describes it in v. Supported: format Version 1 (0, the
 // unset value, is taken as 1), any Algorithm the kernel has (sha256 when
-// empty), equal data and hash BlockSize (4096 when 0), a hex Salt (or
-// none), the data being the first Ext4SizeInBytes bytes of the device and
-// the hash tree following them, after one block holding a veritysetup
-// superblock when SuperBlock is set. The superblock is skipped, not read:
-// the parameters come from v alone.
+// empty), equal data and hash BlockSize (4096 when 0, at most a page:
+// devmapper.MaxVerityBlockSize), a hex Salt (or none), the data being the
+// first Ext4SizeInBytes bytes of the device and the hash tree following
+// them, after one block holding a veritysetup superblock when SuperBlock
+// is set. The superblock is skipped, not read: the parameters come from v
+// alone.
 func Verity(device string, v *prot.DeviceVerityInfo) (devmapper.Verity, error) {
 	if v.Version != 0 && v.Version != 1 {
 		return devmapper.Verity{}, fmt.Errorf("dm-verity format version %d is not supported (only 1)", v.Version)
@@ -72,11 +74,17 @@ func Verity(device string, v *prot.DeviceVerityInfo) (devmapper.Verity, error) {
 	if bs == 0 {
 		bs = 4096
 	}
-	if bs < devmapper.SectorSize || bs&(bs-1) != 0 {
-		return devmapper.Verity{}, fmt.Errorf("dm-verity block size %d is not a power of two of at least %d", v.BlockSize, devmapper.SectorSize)
+	// Bounded before the uint32 conversion below, which would turn 1<<32
+	// into 0 (the default 4096) under a block count made with 1<<32.
+	if bs < devmapper.SectorSize || bs > devmapper.MaxVerityBlockSize || bs&(bs-1) != 0 {
+		return devmapper.Verity{}, fmt.Errorf("dm-verity block size %d is not a power of two from %d to %d",
+			v.BlockSize, devmapper.SectorSize, devmapper.MaxVerityBlockSize)
 	}
 	if v.Ext4SizeInBytes <= 0 || v.Ext4SizeInBytes%bs != 0 {
 		return devmapper.Verity{}, fmt.Errorf("dm-verity data size %d is not a positive multiple of the block size %d", v.Ext4SizeInBytes, bs)
+	}
+	if v.SuperBlock && v.Ext4SizeInBytes > math.MaxInt64-bs {
+		return devmapper.Verity{}, fmt.Errorf("dm-verity data size %d is too large: the superblock after it would end past %d bytes", v.Ext4SizeInBytes, int64(math.MaxInt64))
 	}
 	hashOffset := v.Ext4SizeInBytes
 	if v.SuperBlock {
