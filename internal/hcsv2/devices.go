@@ -138,11 +138,35 @@ func (h *Host) modifyShare(ctx context.Context, d Devices, rt prot.RequestType, 
 	return unsupportedRequest(&prot.ModificationRequest{RequestType: rt, ResourceType: prot.ResourceTypeMappedDirectory})
 }
 
+// isGUID reports whether s is a GUID in its canonical text form
+// (8-4-4-4-12 hexadecimal digits, either case), as hosts write VMBus
+// instance ids.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // waitVPCI waits, bounded, until the PCI device behind a VMBus instance has
-// appeared in sysfs.
+// appeared in sysfs. guid must be a GUID: it becomes part of a glob
+// pattern, where "*" or "[" would match other instances' devices.
 func waitVPCI(ctx context.Context, d Devices, guid string) error {
-	if guid == "" || strings.ContainsAny(guid, "/\x00") || guid == "." || guid == ".." {
-		return prot.Errorf(prot.HrInvalidArg, "invalid VMBusGUID %q", guid)
+	if !isGUID(guid) {
+		return prot.Errorf(prot.HrInvalidArg, "VMBusGUID is not a GUID (8-4-4-4-12 hexadecimal digits)")
 	}
 	sys := d.SysRoot
 	if sys == "" {

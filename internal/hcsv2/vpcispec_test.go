@@ -8,6 +8,8 @@ import (
 	"time"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/internal/prot"
 )
 
 // vpciFakeSys builds a sysfs where VMBus device guid carries PCI device
@@ -58,5 +60,32 @@ func TestAddAssignedDevices(t *testing.T) {
 	h = NewHost(Options{Devices: Devices{SysRoot: vpciFakeSys(t, guid), VPCITimeout: 100 * time.Millisecond}})
 	if err := h.addAssignedDevices(context.Background(), spec); err == nil {
 		t.Error("a vPCI device that never appears was accepted")
+	}
+}
+
+// A vPCI device id is a VMBus instance GUID, never a pattern: an id with
+// glob metacharacters must not pick whatever assigned device it matches
+// (another workload's), neither in a VPCIDevice Add nor in a spec.
+func TestAssignedDeviceIDIsNoPattern(t *testing.T) {
+	const guid = "9a1bd4ec-1a4f-4e29-a1f5-5e8b6b1e1a11"
+	sys := vpciFakeSys(t, guid)
+	h := NewHost(Options{Devices: Devices{SysRoot: sys, VPCITimeout: 100 * time.Millisecond}})
+	for _, id := range []string{"*", "9a1bd4ec-*", "?a1bd4ec-1a4f-4e29-a1f5-5e8b6b1e1a11", "[0-9]a1bd4ec-1a4f-4e29-a1f5-5e8b6b1e1a11", `9a1bd4ec\-1a4f-4e29-a1f5-5e8b6b1e1a11`, "", "..", "a/b"} {
+		t.Run(id, func(t *testing.T) {
+			if err := waitVPCI(context.Background(), h.opts.Devices, id); prot.HResultOf(err) != prot.HrInvalidArg {
+				t.Errorf("VPCIDevice Add of %q: %v, want E_INVALIDARG", id, err)
+			}
+			spec := podTestSpec(nil)
+			spec.Windows = &oci.Windows{Devices: []oci.WindowsDevice{{ID: id, IDType: vpciIDType}}}
+			if err := h.addAssignedDevices(context.Background(), spec); err == nil {
+				t.Errorf("spec device %q accepted: devices %+v", id, spec.Linux.Devices)
+			}
+		})
+	}
+	// The id as the host spells it, either case, still works.
+	for _, id := range []string{guid, "9A1BD4EC-1A4F-4E29-A1F5-5E8B6B1E1A11"} {
+		if err := waitVPCI(context.Background(), h.opts.Devices, id); err != nil {
+			t.Errorf("VPCIDevice Add of %q: %v", id, err)
+		}
 	}
 }
