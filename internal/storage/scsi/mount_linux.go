@@ -69,6 +69,14 @@ func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptio
 	if err != nil {
 		return err
 	}
+	// The mount goes on the directory checked and made above, through a
+	// descriptor: a directory on the way swapped for a link since (while
+	// mkfs ran) cannot lead it out of the roots.
+	at, err := mount.OpenTarget(target, m.AllowedRoots)
+	if err != nil {
+		return fmt.Errorf("mount SCSI disk %s: %w", device, err)
+	}
+	defer at.Close()
 	var errs []error
 	for _, fstype := range fstypes {
 		flags, data := uintptr(0), ""
@@ -76,10 +84,9 @@ func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptio
 			flags |= unix.MS_RDONLY
 			data = readOnlyData(fstype)
 		}
-		err := unix.Mount(source, target, fstype, flags, data)
+		err := unix.Mount(source, at.Path(), fstype, flags, data)
 		if err == nil {
-			if err := mount.SetPropagation(target, o.Options); err != nil {
-				unix.Unmount(target, unix.MNT_DETACH)
+			if err := setPropagation(at, o.Options); err != nil {
 				return fmt.Errorf("mount SCSI disk %s at %s: %w", device, target, err)
 			}
 			log.WithFields(logrus.Fields{"fstype": fstype, "readonly": o.ReadOnly, "encrypted": o.Encrypted, "options": o.Options}).Info("mounted SCSI disk")
@@ -88,6 +95,24 @@ func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptio
 		errs = append(errs, fmt.Errorf("mount %s (%s, %q) at %s: %w", source, fstype, data, target, err))
 	}
 	return fmt.Errorf("mount SCSI disk %s: %w", device, errors.Join(errs...))
+}
+
+// setPropagation applies the propagation options opts to the mount just
+// made on at; if that fails, it detaches the mount.
+func setPropagation(at *mount.Target, opts []string) error {
+	if len(opts) == 0 {
+		return nil
+	}
+	p, done, err := at.OpenMounted()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := mount.SetPropagation(p, opts); err != nil {
+		unix.Unmount(p, unix.MNT_DETACH)
+		return err
+	}
+	return nil
 }
 
 // readOnlyData returns the mount data of a read-only mount of fstype: the
