@@ -13,15 +13,19 @@ import (
 // caller cannot stop the reaping of orphans for good.
 const DefaultHoldMax = 30 * time.Second
 
-// Hold keeps the Reaper from reaping any child nobody subscribed to, from
-// Hold until Release: a process started meanwhile by someone else (runc
-// exec, runc create) keeps its pid, as a zombie at worst, until Track has
-// pinned it. Without that, a process that exits before its pid is known
-// could be reaped, its pid reused, and the pid read from a pid file would
-// name a stranger.
+// Hold keeps the Reaper from reaping any child nobody subscribed to that
+// was started after the hold began, from Hold until Release: a process
+// started meanwhile by someone else (runc exec, runc create) keeps its
+// pid, as a zombie at worst, until Track has pinned it. Without that, a
+// process that exits before its pid is known could be reaped, its pid
+// reused, and the pid read from a pid file would name a stranger.
+// Children started before the hold began cannot be the one it waits for
+// and are reaped as usual, so holds that overlap without a gap (a stream
+// of execs) keep no zombie longer than the oldest of them lasts.
 type Hold struct {
 	r        *Reaper
 	seq      uint64 // reaps before the hold began
+	begin    ticks  // when the hold began (CLOCK_BOOTTIME)
 	deadline time.Time
 	once     sync.Once
 }
@@ -31,7 +35,7 @@ type Hold struct {
 func (r *Reaper) Hold() *Hold {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	h := &Hold{r: r, seq: r.seq, deadline: time.Now().Add(r.holdMax)}
+	h := &Hold{r: r, seq: r.seq, begin: bootTicks(), deadline: time.Now().Add(r.holdMax)}
 	if !r.closed {
 		r.holds[h] = struct{}{}
 	}
@@ -84,17 +88,56 @@ func (h *Hold) Track(pid int) (*Process, error) {
 	return p, nil
 }
 
-// holdingLocked reports whether a hold is in force at now, dropping (and
-// logging) those that lapsed. r.mu must be held.
-func (r *Reaper) holdingLocked(now time.Time) bool {
+// holdingLocked reports whether a hold is in force at now, and when the
+// oldest of those began, dropping (and logging) those that lapsed. r.mu
+// must be held.
+func (r *Reaper) holdingLocked(now time.Time) (since ticks, holding bool) {
 	for h := range r.holds {
 		if now.Before(h.deadline) {
+			if !holding || h.begin < since {
+				since = h.begin
+			}
+			holding = true
 			continue
 		}
 		delete(r.holds, h)
 		r.log.WithField("after", r.holdMax).Warn("reaper hold lapsed before it was released")
 	}
-	return len(r.holds) > 0
+	return since, holding
+}
+
+// reapHeldLocked reaps, while holds are in force, the exited children
+// none of them covers: subscribed ones, and those started before the
+// oldest hold in force began (a tick earlier at least, since start times
+// are counted in ticks). It reports whether it reaped any. r.mu must be
+// held.
+func (r *Reaper) reapHeldLocked(since ticks) bool {
+	if !anyZombie() {
+		return false
+	}
+	kids, err := listChildren()
+	if err != nil {
+		if !r.listFailed {
+			r.listFailed = true
+			r.log.WithError(err).Warn("cannot list children: holds keep every unsubscribed one until they end")
+		}
+		for pid := range r.subs {
+			if r.wait4Locked(pid) {
+				return true
+			}
+		}
+		return false
+	}
+	reaped := false
+	for _, k := range kids {
+		if !k.zombie {
+			continue
+		}
+		if _, sub := r.subs[k.pid]; sub || k.start < since {
+			reaped = r.wait4Locked(k.pid) || reaped
+		}
+	}
+	return reaped
 }
 
 // nextLapse returns how long until the earliest hold lapses.

@@ -25,6 +25,7 @@ type Reaper struct {
 	log          *logrus.Entry
 	wasSubreaper bool
 	holdMax      time.Duration
+	listFailed   bool // listing children failed once (logged); guarded by mu
 
 	mu        sync.Mutex
 	closed    bool
@@ -200,17 +201,13 @@ func (r *Reaper) reap() {
 	}
 }
 
-// reapOneLocked reaps one exited child and delivers or stores its exit.
-// It reports false when no child is left to reap right now. While a hold
-// is in force only subscribed pids are reaped.
+// reapOneLocked reaps exited children (one at least, when there is one)
+// and delivers or stores their exits. It reports false when no child is
+// left to reap right now. While a hold is in force only the children no
+// hold covers are reaped (see Hold).
 func (r *Reaper) reapOneLocked() bool {
-	if r.holdingLocked(time.Now()) {
-		for pid := range r.subs {
-			if r.wait4Locked(pid) {
-				return true
-			}
-		}
-		return false
+	if since, ok := r.holdingLocked(time.Now()); ok {
+		return r.reapHeldLocked(since)
 	}
 	return r.wait4Locked(-1)
 }
