@@ -28,6 +28,22 @@ func BenchmarkRun(b *testing.B) {
 			}
 		}
 	})
+	// As during a runtime call: a hold is in force, so the exit is found
+	// among the children the hold does not cover.
+	b.Run("reaper-held", func(b *testing.B) {
+		r, err := New(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		h := r.Hold()
+		defer h.Release()
+		for b.Loop() {
+			if _, err := r.Run(exec.Command(bin)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("floor", func(b *testing.B) {
 		for b.Loop() {
 			if err := exec.Command(bin).Run(); err != nil {
