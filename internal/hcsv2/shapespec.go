@@ -28,9 +28,12 @@ type shapedSpec struct {
 // EnforceCreateContainerPolicy): a workload's special mount sources and
 // destinations resolved in its pod's root (rewriteMounts; the directories
 // they name are made after the decision, makeMountSources) and its
-// annotations applied (annotateSpec).
+// annotations applied (annotateSpec). Under a policy the device cgroup
+// rules of a container that is not privileged are the GCS's own
+// (ownDeviceRules), which the reference leaves to the host.
 func (c *Container) shapeSpec() (shapedSpec, error) {
 	s := shapedSpec{hostDevices: slices.Clone(c.spec.Linux.Devices)}
+	c.ownDeviceRules()
 	if c.kind == kindWorkload {
 		p, err := c.host.pods.lookup(c.sandboxID, c.id)
 		if err != nil {
@@ -43,6 +46,21 @@ func (c *Container) shapeSpec() (shapedSpec, error) {
 		s.pod, s.sources = p, sources
 	}
 	return s, annotateSpec(c.kind, c.spec)
+}
+
+// ownDeviceRules drops, under a security policy, the device cgroup rules
+// the host sent for a container the policy is told is not privileged:
+// the policy sees the devices and the privileged flag, never these rules,
+// so a rule of the host's would grant a node (made with CAP_MKNOD) that
+// the policy never allowed. What the container may open is then what the
+// GCS allows for the devices the policy was shown (shapeSpec and later
+// steps add those rules) and the runtime's defaults. A privileged
+// container keeps the host's rules: the policy allowed it all devices.
+func (c *Container) ownDeviceRules() {
+	if !c.host.hasSecurityPolicy() || annotationBool(c.spec, annotationPrivileged) {
+		return
+	}
+	ensureResources(c.spec).Devices = []oci.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}
 }
 
 // annotateSpec makes the changes the reference derives from the
