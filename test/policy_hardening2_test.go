@@ -8,11 +8,15 @@ package test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/prot"
 )
 
 // customPolicy is a policy of API 0.12.0 made of rules, with every
@@ -87,4 +91,59 @@ func TestDeviceCgroupRulesNotJudgedAreNotGranted(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestVMNetworkWithoutAnnotationJudgedByHostNetwork: a container whose
+// spec gives it no network namespace of its own (none at all, or one
+// named by path, here the test's, which the GCS shares) is on the utility VM's network whatever
+// its annotations say, so host_network must decide it: under a policy
+// that refuses the VM's network it is refused; with a namespace of its
+// own it runs, in another network namespace than the GCS's.
+func TestVMNetworkWithoutAnnotationJudgedByHostNetwork(t *testing.T) {
+	vmNet, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		netns   *oci.LinuxNamespace
+		refused bool
+	}{
+		{"own namespace", &oci.LinuxNamespace{Type: oci.NetworkNamespace}, false},
+		{"no namespace", nil, true},
+		{"the VM's by path", &oci.LinuxNamespace{Type: oci.NetworkNamespace, Path: fmt.Sprintf("/proc/%d/ns/net", os.Getpid())}, true},
+	}
+	h := newHostEnv(t, "runc")
+	if err := h.setConfPolicy(unprivilegedOnlyPolicy, ""); err != nil {
+		t.Fatalf("set policy: %v", err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			id := h.confidentialID("net")
+			spec := confSpec("readlink", "/proc/self/ns/net")
+			var kept []oci.LinuxNamespace
+			for _, ns := range spec.Linux.Namespaces {
+				if ns.Type != oci.NetworkNamespace {
+					kept = append(kept, ns)
+				}
+			}
+			if tc.netns != nil {
+				kept = append(kept, *tc.netns)
+			}
+			spec.Linux.Namespaces = kept
+			out, err := h.runAt(t, id, h.bundle(id), filepath.Join(h.bundle(id), "scratch", id), spec)
+			switch {
+			case tc.refused && err == nil:
+				t.Fatalf("created on the VM's network (%s, the GCS's is %s) though the policy refuses host_network", strings.TrimSpace(out), vmNet)
+			case tc.refused:
+				if client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "host network denied by policy") {
+					t.Fatalf("create = %v, want a host_network denial", err)
+				}
+			case err != nil:
+				t.Fatalf("create: %v", err)
+			case strings.TrimSpace(out) == vmNet:
+				t.Fatalf("container with a network namespace of its own saw the GCS's %s", vmNet)
+			}
+		})
+	}
 }

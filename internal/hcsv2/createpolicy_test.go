@@ -113,9 +113,11 @@ func podSettings(t *testing.T, h *Host, id, sandboxID string, ann map[string]str
 				Args: []string{"/pause"}, Cwd: "/",
 				Capabilities: &oci.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
 			},
-			Root:        &oci.Root{Path: rootfs},
-			Mounts:      mounts,
-			Linux:       &oci.Linux{},
+			Root:   &oci.Root{Path: rootfs},
+			Mounts: mounts,
+			// A network namespace of its own: without one a container is
+			// on the VM's network, which host_network decides.
+			Linux:       &oci.Linux{Namespaces: []oci.LinuxNamespace{{Type: oci.NetworkNamespace}}},
 			Annotations: ann,
 		},
 	}
@@ -273,10 +275,14 @@ func TestWorkloadOnHostNetworkJudgedByPolicy(t *testing.T) {
 	for _, tt := range []struct {
 		name              string
 		sandbox, workload map[string]string
-		denied            bool
+		// noNetNS leaves the workload's spec without a network
+		// namespace: it stays in the VM's, annotation or not.
+		noNetNS bool
+		denied  bool
 	}{
 		{name: "sandbox on the host network", sandbox: on, denied: true},
 		{name: "workload annotation alone", workload: on},
+		{name: "workload without a network namespace", noNetNS: true, denied: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fh := newPodHost(t)
@@ -284,6 +290,9 @@ func TestWorkloadOnHostNetworkJudgedByPolicy(t *testing.T) {
 			createTestSandbox(t, h, tt.sandbox)
 			setTestPolicy(t, h, noHostNetPolicy)
 			wl := podSettings(t, h, policyTestWorkloadID, policyTestSandboxID, workloadAnnotations(tt.workload), nil)
+			if tt.noNetNS {
+				wl.OCISpecification.Linux.Namespaces = nil
+			}
 			err := h.CreateContainer(context.Background(), policyTestWorkloadID, "", wl)
 			if denied := err != nil && strings.Contains(err.Error(), "host network denied by policy"); denied != tt.denied {
 				t.Fatalf("create = %v, want a denial by host_network %v", err, tt.denied)

@@ -113,14 +113,39 @@ func policyMounts(mounts []oci.Mount, podRoot string) []oci.Mount {
 }
 
 // onHostNetwork reports whether the container shares the utility VM's
-// network: the annotation of a sandbox or standalone container; for a
-// workload, that of the sandbox of its pod p (looked up by shapeSpec, as
-// c.pod is set only when it joins), whatever its own says.
+// network, which host_network then decides: a sandbox or standalone
+// container with the annotation, or without a network namespace of its
+// own (ownNetworkNamespace), which the reference does not ask about; a
+// workload without a network namespace entry (joinSandboxNetwork gives
+// an entry its sandbox's namespace), or in the pod p of a sandbox on the
+// VM's network (looked up by shapeSpec, as c.pod is set only when it
+// joins), whatever its own annotation says.
 func (c *Container) onHostNetwork(p *pod) bool {
 	if c.kind != kindWorkload {
-		return annotationBool(c.spec, annotationHostNetwork)
+		return annotationBool(c.spec, annotationHostNetwork) || !ownNetworkNamespace(c.spec)
 	}
-	return p != nil && p.sandbox != nil && annotationBool(p.sandbox.spec, annotationHostNetwork)
+	if !hasNamespace(c.spec, oci.NetworkNamespace) {
+		return true
+	}
+	return p != nil && p.sandbox != nil &&
+		(annotationBool(p.sandbox.spec, annotationHostNetwork) || !ownNetworkNamespace(p.sandbox.spec))
+}
+
+// ownNetworkNamespace reports whether spec gives the container a new
+// network namespace: not the one the runtime runs in (no entry) nor one
+// named by path (the VM's /proc/1/ns/net as well as any other).
+func ownNetworkNamespace(spec *oci.Spec) bool {
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == oci.NetworkNamespace {
+			return ns.Path == ""
+		}
+	}
+	return false
+}
+
+// hasNamespace reports whether spec has an entry of type t.
+func hasNamespace(spec *oci.Spec, t oci.LinuxNamespaceType) bool {
+	return slices.ContainsFunc(spec.Linux.Namespaces, func(ns oci.LinuxNamespace) bool { return ns.Type == t })
 }
 
 // settleCreate commits Create's decisions when it succeeded and rolls
