@@ -16,6 +16,7 @@ import (
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/policy/framework"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
@@ -91,6 +92,30 @@ func TestDeviceCgroupRulesNotJudgedAreNotGranted(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestDeviceCgroupRulesKeptUnderOpenDoor: the open-door policy allows
+// everything, the host is trusted with what it sends, so its device
+// cgroup rules stand as without a policy.
+func TestDeviceCgroupRulesKeptUnderOpenDoor(t *testing.T) {
+	h := newHostEnv(t, "runc")
+	if err := h.setConfPolicy(framework.OpenDoorPolicy(), ""); err != nil {
+		t.Fatalf("set policy: %v", err)
+	}
+	major, minor := int64(10), int64(237)
+	id := h.confidentialID("dev-open-door")
+	spec := confSpec("sh", "-c", openDeviceScript)
+	spec.Linux.Resources = &oci.LinuxResources{Devices: []oci.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		{Allow: true, Type: "c", Major: &major, Minor: &minor, Access: "rwm"},
+	}}
+	out, err := h.runAt(t, id, h.bundle(id), filepath.Join(h.bundle(id), "scratch", id), spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if got := strings.TrimSpace(out); got != "opened" {
+		t.Errorf("open-door policy, host's rule allowing /dev/loop-control: %s, want opened", got)
+	}
 }
 
 // TestVMNetworkWithoutAnnotationJudgedByHostNetwork: a container whose

@@ -5,6 +5,7 @@ import (
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/linux-gcs/gcs/internal/policy"
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
@@ -55,10 +56,15 @@ func (c *Container) shapeSpec() (shapedSpec, error) {
 // the policy never allowed. What the container may open is then what the
 // GCS allows for the devices the policy was shown (shapeSpec and later
 // steps add those rules) and the runtime's defaults. A privileged
-// container keeps the host's rules: the policy allowed it all devices.
+// container keeps the host's rules: the policy allowed it all devices; so
+// does every container under the open-door policy, which allows all.
 func (c *Container) ownDeviceRules() {
 	if !c.host.hasSecurityPolicy() || annotationBool(c.spec, annotationPrivileged) {
 		return
+	}
+	switch c.host.enforcer().(type) {
+	case policy.OpenDoor, *policy.OpenDoorPolicy:
+		return // a policy that allows everything trusts the host's rules
 	}
 	ensureResources(c.spec).Devices = []oci.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}
 }
