@@ -295,16 +295,12 @@ func (d *Daemon) runListen(ctx context.Context) error {
 	defer ln.Close()
 	d.log.WithField("addr", d.cfg.Bridge.String()).Info("listening for the host")
 	for {
-		conn, err := ln.Accept()
+		conn, err := d.accept(ctx, ln)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return fmt.Errorf("accept host connection on %s: %w", d.cfg.Bridge, err)
+			return err
 		}
 		d.serve(ctx, conn)
 	}
