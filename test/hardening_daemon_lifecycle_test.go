@@ -1,9 +1,14 @@
 package test
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,5 +122,99 @@ func TestLifecycleAcceptErrorRetried(t *testing.T) {
 				t.Fatalf("gcs exited:\n%s", g.log())
 			}
 		})
+	}
+}
+
+// slowDeleteRuntime writes an OCI runtime wrapper around rt whose delete
+// does the real delete, touches marker and then hangs, as a runtime stuck
+// on a wedged mount would: the daemon's teardown waits for it.
+func slowDeleteRuntime(t *testing.T, rt, marker string) string {
+	t.Helper()
+	real, err := exec.LookPath(rt)
+	if err != nil {
+		t.Skipf("no %s: %v", rt, err)
+	}
+	wrapper := filepath.Join(t.TempDir(), rt+"-slow-delete")
+	script := "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = delete ] && { " + real + " \"$@\"; touch " + marker + "; exec sleep 1000; }; done\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return wrapper
+}
+
+// TestLifecycleSecondSignalCutsTeardownShort: the first SIGTERM (or
+// SIGINT) starts the teardown of the containers, which may wait a long
+// time (here a runtime delete that hangs, with -runtime-timeout 10m: the
+// daemon's teardown bound, 60 s, is what ends it); a second signal makes
+// the teardown stop waiting, logged, and the daemon exits at once with
+// status 1 (it did not stop cleanly). The 30 s allowed below is half the
+// teardown bound: a daemon that ignored the second signal exits no sooner
+// than 60 s after the first.
+func TestLifecycleSecondSignalCutsTeardownShort(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		first, second syscall.Signal
+	}{
+		{"SIGTERM twice", syscall.SIGTERM, syscall.SIGTERM},
+		{"SIGINT then SIGTERM", syscall.SIGINT, syscall.SIGTERM},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "delete-started")
+			h := newHostEnv(t, slowDeleteRuntime(t, "runc", marker), "-runtime-timeout", "10m", "-disable-time-sync", "-kmsgLogLevel", "0")
+			startRunning(t, h, "teardown", specFor("sleep", "1000"))
+			// A teardown cut short may leave the container's rootfs
+			// mounted (that is what cutting it short means); the test
+			// cleans up after the daemon.
+			t.Cleanup(func() {
+				if h.g.exited() {
+					unmountBelow(t, h.dir)
+				}
+			})
+			if err := h.g.cmd.Process.Signal(tc.first); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				if _, err := os.Stat(marker); err == nil {
+					break
+				}
+				if h.g.exited() || time.Now().After(deadline) {
+					t.Fatalf("the teardown never reached the runtime's delete:\n%s", h.g.log())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := h.g.cmd.Process.Signal(tc.second); err != nil {
+				t.Fatal(err)
+			}
+			err := h.g.wait(t, 30*time.Second)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				t.Errorf("gcs exit after a cut-short teardown: %v, want status 1", err)
+			}
+			if !strings.Contains(h.g.log(), "second signal: the teardown stops waiting") {
+				t.Errorf("the second signal was not logged:\n%s", h.g.log())
+			}
+		})
+	}
+}
+
+// unmountBelow detaches every mount below dir, deepest first.
+func unmountBelow(t *testing.T, dir string) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+			points = append(points, f[4])
+		}
+	}
+	for i := len(points) - 1; i >= 0; i-- { // mountinfo lists parents first
+		if err := unix.Unmount(points[i], unix.MNT_DETACH); err != nil {
+			t.Errorf("unmount %s: %v", points[i], err)
+		}
 	}
 }

@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/linux-gcs/gcs/internal/daemon"
 	"github.com/linux-gcs/gcs/internal/version"
 )
 
@@ -57,16 +56,31 @@ func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Wr
 		return 2
 	}
 	cfg.LogOutput = logOut
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	// Watched before start-up, so that a signal during it is not lost;
+	// the daemon is there to abort once start-up built it.
+	var d *daemon.Daemon
+	built := make(chan struct{})
+	ctx, signals, stop := watchSignals(context.Background(), log, func() {
+		<-built
+		if d != nil {
+			d.AbortTeardown()
+		}
+	}, os.Exit)
 	defer stop()
 
-	d, err := newDaemon(cfg, opts)
+	d, err = newDaemon(cfg, opts)
+	close(built)
 	if err != nil {
 		log.WithError(err).Error("gcs: start-up failed")
 		return 1
 	}
-	if err := d.Run(ctx); err != nil {
+	err = d.Run(ctx)
+	switch {
+	case err != nil:
 		log.WithError(err).Error("gcs: stopped")
+		return 1
+	case signals.cutShort():
+		log.Warn("gcs: stopped before the teardown ended")
 		return 1
 	}
 	log.Info("gcs: stopped")

@@ -55,6 +55,11 @@ type Daemon struct {
 
 	stopOnce sync.Once
 	stop     chan struct{} // closed by the "exit" shutdown action
+
+	// teardown is the context of the containers' teardown when the
+	// daemon stops; AbortTeardown ends it.
+	teardown      context.Context
+	abortTeardown context.CancelFunc
 }
 
 // New builds a Daemon from cfg: the reaper (the daemon becomes the child
@@ -70,6 +75,7 @@ func New(cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{}), duties: newDuties(),
 		trim: memtrim.NewIdle(trimDelay, log.WithField("component", "memtrim"))}
+	d.teardown, d.abortTeardown = context.WithCancel(context.Background())
 	if cfg.Root != "" {
 		if err := d.buildHost(); err != nil {
 			d.close()
@@ -206,13 +212,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return err
 }
 
+// AbortTeardown makes the teardown of the containers, under way or to
+// come when Run returns, stop waiting: runtime invocations are killed and
+// no exit is waited for, so that what is slow to go is left behind. For a
+// second stop signal: the first one asked for a clean stop, the second for
+// a prompt one.
+func (d *Daemon) AbortTeardown() { d.abortTeardown() }
+
 // close stops the duties, tears down the containers and releases the
 // cgroups and reaper.
 func (d *Daemon) close() {
 	d.trim.Stop()
 	d.duties.stop()
 	if d.host != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
+		ctx, cancel := context.WithTimeout(d.teardown, teardownTimeout)
 		if err := d.host.Close(ctx); err != nil {
 			d.log.WithError(err).Warn("tear down containers")
 		}
