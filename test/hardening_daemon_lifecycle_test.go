@@ -218,3 +218,23 @@ func unmountBelow(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestLifecycleBridgeStdioRefused: -bridge stdio:// (or -) names no
+// address a daemon can dial or listen on; gcs refuses it as a usage error
+// (status 2, pointing at -use-inouterr) instead of starting and stopping
+// at once with status 0 and nothing said.
+func TestLifecycleBridgeStdioRefused(t *testing.T) {
+	for _, bridge := range []string{"stdio://", "-"} {
+		t.Run(bridge, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"-v4", "-bridge", bridge, "-disable-time-sync", "-kmsgLogLevel", "0",
+				"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, isolation(t)...)
+			g := startGCS(t, nil, nil, args...)
+			err := g.wait(t, 60*time.Second)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(g.log(), "-use-inouterr") {
+				t.Errorf("gcs -bridge %s: %v, want status 2 and a word of -use-inouterr:\n%s", bridge, err, g.log())
+			}
+		})
+	}
+}

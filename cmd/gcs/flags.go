@@ -152,6 +152,9 @@ func (o *options) config(stdin io.ReadCloser, stdout io.WriteCloser, log *logrus
 		if err != nil {
 			return cfg, fmt.Errorf("-bridge: %w", err)
 		}
+		if a.Network == transport.NetworkStdio {
+			return cfg, errors.New("-bridge: stdio can be neither dialed nor listened on; use -use-inouterr")
+		}
 		cfg.Bridge = a
 	}
 	relay, err := transport.ParseRelay(o.relay)

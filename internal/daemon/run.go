@@ -290,7 +290,12 @@ func (d *Daemon) runDial(ctx context.Context) error {
 			},
 		})
 		if err != nil {
-			break
+			if ctx.Err() != nil {
+				break
+			}
+			// DialRetry gives up before ctx only on an address that can
+			// never be dialed: say so rather than stop as if asked to.
+			return fmt.Errorf("dial the host: %w", err)
 		}
 		d.serve(ctx, conn)
 		sleep(ctx, redialDelay)
