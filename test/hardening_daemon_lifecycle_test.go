@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/client"
+	"github.com/linux-gcs/gcs/internal/prot"
 )
 
 // The daemon's life around its connections and its signals, through the
@@ -237,4 +239,122 @@ func TestLifecycleBridgeStdioRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fileProc is a gcs started on files the test holds the other ends of
+// (startGCS gives it a copying pipe the test cannot close).
+type fileProc struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once it exited
+}
+
+// startGCSFiles starts gcs with the given files as its stdin, stdout and
+// stderr (nil: /dev/null), and ends it after the test if it still runs.
+func startGCSFiles(t *testing.T, stdin, stdout, stderr *os.File, args ...string) *fileProc {
+	t.Helper()
+	// After the test: SIGTERM, then SIGKILL 30 s later if still there.
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, gcsBinary, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	if stderr != nil {
+		cmd.Stderr = stderr
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	p := &fileProc{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-p.done
+	})
+	return p
+}
+
+// brokenPipe returns the write end of a pipe nobody reads: its read end
+// is closed at once. A write to it fails with EPIPE (and SIGPIPE).
+func brokenPipe(t *testing.T) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// exitedNotKilled waits for p's exit and fails the test if a signal ended
+// it (SIGPIPE above all: the daemon dies without tearing anything down).
+func (p *fileProc) exitedNotKilled(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("gcs did not exit")
+	}
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		t.Fatalf("gcs was killed by %v", ws.Signal())
+	}
+	t.Logf("gcs: %v", p.cmd.ProcessState)
+}
+
+// TestLifecycleBrokenPipeNotFatal: a write to a pipe whose reader is gone
+// must fail, not kill the daemon. Go kills a program that writes to a
+// broken pipe on descriptor 1 or 2 with SIGPIPE unless it handles the
+// signal: the daemon's log (stderr) reader going away, or the host
+// closing its end of the bridge's stdout under -use-inouterr, would take
+// every container with it, torn down by nothing.
+func TestLifecycleBrokenPipeNotFatal(t *testing.T) {
+	t.Run("stderr log reader gone", func(t *testing.T) {
+		logW := brokenPipe(t) // nobody reads the log
+		dir := t.TempDir()
+		addr := "unix://" + filepath.Join(dir, "bridge.sock")
+		args := append([]string{"-v4", "-listen", "-bridge", addr, "-disable-time-sync", "-kmsgLogLevel", "0",
+			"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, isolation(t)...)
+		p := startGCSFiles(t, nil, nil, logW, args...)
+		logW.Close()
+		time.Sleep(time.Second) // it has logged its start-up by now
+		select {
+		case <-p.done:
+			p.exitedNotKilled(t)
+			t.Fatalf("gcs exited at start-up: %v", p.cmd.ProcessState)
+		default:
+		}
+		c := dialGCS(t, addr)
+		if _, err := c.Negotiate(testCtx(t)); err != nil {
+			t.Fatalf("negotiate with a daemon whose log nobody reads: %v", err)
+		}
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.exitedNotKilled(t)
+	})
+	t.Run("stdout bridge reader gone", func(t *testing.T) {
+		inR, inW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { inW.Close() }) // stdin stays open all along
+		outW := brokenPipe(t)             // the host reads no reply
+		dir := t.TempDir()
+		args := append([]string{"-v4", "-use-inouterr", "-disable-time-sync", "-kmsgLogLevel", "0",
+			"-relay", "unix://" + filepath.Join(dir, "relay"), "-root", filepath.Join(dir, "root")}, isolation(t)...)
+		p := startGCSFiles(t, inR, outW, nil, args...)
+		inR.Close()
+		outW.Close()
+		body := []byte(`{"MinimumVersion":4,"MaximumVersion":4}`)
+		msg := make([]byte, prot.MessageHeaderSize, prot.MessageHeaderSize+len(body))
+		prot.MessageHeader{Type: prot.ComputeSystemNegotiateProtocolV1, Size: uint32(len(msg) + len(body)), ID: 1}.Encode(msg)
+		if _, err := inW.Write(append(msg, body...)); err != nil {
+			t.Fatal(err)
+		}
+		p.exitedNotKilled(t)
+	})
 }

@@ -20,6 +20,7 @@ func main() {
 }
 
 func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Writer) int {
+	defer surviveBrokenPipes()()
 	opts, err := parseFlags(args, stderr)
 	switch {
 	case err == errHelp:

@@ -93,3 +93,16 @@ func (w *signalWatch) run(cancel context.CancelFunc) {
 		}
 	}
 }
+
+// surviveBrokenPipes makes a write to a pipe whose reader is gone fail
+// with EPIPE instead of killing the daemon: unless SIGPIPE is handled, Go
+// ends a program that writes to a broken pipe on descriptor 1 or 2, which
+// are the log (stderr) and, with -use-inouterr, the bridge (stdout). A
+// handler rather than SIG_IGN, which children would inherit: the runtime
+// and containers get SIGPIPE's default back at exec. The returned func
+// undoes it.
+func surviveBrokenPipes() (stop func()) {
+	ch := make(chan os.Signal, 1) // never read: the signals are dropped
+	signal.Notify(ch, syscall.SIGPIPE)
+	return func() { signal.Stop(ch) }
+}
