@@ -17,7 +17,8 @@ import (
 //
 // A response with a non-zero Result is returned as an *Error. A response of
 // the wrong type, or one that does not decode, is an error too. When ctx
-// ends first, Call returns an error wrapping ctx.Err(); the GCS's late
+// ends first, Call returns an error wrapping context.Cause(ctx) (ctx.Err()
+// unless ctx was given a cause); the GCS's late
 // response is then read and dropped.
 func (c *Client) Call(ctx context.Context, typ prot.MessageIdentifier, req any, resp prot.Response) error {
 	body, err := encodeJSON(req)
@@ -60,8 +61,8 @@ func (c *Client) roundTrip(ctx context.Context, typ prot.MessageIdentifier, body
 	if len(body) > math.MaxUint32-prot.MessageHeaderSize {
 		return prot.MessageHeader{}, nil, fmt.Errorf("request body of %d bytes is too large", len(body))
 	}
-	if err := ctx.Err(); err != nil {
-		return prot.MessageHeader{}, nil, err
+	if ctx.Err() != nil {
+		return prot.MessageHeader{}, nil, context.Cause(ctx)
 	}
 	id := prot.SequenceID(c.nextID.Add(1) - 1)
 	pc := &pendingCall{ch: make(chan reply, 1), want: prot.ResponseIdentifier(typ)}
@@ -94,7 +95,7 @@ func (c *Client) roundTrip(ctx context.Context, typ prot.MessageIdentifier, body
 	case <-ctx.Done():
 		// The request is on the wire, so its ID stays pending: the reader
 		// consumes the late response into pc.ch, which nobody reads.
-		return prot.MessageHeader{}, nil, ctx.Err()
+		return prot.MessageHeader{}, nil, context.Cause(ctx)
 	}
 }
 
@@ -105,7 +106,7 @@ func (c *Client) write(ctx context.Context, typ prot.MessageIdentifier, id prot.
 	select {
 	case c.wsem <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return context.Cause(ctx)
 	case <-c.done:
 		return c.Err()
 	}

@@ -53,13 +53,13 @@ func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 func (l *Listener) Close() error { return l.ln.Close() }
 
 // Accept waits for the next GCS connection and returns a Client over it.
-// When ctx ends first, Accept returns an error wrapping ctx.Err() and the
-// listener stays usable.
+// When ctx ends first, Accept returns an error wrapping context.Cause(ctx)
+// (ctx.Err() unless ctx was given a cause) and the listener stays usable.
 func (l *Listener) Accept(ctx context.Context) (*Client, error) {
 	conn, err := l.accept(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			err = ctx.Err()
+			err = context.Cause(ctx)
 		}
 		return nil, fmt.Errorf("gcs: accept on %s: %w", l.ln.Addr(), err)
 	}

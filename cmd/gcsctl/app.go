@@ -276,7 +276,7 @@ func (a *app) execute(ctx context.Context, inv *invocation) error {
 // connect dials the GCS, or with --listen waits for it to dial in, within
 // the --timeout limit.
 func (a *app) connect(ctx context.Context, g globals) (*client.Client, error) {
-	ctx, cancel := withTimeout(ctx, g.timeout)
+	ctx, cancel := withTimeout(ctx, g.timeout, "connection")
 	defer cancel()
 	if !g.listen {
 		c, err := client.Dial(ctx, g.addr, a.clientOptions()...)
@@ -308,12 +308,4 @@ func (a *app) clientOptions() []client.Option {
 			fmt.Fprintf(a.stderr, "gcsctl: debug: ignored a late reply (%s, id %d) to an earlier connection's request\n", h.Type, h.ID)
 		}
 	})}
-}
-
-// withTimeout bounds ctx by d unless d is zero.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if d <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, d)
 }

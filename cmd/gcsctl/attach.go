@@ -96,7 +96,7 @@ func (a *attachment) setPipes(params *prot.ProcessParameters) {
 
 // connect waits for the GCS's connection to every relay port.
 func (a *attachment) connect(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, connectTimeout, &limitError{msg: fmt.Sprintf("no connection within %s", connectTimeout)})
 	defer cancel()
 	for i, p := range a.ports {
 		if p == nil {
@@ -109,7 +109,7 @@ func (a *attachment) connect(ctx context.Context) error {
 			}
 			p.conn = c
 		case <-ctx.Done():
-			return fmt.Errorf("wait for the GCS to connect the process's %s to relay port %d: %w", streamNames[i], p.port, ctx.Err())
+			return fmt.Errorf("wait for the GCS to connect the process's %s to relay port %d: %w", streamNames[i], p.port, context.Cause(ctx))
 		}
 	}
 	return nil

@@ -86,7 +86,7 @@ func (s *session) waitNoProcesses(ctx context.Context, id string, limit time.Dur
 		props, err := s.client.GetProperties(rctx, id, prot.PtProcessList)
 		cancel()
 		if ctx.Err() != nil {
-			return false, ctx.Err()
+			return false, context.Cause(ctx)
 		}
 		var reply *client.Error
 		if errors.As(err, &reply) {
@@ -104,7 +104,7 @@ func (s *session) waitNoProcesses(ctx context.Context, id string, limit time.Dur
 		select {
 		case <-time.After(stopPoll):
 		case <-ctx.Done():
-			return false, ctx.Err()
+			return false, context.Cause(ctx)
 		}
 	}
 }

@@ -113,7 +113,8 @@ func runWait(ctx context.Context, s *session, id string, pid uint32) error {
 func (s *session) waitProcess(ctx context.Context, id string, pid uint32, limit time.Duration) (uint32, error) {
 	if limit >= 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, limit+waitMargin)
+		ctx, cancel = context.WithTimeoutCause(ctx, limit+waitMargin, &limitError{
+			msg: fmt.Sprintf("no answer within --timeout %s (and %s more for the GCS's own timeout reply)", limit, waitMargin)})
 		defer cancel()
 	}
 	return s.client.WaitForProcess(ctx, id, pid, limit)

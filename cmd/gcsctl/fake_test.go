@@ -72,6 +72,13 @@ func listenFake(t *testing.T) (*fakeGCS, string) {
 // listenFakeWith is listenFake serving with f.
 func listenFakeWith(t *testing.T, f *fakeGCS) string {
 	t.Helper()
+	return listenServe(t, f.serve)
+}
+
+// listenServe runs serve for every connection made to a fresh unix socket
+// and returns the socket's address.
+func listenServe(t *testing.T, serve func(conn net.Conn)) string {
+	t.Helper()
 	path := socketPath(t)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -85,7 +92,7 @@ func listenFakeWith(t *testing.T, f *fakeGCS) string {
 				return
 			}
 			t.Cleanup(func() { _ = conn.Close() })
-			go f.serve(conn)
+			go serve(conn)
 		}
 	}()
 	return "unix://" + path

@@ -125,7 +125,7 @@ func (s *session) waitExit(ctx context.Context, id string, pid uint32, kill kill
 		select {
 		case r = <-done:
 		case <-kctx.Done():
-			return 0, fmt.Errorf("wait for process %d after stopping it: %w", pid, kctx.Err())
+			return 0, fmt.Errorf("wait for process %d after stopping it: %w", pid, context.Cause(kctx))
 		}
 	}
 	if r.err != nil {

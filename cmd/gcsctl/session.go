@@ -43,7 +43,7 @@ type session struct {
 
 // requestContext bounds one request by --timeout.
 func (s *session) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return withTimeout(ctx, s.g.timeout)
+	return withTimeout(ctx, s.g.timeout, "answer")
 }
 
 // requestLimit is --timeout as a time limit for the GCS: negative for none.
@@ -58,7 +58,8 @@ func (s *session) requestLimit() time.Duration {
 // (gcsctl was interrupted) or a step failed: it outlives ctx, bounded by
 // cleanupTimeout.
 func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	return context.WithTimeoutCause(context.WithoutCancel(ctx), cleanupTimeout,
+		&limitError{msg: fmt.Sprintf("not done within %s, gcsctl's limit for cleaning up", cleanupTimeout)})
 }
 
 // negotiate sends NegotiateProtocol within --timeout.

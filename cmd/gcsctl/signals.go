@@ -15,9 +15,9 @@ type signalHandler func(sig os.Signal) bool
 // watchSignals returns ctx ended by the first interrupt on signals that no
 // handler set with handleSignals deals with. stop ends the watch.
 func (s *session) watchSignals(ctx context.Context, signals <-chan os.Signal) (_ context.Context, stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancelCause(ctx)
 	if signals == nil {
-		return ctx, cancel
+		return ctx, func() { cancel(nil) }
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -30,7 +30,7 @@ func (s *session) watchSignals(ctx context.Context, signals <-chan os.Signal) (_
 				if h := s.signalHandler.Load(); h != nil && (*h)(sig) {
 					continue
 				}
-				cancel()
+				cancel(&interruptError{sig: sig})
 			case <-done:
 				return
 			}
@@ -39,7 +39,7 @@ func (s *session) watchSignals(ctx context.Context, signals <-chan os.Signal) (_
 	return ctx, func() {
 		close(done)
 		wg.Wait()
-		cancel()
+		cancel(nil)
 	}
 }
 
