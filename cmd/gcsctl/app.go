@@ -153,17 +153,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// exitCode reports err and returns the code to exit with: for commands
-// that exit with a process's code, gcsctl's own failures become
-// exitFailed.
+// exitCode reports err and returns the code to exit with (see exitFailed).
 func (a *app) exitCode(inv *invocation, err error) int {
 	a.jsonErrors = inv != nil && inv.g.json
-	code := a.report(err)
-	var status exitStatus
-	if inv != nil && inv.cmd.exitsWithProcess && (code == exitError || code == exitUsage) && !errors.As(err, &status) {
-		return exitFailed
-	}
-	return code
+	return a.report(err)
 }
 
 // parse turns the command line into an invocation. Its errors are usage

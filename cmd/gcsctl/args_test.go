@@ -125,7 +125,7 @@ func TestUsage(t *testing.T) {
 		{name: "raw without TYPE", args: []string{"raw"}, code: 2, stderr: []string{"raw wants TYPE [JSON], got 0 arguments"}},
 		{name: "raw with three arguments", args: []string{"raw", "Start", "{}", "{}"}, code: 2, stderr: []string{"got 3 arguments"}},
 		{name: "raw with a bad TYPE", args: []string{"raw", "Bogus", "{}"}, code: 2, stderr: []string{`unknown message type "Bogus"`}},
-		{name: "raw with a missing file", args: []string{"raw", "Start", "@/nonexistent/body.json"}, code: 1,
+		{name: "raw with a missing file", args: []string{"raw", "Start", "@/nonexistent/body.json"}, code: exitFailed,
 			stderr: []string{"error: read body: open /nonexistent/body.json"}},
 	}
 	for _, tt := range tests {

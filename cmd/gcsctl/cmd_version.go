@@ -18,7 +18,7 @@ func versionCommand() command {
 		detail: `gcsctl's build is the module version and commit the Go toolchain recorded.
 The GCS has no version request: what it tells of itself is its answer to
 NegotiateProtocol (gcs -version prints its build). With --client, or when the
-GCS cannot be reached (exit 1), only gcsctl's part is printed. With --json one
+GCS cannot be reached (exit 125), only gcsctl's part is printed. With --json one
 object: {"client":{...},"server":NegotiateProtocolResponse}.`,
 		// Offline so that gcsctl's part is printed even when the GCS is
 		// not there; the action connects itself.

@@ -22,9 +22,6 @@ type command struct {
 	// offline commands need no GCS: gcsctl runs the action without
 	// connecting (the session has no client).
 	offline bool
-	// exitsWithProcess marks the commands that exit with a process's exit
-	// code: their own failures exit with exitFailed instead of 1 or 2.
-	exitsWithProcess bool
 	// setup registers the command's own flags, if any, on fs and returns
 	// the function that checks the positional arguments (after flag
 	// parsing) and builds the action. Errors from that function are usage

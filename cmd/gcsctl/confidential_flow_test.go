@@ -45,7 +45,7 @@ func TestConfidentialFlowCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, stderr := d.mustCtl(t, exitError, "", "policy", "fragment", other); !strings.Contains(stderr, "invalid fragment issuer") {
+	if _, stderr := d.mustCtl(t, exitFailed, "", "policy", "fragment", other); !strings.Contains(stderr, "invalid fragment issuer") {
 		t.Fatalf("fragment of another issuer: %s", stderr)
 	}
 	d.mustCtl(t, exitOK, "", "policy", "fragment", good)

@@ -29,7 +29,7 @@ func TestDaemonRun(t *testing.T) {
 		}
 		d.mustCtl(t, 0, "", "rm", "r1")
 		d.mustCtl(t, 0, "", "layers", "remove", "--id", "r1")
-		if _, stderr := d.mustCtl(t, 1, "", "rm", "r1"); !strings.Contains(stderr, "0xc037010e") {
+		if _, stderr := d.mustCtl(t, exitFailed, "", "rm", "r1"); !strings.Contains(stderr, "0xc037010e") {
 			t.Errorf("second rm: %s, want system not found", stderr)
 		}
 
@@ -180,7 +180,7 @@ func TestDaemonRunInterrupted(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("run did not end after the interrupt")
 		}
-		if _, stderr := d.mustCtl(t, 1, "", "rm", "sig"); !strings.Contains(stderr, "0xc037010e") {
+		if _, stderr := d.mustCtl(t, exitFailed, "", "rm", "sig"); !strings.Contains(stderr, "0xc037010e") {
 			t.Errorf("the interrupted run left its container: %s", stderr)
 		}
 		d.checkClean(t)

@@ -101,7 +101,7 @@ func TestDaemonRmForcePrefixName(t *testing.T) {
 	d.mustCtl(t, 0, "", "wait", "rmf-exited")
 	d.mustCtl(t, 0, "", "layers", "add", "--id", "rmf-layers", d.rootfs)
 
-	if code, _, stderr := d.ctl(t, "", "exec", "rmf", "true"); code != exitFailed ||
+	if code, _, stderr := d.ctl(t, "", "exec", "rmf", "true"); code != exitUsage ||
 		!strings.Contains(stderr, `container id prefix "rmf" is ambiguous: it matches rmf-exited, rmf-layers, rmf-running`) {
 		t.Errorf("exec with an ambiguous prefix: exit %d, stderr %q", code, stderr)
 	}
@@ -191,7 +191,7 @@ func TestDaemonExitCodes(t *testing.T) {
 				t.Errorf("exec %s: exit %d, want %d; stderr %q", tt.cmd, code, tt.code, stderr)
 			}
 		}
-		for _, args := range [][]string{{"exec", "nosuchcontainer", "true"}, {"run", "--bogus", d.rootfs, "true"}, {"wait", "codes", "99999"}} {
+		for _, args := range [][]string{{"exec", "nosuchcontainer", "true"}, {"wait", "codes", "99999"}} {
 			if code, _, stderr := d.ctl(t, "", args...); code != exitFailed {
 				t.Errorf("gcsctl %v: exit %d, want %d; stderr %q", args, code, exitFailed, stderr)
 			}
@@ -262,7 +262,7 @@ func TestDaemonJSON(t *testing.T) {
 		code int
 		want errorJSON
 	}{
-		{[]string{"rm", "--json", "nosuch"}, exitError, errorJSON{Error: `HRESULT 0xc037010e: container "nosuch" not found`, HResult: "0xc037010e"}},
+		{[]string{"rm", "--json", "nosuch"}, exitFailed, errorJSON{Error: `HRESULT 0xc037010e: container "nosuch" not found`, HResult: "0xc037010e"}},
 		{[]string{"--json", "ps"}, exitUsage, errorJSON{Error: "ps wants ID, got 0 arguments", Usage: true}},
 		{[]string{"--json", "run", d.rootfs, "/nonexistent"}, exitNotFound, errorJSON{HResult: "0x80004005"}},
 	}
@@ -297,7 +297,7 @@ func TestDaemonVersion(t *testing.T) {
 		t.Errorf("version --json printed %s (%v)", stdout, err)
 	}
 	code, stdout, stderr := d.ctl(t, "", "--addr", filepath.Join(t.TempDir(), "none.sock"), "version")
-	if code != exitError || !strings.HasPrefix(stdout, "Client: gcsctl ") || strings.Contains(stdout, "Server") || !strings.Contains(stderr, "is gcs running") {
+	if code != exitFailed || !strings.HasPrefix(stdout, "Client: gcsctl ") || strings.Contains(stdout, "Server") || !strings.Contains(stderr, "is gcs running") {
 		t.Errorf("version without a GCS: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	if stdout, _ := d.mustCtl(t, 0, "", "--addr", "/nonexistent.sock", "version", "--client"); !strings.HasPrefix(stdout, "Client: gcsctl ") {

@@ -31,7 +31,7 @@ func TestDaemonPod(t *testing.T) {
 					t.Errorf("p1-1 sees %q, want what p1-2 wrote and the pod's hostname", got)
 				}
 				d.mustCtl(t, 0, "", append(append([]string{"pod", "rm"}, layout...), "p1")...)
-				if _, stderr := d.mustCtl(t, 1, "", "rm", "p1"); !strings.Contains(stderr, "0xc037010e") {
+				if _, stderr := d.mustCtl(t, exitFailed, "", "rm", "p1"); !strings.Contains(stderr, "0xc037010e") {
 					t.Errorf("the sandbox is still there after pod rm: %s", stderr)
 				}
 			})

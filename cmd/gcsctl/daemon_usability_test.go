@@ -97,7 +97,7 @@ func TestDaemonBusyBridgeNotice(t *testing.T) {
 	}()
 	waitForBundle(t, d, "busy")
 	code, _, stderr := d.ctl(t, "", "--timeout", "4s", "negotiate")
-	if code != exitError || !strings.Contains(stderr, "gcsctl: waiting for the bridge at unix://") {
+	if code != exitFailed || !strings.Contains(stderr, "gcsctl: waiting for the bridge at unix://") {
 		t.Errorf("negotiate while the bridge is held: exit %d, stderr %q; want 1 and the notice", code, stderr)
 	}
 	d.release(t, "busy")

@@ -57,7 +57,7 @@ func TestEndToEnd(t *testing.T) {
 		{name: "stacks --json", args: []string{"stacks", "--json"},
 			stdout: []string{`^\{\n  "GuestStacks": "goroutine 1 \[running\]:\\nmain.main\(\)`},
 			seen:   []prot.MessageIdentifier{tNegotiate, tStacks}},
-		{name: "stacks without negotiating", args: []string{"--no-negotiate", "stacks"}, code: 1,
+		{name: "stacks without negotiating", args: []string{"--no-negotiate", "stacks"}, code: exitFailed,
 			stderr: "error: HRESULT: 0x80004001\n",
 			seen:   []prot.MessageIdentifier{tStacks}},
 		{name: "raw by short name", args: []string{"raw", "DumpStacks", `{"ContainerId":"00000000-0000-0000-0000-000000000000"}`},
@@ -71,15 +71,15 @@ func TestEndToEnd(t *testing.T) {
 		{name: "raw --json by number", args: []string{"raw", "--json", "0x10100c01"},
 			stdout: []string{`^\{\n  "Result": 0,\n  "GuestStacks": "goroutine 1`},
 			seen:   []prot.MessageIdentifier{tNegotiate, tStacks}},
-		{name: "raw --no-negotiate", args: []string{"--no-negotiate", "raw", "DumpStacks", "{}"}, code: 1,
+		{name: "raw --no-negotiate", args: []string{"--no-negotiate", "raw", "DumpStacks", "{}"}, code: exitFailed,
 			stdout: []string{`^Type: ComputeSystemResponseDumpStacksV1 \(0x20100c01\)\nSize: \d+\nID:   \d+\n`, `"Result": -2147467263`},
 			stderr: "error: HRESULT: 0x80004001\n",
 			seen:   []prot.MessageIdentifier{tStacks}},
-		{name: "raw error reply", args: []string{"raw", "Start", `{"ContainerId":"missing"}`}, code: 1,
+		{name: "raw error reply", args: []string{"raw", "Start", `{"ContainerId":"missing"}`}, code: exitFailed,
 			stdout: []string{`"Result": -1070137074`, `"ModuleName": "gcs"`},
 			stderr: "error: HRESULT 0xc037010e: container \"missing\" not found\n",
 			seen:   []prot.MessageIdentifier{tNegotiate, tStart}},
-		{name: "raw unimplemented type", args: []string{"raw", "0x10100e01"}, code: 1,
+		{name: "raw unimplemented type", args: []string{"raw", "0x10100e01"}, code: exitFailed,
 			stdout: []string{`^Type: ComputeSystemResponseUpdateContainerV1 \(0x20100e01\)\n`},
 			stderr: "error: HRESULT: 0x80004001\n",
 			seen:   []prot.MessageIdentifier{tNegotiate, prot.ComputeSystemUpdateContainerV1}},
@@ -177,8 +177,8 @@ func TestConnectionFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, tt.args...)
-			if code != 1 || !strings.Contains(stderr, tt.want) || stdout != "" {
-				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, tt.want)
+			if code != exitFailed || !strings.Contains(stderr, tt.want) || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, stdout, stderr, exitFailed, tt.want)
 			}
 		})
 	}

@@ -9,15 +9,16 @@ import (
 	"github.com/linux-gcs/gcs/client"
 )
 
-// Exit codes of gcsctl itself. Commands that run a process exit with the
-// process's code instead (see exitStatus), and with docker's codes for
-// their own failures, so that those do not look like the process's.
+// Exit codes, one convention for every command, as container CLIs have
+// it (docker, podman): 0 on success; exitUsage for a mistake on the
+// command line, found before gcsctl connects; exitFailed whenever gcsctl
+// or the GCS failed, an error reply included; and for run, exec and wait
+// the process's own exit code, with exitCannotRun and exitNotFound when
+// run or exec could not start CMD. exitStatusHelp says the same to users.
 const (
 	exitOK    = 0
-	exitError = 1
 	exitUsage = 2
-	// exitFailed is what run, exec and wait exit with when gcsctl fails
-	// (usage errors included), as docker run does.
+	// exitFailed is gcsctl's own failure, or the GCS's, in any command.
 	exitFailed = 125
 	// exitCannotRun is a command that was found but could not be run.
 	exitCannotRun = 126
@@ -94,14 +95,14 @@ func describe(err error) (string, int) {
 	if ce, ok := err.(*client.Error); ok {
 		switch {
 		case ce.Message == "":
-			return "HRESULT " + ce.HResult.Hex(), exitError
+			return "HRESULT " + ce.HResult.Hex(), exitFailed
 		case strings.HasPrefix(ce.Message, "HRESULT"):
 			// The GCS already names the HRESULT in its message.
-			return ce.Message, exitError
+			return ce.Message, exitFailed
 		}
-		return fmt.Sprintf("HRESULT %s: %s", ce.HResult.Hex(), ce.Message), exitError
+		return fmt.Sprintf("HRESULT %s: %s", ce.HResult.Hex(), ce.Message), exitFailed
 	}
-	return err.Error(), exitError
+	return err.Error(), exitFailed
 }
 
 // errorJSON is an error as --json prints it on stderr.

@@ -38,12 +38,18 @@ In the VM (make vm-shell) the profile sets GCSCTL_*, the GCS dials in
   gcsctl run -it /run/layers/busybox sh`
 
 // exitStatusHelp documents the exit codes.
-const exitStatusHelp = `Exit status: 0 on success, 1 on an error (an error reply prints
-"error: HRESULT 0x...: message"), 2 on a usage error. run, exec and wait exit
-with the process's exit code instead (255 for codes above 255), as docker
-does: 125 when gcsctl itself fails (usage errors included), 126 when CMD
-cannot be run (not executable), 127 when CMD is not found; a process killed
-by a signal exits with 128+N (130 for SIGINT, 137 for SIGKILL).`
+const exitStatusHelp = `Exit status, the same for every command, as with docker and podman:
+  0    success
+  2    a usage error: a mistake on the command line (an ambiguous id prefix too)
+  125  gcsctl or the GCS failed: no connection, no answer within --timeout,
+       an error reply ("error: HRESULT 0x...: message"), an interrupt
+  126  run, exec: CMD cannot be run (not executable)
+  127  run, exec: CMD is not found
+run, exec and wait otherwise exit with the process's own exit code (255 for
+codes above 255); a process killed by a signal exits with 128+N (130 for
+SIGINT, 137 for SIGKILL). A process may exit with 2 or 125 itself: with
+--json, gcsctl's own errors are a JSON object on stderr ("usage": true for
+a usage error).`
 
 // Layout of the command list in the overview: each command's synopsis,
 // wrapped, then its summary below it.

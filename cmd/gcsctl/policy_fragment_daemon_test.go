@@ -52,7 +52,7 @@ reason := data.framework.reason
 	if err := os.WriteFile(good, s.Sign(t, claims, payload), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, stderr := d.mustCtl(t, exitError, "", "policy", "fragment", forged)
+	_, stderr := d.mustCtl(t, exitFailed, "", "policy", "fragment", forged)
 	if !strings.Contains(stderr, "0x80004005") || !strings.Contains(stderr, "COSE_Sign1 signature") {
 		t.Fatalf("forged fragment: stderr %q", stderr)
 	}

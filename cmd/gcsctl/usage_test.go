@@ -137,12 +137,8 @@ func TestCommandUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, stdout, stderr := newTestApp(nil, tt.stdin)
 			args := append([]string{"--addr", "unix://" + filepath.Join(dir, "nobody.sock")}, tt.args...)
-			want := exitUsage
-			if cmd, ok := lookupCommand(tt.args[0]); ok && cmd.exitsWithProcess {
-				want = exitFailed // docker's code: the process's own are all others
-			}
-			if code := a.run(context.Background(), args); code != want {
-				t.Errorf("exit code %d, want %d\nstderr: %s", code, want, stderr)
+			if code := a.run(context.Background(), args); code != exitUsage {
+				t.Errorf("exit code %d, want %d\nstderr: %s", code, exitUsage, stderr)
 			}
 			if !strings.Contains(stderr.String(), tt.want) {
 				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
@@ -156,8 +152,8 @@ func TestCommandUsageErrors(t *testing.T) {
 
 func TestModifyMissingFile(t *testing.T) {
 	a, _, stderr := newTestApp(nil, "")
-	if code := a.run(context.Background(), []string{"modify", "/nonexistent/req.json"}); code != exitError {
-		t.Errorf("exit code %d, want %d", code, exitError)
+	if code := a.run(context.Background(), []string{"modify", "/nonexistent/req.json"}); code != exitFailed {
+		t.Errorf("exit code %d, want %d", code, exitFailed)
 	}
 	if want := "error: read the modification request: open /nonexistent/req.json"; !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr lacks %q: %s", want, stderr)

@@ -170,9 +170,9 @@ func TestWithCleanupError(t *testing.T) {
 	}{
 		{"all well", nil, nil, "", exitOK},
 		{"exit status kept", exitStatus(3), nil, "exit status 3", 3},
-		{"cleanup failed", nil, failed, "unmount failed", exitError},
-		{"cleanup failed after an exit status", exitStatus(3), failed, "unmount failed (the container exited with status 3)", exitError},
-		{"both failed", startErr, failed, "start failed\nunmount failed", exitError},
+		{"cleanup failed", nil, failed, "unmount failed", exitFailed},
+		{"cleanup failed after an exit status", exitStatus(3), failed, "unmount failed (the container exited with status 3)", exitFailed},
+		{"both failed", startErr, failed, "start failed\nunmount failed", exitFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
