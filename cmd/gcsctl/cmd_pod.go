@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -65,7 +66,9 @@ func podRmCommand() command {
 		detail: `Finds the workloads that pod run made (their ids derived from POD as pod run
 derives them, up to the first the GCS does not know), then for each workload
 and last the sandbox: ShutdownForced, a wait for its init, layers remove and
-DeleteContainerState (the order a confidential GCS insists on).
+DeleteContainerState (the order a confidential GCS insists on). A pod whose
+sandbox the GCS does not know, and whose sandbox has no rootfs directory left,
+is not found (exit 125).
 
 ` + podLayoutHelp,
 		negotiate: true,
@@ -215,7 +218,7 @@ func setupPodRm(fs *flag.FlagSet) parseFunc {
 		if err := checkID(o.id); err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, s *session) error { return removePod(ctx, s, o) }, nil
+		return func(ctx context.Context, s *session) error { return podRm(ctx, s, o) }, nil
 	}
 }
 
@@ -290,6 +293,22 @@ func (s *session) startPodContainer(ctx context.Context, o *podOptions, id strin
 	return s.printStarted(id, pid)
 }
 
+// podRm is the pod rm action: removePod, for a pod that is there. A pod
+// whose sandbox the GCS does not know is not found unless its sandbox's
+// root file system directory is left (its layers may still be mounted).
+func podRm(ctx context.Context, s *session, o *podOptions) error {
+	exists, err := s.exists(ctx, o.id)
+	if err != nil {
+		return fmt.Errorf("pod rm %s: look for its sandbox: %w", o.id, err)
+	}
+	if !exists {
+		if _, err := os.Stat(o.paths(s.g.root, o.id).rootfs); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("pod %s not found: the GCS has no sandbox container %s", o.id, o.id)
+		}
+	}
+	return removePod(ctx, s, o)
+}
+
 // removePod takes the pod's workloads down, then its sandbox: each is
 // killed, its layers unmounted and its state deleted. Workloads are found by id, up
 // to the first the GCS does not know.
@@ -297,7 +316,11 @@ func removePod(ctx context.Context, s *session, o *podOptions) error {
 	var ids []string
 	for n := 1; ; n++ {
 		id := o.workloadID(n)
-		if err := s.checkUnused(ctx, id); err == nil {
+		exists, err := s.exists(ctx, id)
+		if err != nil {
+			return fmt.Errorf("look for workload %s of pod %s: %w", id, o.id, err)
+		}
+		if !exists {
 			break
 		}
 		ids = append(ids, id)

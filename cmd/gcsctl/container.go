@@ -83,16 +83,29 @@ func combinedLayers(rt prot.RequestType, id string, p containerPaths, layers []s
 // checkUnused fails if the GCS has a container id already, before run
 // mounts anything where that container's root file system is.
 func (s *session) checkUnused(ctx context.Context, id string) error {
+	exists, err := s.exists(ctx, id)
+	switch {
+	case err != nil:
+		return fmt.Errorf("check that container %s does not exist: %w", id, err)
+	case exists:
+		return fmt.Errorf("container %s already exists", id)
+	}
+	return nil
+}
+
+// exists reports whether the GCS knows container id; an error is a
+// failure to find out (the GCS went away, it did not answer in time).
+func (s *session) exists(ctx context.Context, id string) (bool, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
 	_, err := s.client.GetProperties(ctx, id)
 	switch {
 	case err == nil:
-		return fmt.Errorf("container %s already exists", id)
+		return true, nil
 	case client.HResult(err) == prot.HrVmcomputeSystemNotFound:
-		return nil
+		return false, nil
 	}
-	return fmt.Errorf("check that container %s does not exist: %w", id, err)
+	return false, err
 }
 
 // addLayers mounts container id's root file system from layers, top first.
