@@ -41,10 +41,18 @@ type session struct {
 	relayErr  error
 }
 
-// requestContext bounds one request by --timeout.
+// requestContext bounds one request by --timeout, unless ctx is a
+// cleanupContext: cleaning up after a request that outlived --timeout
+// waits behind it, and has cleanupTimeout for all it does.
 func (s *session) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Value(cleaningUp{}) != nil {
+		return context.WithCancel(ctx)
+	}
 	return withTimeout(ctx, s.g.timeout, "answer")
 }
+
+// cleaningUp is the key of the value that marks a cleanupContext.
+type cleaningUp struct{}
 
 // requestLimit is --timeout as a time limit for the GCS: negative for none.
 func (s *session) requestLimit() time.Duration {
@@ -56,9 +64,10 @@ func (s *session) requestLimit() time.Duration {
 
 // cleanupContext returns a context for undoing things after ctx ended
 // (gcsctl was interrupted) or a step failed: it outlives ctx, bounded by
-// cleanupTimeout.
+// cleanupTimeout, and its requests are not bounded by --timeout.
 func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(context.WithoutCancel(ctx), cleanupTimeout,
+	ctx = context.WithValue(context.WithoutCancel(ctx), cleaningUp{}, true)
+	return context.WithTimeoutCause(ctx, cleanupTimeout,
 		&limitError{msg: fmt.Sprintf("not done within %s, gcsctl's limit for cleaning up", cleanupTimeout)})
 }
 

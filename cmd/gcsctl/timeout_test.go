@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linux-gcs/gcs/internal/prot"
 )
@@ -86,5 +88,62 @@ func TestInterruptMessage(t *testing.T) {
 	msg := stderr.String()
 	if code == 0 || strings.Contains(msg, "context canceled") || !strings.Contains(msg, "DumpStacks") || !strings.Contains(msg, "interrupted") {
 		t.Errorf("exit %d, stderr %q: want a failure saying DumpStacks was interrupted", code, msg)
+	}
+}
+
+// TestRunCleanupOutlivesTimeout: when run's Create outlives --timeout, the
+// GCS may still create the container; run then removes it, and those
+// requests are bounded by gcsctl's cleanup limit, not by the --timeout that
+// just ran out (which once left the container behind). The GCS here
+// answers in order and takes longer than --timeout over Create, so every
+// cleanup request waits behind it.
+func TestRunCleanupOutlivesTimeout(t *testing.T) {
+	seen := make(chan prot.MessageIdentifier, 32)
+	addr := listenServe(t, func(conn net.Conn) {
+		for {
+			h, body, err := prot.ReadMessage(conn, 1<<20)
+			if err != nil {
+				return
+			}
+			select {
+			case seen <- h.Type:
+			default:
+			}
+			var base prot.MessageBase
+			_ = json.Unmarshal(body, &base)
+			var resp any = &prot.MessageResponseBase{ActivityID: base.ActivityID}
+			switch h.Type {
+			case prot.ComputeSystemNegotiateProtocolV1:
+				resp = &prot.NegotiateProtocolResponse{MessageResponseBase: prot.MessageResponseBase{ActivityID: base.ActivityID},
+					Version: 4, Capabilities: prot.LinuxCapabilities()}
+			case prot.ComputeSystemGetPropertiesV1:
+				resp = prot.ErrorResponse(base.ActivityID, prot.NewError(prot.HrVmcomputeSystemNotFound))
+			case prot.ComputeSystemCreateV1:
+				time.Sleep(time.Second) // well beyond --timeout
+			}
+			b, _ := json.Marshal(resp)
+			if _, err := conn.Write(prot.AppendMessage(nil, prot.ResponseIdentifier(h.Type), h.ID, b)); err != nil {
+				return
+			}
+		}
+	})
+	var stdout, stderr syncBuffer
+	code := run(t.Context(), []string{"--addr", addr, "--root", t.TempDir(), "--timeout", "200ms",
+		"run", "--id", "c1", t.TempDir(), "true"}, nil, &stdout, &stderr)
+	msg := stderr.String()
+	if code != exitFailed || !strings.Contains(msg, "create container c1") || !strings.Contains(msg, "no answer within --timeout 200ms") {
+		t.Errorf("exit %d, stderr %q: want %d and the Create that timed out", code, msg, exitFailed)
+	}
+	if strings.Contains(msg, "remove container c1") {
+		t.Errorf("the cleanup failed: %q", msg)
+	}
+	var deletes int
+	for len(seen) > 0 {
+		if <-seen == prot.ComputeSystemDeleteContainerStateV1 {
+			deletes++
+		}
+	}
+	if deletes == 0 {
+		t.Error("the GCS got no DeleteContainerState")
 	}
 }
