@@ -156,7 +156,12 @@ func (a *app) run(ctx context.Context, args []string) int {
 // exitCode reports err and returns the code to exit with (see exitFailed).
 func (a *app) exitCode(inv *invocation, err error) int {
 	a.jsonErrors = inv != nil && inv.g.json
-	return a.report(err)
+	code := a.report(err)
+	var ue *usageError
+	if inv != nil && inv.cmd.exitsWithProcess && errors.As(err, &ue) {
+		return exitFailed
+	}
+	return code
 }
 
 // parse turns the command line into an invocation. Its errors are usage

@@ -27,8 +27,9 @@ through relay ports gcsctl listens on. It exits with CMD's exit code. The
 first interrupt (SIGINT, SIGTERM) is sent to CMD (exit 130 if SIGINT kills
 it), once CMD has started if it comes while ExecuteProcess is answered; a
 second one kills it (SIGKILL). -t and -i are as for run.`,
-		negotiate: true,
-		setup:     setupExec,
+		negotiate:        true,
+		exitsWithProcess: true,
+		setup:            setupExec,
 	}
 }
 

@@ -56,8 +56,9 @@ container gets a terminal; with -t -i the local one is put in raw mode
 meanwhile (keys such as ^C go to the container), and its size follows the
 local one (SIGWINCH); ctrl-p ctrl-q, docker's detach keys, detach: gcsctl
 exits 0 and leaves the container running, even with --rm.`,
-		negotiate: true,
-		setup:     setupRun,
+		negotiate:        true,
+		exitsWithProcess: true,
+		setup:            setupRun,
 	}
 }
 

@@ -33,7 +33,8 @@ given, is the time limit of the wait itself (the GCS then answers with a
 timeout error, exit 125). An exec's process can be waited for only once: the GCS
 forgets it when it has reported its exit. A container's init can be waited for
 again and again, until rm.`,
-		negotiate: true,
+		negotiate:        true,
+		exitsWithProcess: true,
 		setup: func(*flag.FlagSet) parseFunc {
 			return parseWait
 		},

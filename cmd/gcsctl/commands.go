@@ -22,6 +22,10 @@ type command struct {
 	// offline commands need no GCS: gcsctl runs the action without
 	// connecting (the session has no client).
 	offline bool
+	// exitsWithProcess marks the commands that exit with a process's exit
+	// code (run, exec, wait): their usage errors exit with exitFailed, so
+	// that a process's own 2 is not taken for one (as docker run does).
+	exitsWithProcess bool
 	// setup registers the command's own flags, if any, on fs and returns
 	// the function that checks the positional arguments (after flag
 	// parsing) and builds the action. Errors from that function are usage

@@ -101,7 +101,7 @@ func TestDaemonRmForcePrefixName(t *testing.T) {
 	d.mustCtl(t, 0, "", "wait", "rmf-exited")
 	d.mustCtl(t, 0, "", "layers", "add", "--id", "rmf-layers", d.rootfs)
 
-	if code, _, stderr := d.ctl(t, "", "exec", "rmf", "true"); code != exitUsage ||
+	if code, _, stderr := d.ctl(t, "", "exec", "rmf", "true"); code != exitFailed ||
 		!strings.Contains(stderr, `container id prefix "rmf" is ambiguous: it matches rmf-exited, rmf-layers, rmf-running`) {
 		t.Errorf("exec with an ambiguous prefix: exit %d, stderr %q", code, stderr)
 	}

@@ -7,7 +7,8 @@ import (
 )
 
 // TestDaemonExitCodeConvention: every command follows one convention
-// against the real GCS: 2 for a usage error, 125 when gcsctl or the GCS
+// against the real GCS: 2 for a usage error (125 for run, exec and wait,
+// which exit with a process's code otherwise), 125 when gcsctl or the GCS
 // fails (an error reply, no connection), 126 and 127 when run or exec
 // cannot start CMD, and the process's own code for run, exec and wait.
 func TestDaemonExitCodeConvention(t *testing.T) {
@@ -28,10 +29,12 @@ func TestDaemonExitCodeConvention(t *testing.T) {
 		{"exec: the process's code", []string{"exec", "codes", "sh", "-c", "exit 4"}, 4},
 		{"exec: CMD cannot run", []string{"exec", "codes", "/etc"}, exitCannotRun},
 
-		// Usage errors: 2 for every command, run, exec and wait included.
-		{"run: usage", []string{"run", "--bogus", d.rootfs, "true"}, exitUsage},
-		{"exec: usage", []string{"exec", "codes"}, exitUsage},
-		{"wait: usage", []string{"wait"}, exitUsage},
+		// Usage errors: 2, except for the commands that exit with a
+		// process's code, where 125 keeps a process's 2 unambiguous (as
+		// docker run does).
+		{"run: usage", []string{"run", "--bogus", d.rootfs, "true"}, exitFailed},
+		{"exec: usage", []string{"exec", "codes"}, exitFailed},
+		{"wait: usage", []string{"wait"}, exitFailed},
 		{"ps: usage", []string{"ps"}, exitUsage},
 		{"kill: usage", []string{"kill", "--signal", "NOSUCH", "codes"}, exitUsage},
 		{"layers add: usage", []string{"layers", "add", "--id", "x"}, exitUsage},

@@ -38,16 +38,17 @@ In the VM (make vm-shell) the profile sets GCSCTL_*, the GCS dials in
   gcsctl run -it /run/layers/busybox sh`
 
 // exitStatusHelp documents the exit codes.
-const exitStatusHelp = `Exit status, the same for every command, as with docker and podman:
+const exitStatusHelp = `Exit status, as with docker and podman:
   0    success
-  2    a usage error: a mistake on the command line (an ambiguous id prefix too)
+  2    a usage error: a mistake on the command line (an ambiguous id prefix
+       too); 125 for run, exec and wait, as with docker run
   125  gcsctl or the GCS failed: no connection, no answer within --timeout,
        an error reply ("error: HRESULT 0x...: message"), an interrupt
   126  run, exec: CMD cannot be run (not executable)
   127  run, exec: CMD is not found
 run, exec and wait otherwise exit with the process's own exit code (255 for
 codes above 255); a process killed by a signal exits with 128+N (130 for
-SIGINT, 137 for SIGKILL). A process may exit with 2 or 125 itself: with
+SIGINT, 137 for SIGKILL). A process may exit with 125 itself: with
 --json, gcsctl's own errors are a JSON object on stderr ("usage": true for
 a usage error).`
 

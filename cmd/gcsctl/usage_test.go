@@ -137,8 +137,12 @@ func TestCommandUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, stdout, stderr := newTestApp(nil, tt.stdin)
 			args := append([]string{"--addr", "unix://" + filepath.Join(dir, "nobody.sock")}, tt.args...)
-			if code := a.run(context.Background(), args); code != exitUsage {
-				t.Errorf("exit code %d, want %d\nstderr: %s", code, exitUsage, stderr)
+			want := exitUsage
+			if cmd, ok := lookupCommand(tt.args[0]); ok && cmd.exitsWithProcess {
+				want = exitFailed
+			}
+			if code := a.run(context.Background(), args); code != want {
+				t.Errorf("exit code %d, want %d\nstderr: %s", code, want, stderr)
 			}
 			if !strings.Contains(stderr.String(), tt.want) {
 				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
