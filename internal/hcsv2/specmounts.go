@@ -176,23 +176,31 @@ func uvmSource(src string) (string, error) {
 // mount gets the device itself as its source, the destination loses its
 // prefix, and the device cgroup allows the device (read-only for an "ro"
 // mount).
+//
+// Neither path is followed through a symbolic link on the way: the link
+// is read in its directory walked from / one component at a time
+// (readLinkNoFollow), and the node it names is looked up from devRoot the
+// same way (deviceNodeBelow), so that a directory a container swapped for
+// a link cannot lead either to its own link or to a node elsewhere. The
+// runtime then mounts the node by path; devRoot (a devtmpfs in the
+// utility VM) is not writable by containers.
 func blockDevMount(spec *oci.Spec, m *oci.Mount, devRoot string) error {
-	target, err := os.Readlink(m.Source)
+	target, err := readLinkNoFollow(m.Source)
 	if err != nil {
 		return fmt.Errorf("block device link: %w", err)
 	}
 	if !filepath.IsAbs(target) {
 		target = filepath.Join(filepath.Dir(m.Source), target)
 	}
-	target = filepath.Clean(target)
-	if !mount.Below(target, filepath.Clean(devRoot)) {
+	target, devRoot = filepath.Clean(target), filepath.Clean(devRoot)
+	if !mount.Below(target, devRoot) {
 		return fmt.Errorf("block device link %s points to %s, outside %s", m.Source, target, devRoot)
 	}
-	var st unix.Stat_t
-	if err := unix.Lstat(target, &st); err != nil {
+	dev, err := deviceNodeBelow(devRoot, "/dev"+strings.TrimPrefix(target, devRoot))
+	if err != nil {
 		return fmt.Errorf("block device %s: %w", target, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFBLK {
+	if dev.Type != "b" {
 		return fmt.Errorf("%s is not a block device", target)
 	}
 	access := "rwm"
@@ -201,12 +209,35 @@ func blockDevMount(spec *oci.Spec, m *oci.Mount, devRoot string) error {
 			access = "r"
 		}
 	}
-	major, minor := int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev)))
+	major, minor := dev.Major, dev.Minor
 	res := ensureResources(spec)
 	res.Devices = append(res.Devices, oci.LinuxDeviceCgroup{Allow: true, Type: "b", Major: &major, Minor: &minor, Access: access})
 	m.Source = target
 	m.Destination = strings.TrimPrefix(m.Destination, blockDevMountPrefix)
 	return nil
+}
+
+// readLinkNoFollow reads the symbolic link at p, a clean absolute path,
+// in its directory opened from / through no symbolic link
+// (mount.OpenDirBelow).
+func readLinkNoFollow(p string) (string, error) {
+	if err := mount.CheckPath(p); err != nil {
+		return "", err
+	}
+	dir, err := mount.OpenDirBelow("/", filepath.Dir(p))
+	if err != nil {
+		return "", fmt.Errorf("read link %s: %w", p, err)
+	}
+	defer dir.Close()
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(int(dir.Fd()), filepath.Base(p), buf)
+	if err != nil {
+		return "", fmt.Errorf("read link %s: %w", p, err)
+	}
+	if n == len(buf) {
+		return "", fmt.Errorf("read link %s: too long", p)
+	}
+	return string(buf[:n]), nil
 }
 
 // ensureResources returns the spec's linux.resources, made if missing.

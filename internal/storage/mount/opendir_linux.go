@@ -25,7 +25,7 @@ func OpenDirBelow(root, p string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: open %s: %w", p, root, err)
 	}
-	cur := root
+	cur := strings.TrimSuffix(root, "/") // "" for /, so that no name starts with //
 	if rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/"); rel != "" {
 		for _, name := range strings.Split(rel, "/") {
 			cur += "/" + name
