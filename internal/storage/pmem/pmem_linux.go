@@ -23,6 +23,14 @@ func Mount(ctx context.Context, deviceNumber uint32, target string, o Options) (
 	if err := mount.MakeTarget(target, o.AllowedRoots); err != nil {
 		return fmt.Errorf("mount VPMem device %d: %w", deviceNumber, err)
 	}
+	// The layer goes on the directory checked and made above, through a
+	// descriptor: a directory on the way swapped for a link since (while
+	// the device-mapper devices are made) cannot lead it out of the roots.
+	at, err := mount.OpenTarget(target, o.AllowedRoots)
+	if err != nil {
+		return fmt.Errorf("mount VPMem device %d: %w", deviceNumber, err)
+	}
+	defer at.Close()
 	source := DevicePath(o.DevRoot, deviceNumber)
 	if _, err := os.Stat(source); err != nil {
 		return fmt.Errorf("mount VPMem device %d: %w", deviceNumber, err)
@@ -55,7 +63,7 @@ func Mount(ctx context.Context, deviceNumber uint32, target string, o Options) (
 		}
 		created = append(created, VerityName(deviceNumber, o.MappingInfo))
 	}
-	if err := unix.Mount(source, target, "ext4", unix.MS_RDONLY, "noload"); err != nil {
+	if err := unix.Mount(source, at.Path(), "ext4", unix.MS_RDONLY, "noload"); err != nil {
 		return fmt.Errorf("mount VPMem device %d (%s, ext4, read-only) at %s: %w", deviceNumber, source, target, err)
 	}
 	log.WithFields(logrus.Fields{"source": source, "verity": o.Verity != nil}).Info("mounted VPMem layer")
