@@ -34,6 +34,14 @@ func Mount(ctx context.Context, conn net.Conn, target string, o Options) error {
 	if err := mount.MakeTarget(target, o.AllowedRoots); err != nil {
 		return fmt.Errorf("mount 9p share %q: %w", o.ShareName, err)
 	}
+	// The share goes on the directory checked and made above, through a
+	// descriptor, as scsi and pmem mount theirs: a directory on the way
+	// swapped for a link since cannot lead it out of the roots.
+	at, err := mount.OpenTarget(target, o.AllowedRoots)
+	if err != nil {
+		return fmt.Errorf("mount 9p share %q: %w", o.ShareName, err)
+	}
+	defer at.Close()
 	var flags uintptr
 	if o.ReadOnly {
 		flags |= unix.MS_RDONLY
@@ -42,7 +50,7 @@ func Mount(ctx context.Context, conn net.Conn, target string, o Options) error {
 	if source == "" {
 		source = target
 	}
-	if err := unix.Mount(source, target, "9p", flags, data); err != nil {
+	if err := unix.Mount(source, at.Path(), "9p", flags, data); err != nil {
 		return fmt.Errorf("mount 9p share %q at %s (%s): %w", o.ShareName, target, data, err)
 	}
 	log.WithField("readonly", o.ReadOnly).Info("mounted 9p share")
