@@ -181,16 +181,14 @@ func (m *Mounter) scratch(log *logrus.Entry) *crypt.Scratch {
 }
 
 // link makes target a symbolic link to device (BlockDev). Its missing
-// parents are made through no symbolic link below the allowed roots.
+// parents are made, and the link in the last of them, through no symbolic
+// link below the allowed roots.
 func (m *Mounter) link(log *logrus.Entry, device, target string) error {
 	if _, err := mount.MakeDirs(filepath.Dir(target), m.AllowedRoots, 0o755); err != nil {
 		return fmt.Errorf("link SCSI disk %s: %w", device, err)
 	}
-	if cur, err := os.Readlink(target); err == nil && cur == device {
-		return nil
-	}
-	if err := os.Symlink(device, target); err != nil {
-		return fmt.Errorf("link SCSI disk %s at %s: %w", device, target, err)
+	if err := mount.MakeLink(target, device, m.AllowedRoots); err != nil {
+		return fmt.Errorf("link SCSI disk %s: %w", device, err)
 	}
 	log.Info("linked SCSI block device")
 	return nil
