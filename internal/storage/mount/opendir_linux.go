@@ -42,3 +42,24 @@ func OpenDirBelow(root, p string) (*os.File, error) {
 	}
 	return os.NewFile(uintptr(fd), p), nil
 }
+
+// OpenDir opens the existing directory p as an O_PATH descriptor: from
+// the root of roots that holds p through no symbolic link (OpenDirBelow),
+// or, with no roots, as its path says.
+func OpenDir(p string, roots []string) (*os.File, error) {
+	if len(roots) == 0 {
+		if err := CheckPath(p); err != nil {
+			return nil, err
+		}
+		fd, err := unix.Open(p, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", p, err)
+		}
+		return os.NewFile(uintptr(fd), p), nil
+	}
+	root, err := RootOf(p, roots)
+	if err != nil {
+		return nil, err
+	}
+	return OpenDirBelow(root, p)
+}

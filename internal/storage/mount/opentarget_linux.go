@@ -44,7 +44,19 @@ func (t *Target) Close() {
 }
 
 // Path is what mount(2) is given to mount on the directory opened.
-func (t *Target) Path() string { return procPath(t.dir) }
+func (t *Target) Path() string { return ProcPath(t.dir) }
+
+// Detach detaches the mount made on the directory through Path, wherever
+// the directory is now: umount(2) follows Path to the directory and, as
+// for any path it is given, acts on the topmost mount there (the one made
+// through Path: containers cannot mount). It is what undoes a mount when
+// OpenMounted cannot reach it by name any more.
+func (t *Target) Detach() error {
+	if err := unix.Unmount(t.Path(), unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach mount at %s: %w", t.dir.Name(), err)
+	}
+	return nil
+}
 
 // OpenMounted opens what is now at the target's name in its parent, the
 // root of the mount made there through Path, without following a link,
@@ -62,11 +74,11 @@ func (t *Target) OpenMounted() (string, func(), error) {
 		f.Close()
 		return "", nil, fmt.Errorf("open mount at %s: not the mount made there (%v)", t.dir.Name(), err)
 	}
-	return procPath(f), func() { f.Close() }, nil
+	return ProcPath(f), func() { f.Close() }, nil
 }
 
-// procPath names f's file through /proc/self/fd, which the kernel
+// ProcPath names f's file through /proc/self/fd, which the kernel
 // resolves to the file itself, not to what its path now leads to.
-func procPath(f *os.File) string {
+func ProcPath(f *os.File) string {
 	return "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
 }

@@ -25,6 +25,9 @@ import (
 // layer, the scratch and the target must be strictly below one of them with
 // no symbolic link on the way, nor at the layer, scratch or target itself.
 // A Mount that fails removes the directories it made (see madeDirs).
+// What is mounted is what was checked, whatever the paths lead to since:
+// the directories are opened once checked and the mount made through
+// them (see held).
 func Mount(layers []string, scratch, target string, roots []string) (err error) {
 	if len(layers) == 0 {
 		return errors.New("overlay: no layers")
@@ -65,17 +68,28 @@ func Mount(layers []string, scratch, target string, roots []string) (err error) 
 	if err := makeDir(target, roots, &made); err != nil {
 		return fmt.Errorf("create overlay target: %w", err)
 	}
-	if scratch == "" && len(layers) == 1 {
-		return bindReadOnly(layers[0], target)
+	h, err := openHeld(layers, upper, work, target, roots)
+	if err != nil {
+		return err
 	}
-	opts := "lowerdir=" + strings.Join(layers, ":")
+	defer h.close()
+	if scratch == "" && len(layers) == 1 {
+		return bindReadOnly(h.layers[0], h.target, target)
+	}
+	opts, shown := "lowerdir="+h.lowerdir(), "lowerdir="+strings.Join(layers, ":")
 	var flags uintptr = unix.MS_RDONLY
 	if scratch != "" {
-		opts += ",upperdir=" + upper + ",workdir=" + work
+		opts += ",upperdir=" + upper + ",workdir=" + mount.ProcPath(h.work)
+		shown += ",upperdir=" + upper + ",workdir=" + work
 		flags = 0
 	}
-	if err := unix.Mount("overlay", target, "overlay", flags, opts); err != nil {
-		return fmt.Errorf("mount overlay at %s (%s): %w", target, opts, err)
+	if err := unix.Mount("overlay", h.target.Path(), "overlay", flags, opts); err != nil {
+		return fmt.Errorf("mount overlay at %s (%s): %w", target, shown, err)
+	}
+	if scratch != "" {
+		if err := h.checkUpper(); err != nil {
+			return errors.Join(err, h.target.Detach())
+		}
 	}
 	return nil
 }
@@ -138,13 +152,19 @@ func makeDir(p string, roots []string, made *madeDirs) error {
 	return nil
 }
 
-func bindReadOnly(src, target string) error {
-	if err := unix.Mount(src, target, "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("bind %s at %s: %w", src, target, err)
+// bindReadOnly bind mounts the layer src read-only on the mount point at
+// (target names it in errors).
+func bindReadOnly(src *os.File, at *mount.Target, target string) error {
+	if err := unix.Mount(mount.ProcPath(src), at.Path(), "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s at %s: %w", src.Name(), target, err)
 	}
-	if err := unix.Mount("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-		unix.Unmount(target, unix.MNT_DETACH)
-		return fmt.Errorf("make %s read-only: %w", target, err)
+	p, done, err := at.OpenMounted()
+	if err != nil {
+		return errors.Join(fmt.Errorf("make %s read-only: %w", target, err), at.Detach())
+	}
+	defer done()
+	if err := unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+		return errors.Join(fmt.Errorf("make %s read-only: %w", target, err), at.Detach())
 	}
 	return nil
 }

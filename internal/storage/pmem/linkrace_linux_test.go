@@ -8,12 +8,6 @@ import (
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
 )
 
-// raceAttempts is how many times a race test runs Mount while a directory
-// on the way to its target is swapped for a link and back: no seam opens
-// that window deterministically here, so the race is won on some attempts
-// only.
-const raceAttempts = 300
-
 // The directory that holds the mount point, swapped for a link to a
 // directory outside the allowed root and back again while Mount runs (a
 // container that can write there can do it at any time), must never carry
@@ -38,7 +32,7 @@ func TestMountLinkSwappedIn(t *testing.T) {
 	target, o := filepath.Join(parent, "m"), e.options(t, nil, nil)
 	o.Log = nil
 	mounted := 0
-	for i := range raceAttempts {
+	for i := range mounttest.RaceAttempts {
 		stop := mounttest.Swap(t, parent, outside)
 		err := Mount(t.Context(), 0, target, o)
 		stop()
@@ -56,5 +50,5 @@ func TestMountLinkSwappedIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("%d of %d attempts mounted at the mount point checked, the others failed", mounted, raceAttempts)
+	t.Logf("%d of %d attempts mounted at the mount point checked, the others failed", mounted, mounttest.RaceAttempts)
 }

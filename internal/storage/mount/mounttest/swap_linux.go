@@ -11,6 +11,13 @@ import (
 	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
+// RaceAttempts is how many times a race test runs the operation under
+// test while Swap runs, where no seam opens the window between a check and
+// what follows it deterministically: the race is then won on some
+// attempts only (within the first few on the code these tests were
+// written against).
+const RaceAttempts = 300
+
 // Swap exchanges the directory dir with a symbolic link to the directory
 // to, atomically (renameat2 RENAME_EXCHANGE with a link made next to it),
 // again and again in a goroutine until the returned stop is called: what
