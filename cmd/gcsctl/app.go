@@ -80,7 +80,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.addr, "addr", g.addr, "`ADDR` of the bridge: unix:///PATH, vsock://CID:PORT or tcp://HOST:PORT\n(default $"+addrEnv+", else "+defaultAddr+")")
 	fs.BoolVar(&g.listen, "listen", g.listen, "listen on ADDR and wait for the GCS to dial in, as the host does\n(default $"+listenEnv+", else false)")
 	fs.BoolVar(&g.json, "json", g.json, "print output as JSON (ls, ps, stats, wait, run -d, pod run, negotiate,\nversion, stacks, raw) and errors as a JSON object on stderr")
-	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit `DUR` for connecting and for each request; 0 means none\n(default 30s; cleaning up after a failure has 30s of its own)")
+	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit `DUR` for connecting and for each request; 0 means none\n(default 30s; 2m10s for a create, which the GCS bounds at 2m;\ncleaning up after a failure has 30s of its own)")
 	fs.BoolVar(&g.noNegotiate, "no-negotiate", g.noNegotiate, "do not send NegotiateProtocol before the command")
 	fs.StringVar(&g.relay, "relay", g.relay, "relay port `PREFIX` gcsctl listens on for process stdio:\n"+
 		"unix:///DIR, vsock://CID or tcp://HOST; must match gcs -relay\n"+

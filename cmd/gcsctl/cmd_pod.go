@@ -278,7 +278,7 @@ func (s *session) startPodContainer(ctx context.Context, o *podOptions, id strin
 		OCISpecification: spec,
 		ScratchDirPath:   p.scratch,
 	}
-	rctx, cancel := s.requestContext(ctx)
+	rctx, cancel := s.createContext(ctx)
 	defer cancel()
 	if err := s.client.CreateContainer(rctx, id, cfg); err != nil {
 		return fmt.Errorf("create container %s: %w", id, err)

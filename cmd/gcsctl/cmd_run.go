@@ -225,7 +225,7 @@ func (s *session) createContainer(ctx context.Context, o *runOptions, p containe
 		OCISpecification: defaultSpec(o, p.rootfs),
 		ScratchDirPath:   p.scratch,
 	}
-	rctx, cancel := s.requestContext(ctx)
+	rctx, cancel := s.createContext(ctx)
 	err = s.client.CreateContainer(rctx, o.id, cfg)
 	cancel()
 	created = client.HResult(err) != prot.HrVmcomputeAlreadyExists

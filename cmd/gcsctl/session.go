@@ -51,6 +51,23 @@ func (s *session) requestContext(ctx context.Context) (context.Context, context.
 	return withTimeout(ctx, s.g.timeout, "answer")
 }
 
+// createAnswerLimit is how long gcsctl waits for the answer to a
+// CreateContainer when --timeout was not given: the GCS's own bound on a
+// runtime's create (2m, unless its -runtime-timeout says otherwise) and
+// time for its reply, so that a create slow under load is not given up
+// on while the GCS still works on it.
+const createAnswerLimit = 2*time.Minute + 10*time.Second
+
+// createContext bounds a CreateContainer request: by --timeout when it
+// was given, else by the longer of its default and createAnswerLimit.
+func (s *session) createContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.g.timeoutSet || s.g.timeout <= 0 || s.g.timeout >= createAnswerLimit || ctx.Value(cleaningUp{}) != nil {
+		return s.requestContext(ctx)
+	}
+	return context.WithTimeoutCause(ctx, createAnswerLimit, &limitError{msg: fmt.Sprintf(
+		"no answer within %s, gcsctl's limit for a create (--timeout sets another)", createAnswerLimit)})
+}
+
 // cleaningUp is the key of the value that marks a cleanupContext.
 type cleaningUp struct{}
 
