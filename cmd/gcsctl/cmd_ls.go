@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -54,6 +56,11 @@ type containerStatus struct {
 
 // runLs is the ls action.
 func runLs(ctx context.Context, s *session) error {
+	// The GCS makes its -root at start: a --root that does not exist is
+	// not the GCS's, and an empty list would hide that.
+	if _, err := os.Stat(s.g.root); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--root %s does not exist: it must be the GCS's -root", s.g.root)
+	}
 	records, err := readBundles(s.g.root)
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ func TestDaemonExitCodeConvention(t *testing.T) {
 		{"wait: no such container", []string{"wait", "nosuch"}, exitFailed},
 		{"wait: no such process", []string{"wait", "codes", "99999"}, exitFailed},
 		{"ls: --root is no directory", []string{"--root", "/dev/null", "ls"}, exitFailed},
+		{"ls: --root does not exist", []string{"--root", filepath.Join(d.root, "nosuch"), "ls"}, exitFailed},
 		{"ps: no such container", []string{"ps", "nosuch"}, exitFailed},
 		{"stats: no such container", []string{"stats", "nosuch"}, exitFailed},
 		{"kill: no such container", []string{"kill", "nosuch"}, exitFailed},
