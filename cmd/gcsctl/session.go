@@ -96,7 +96,7 @@ func (s *session) negotiate(ctx context.Context) (*prot.NegotiateProtocolRespons
 	resp, err := s.client.Negotiate(ctx)
 	stopNotice()
 	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w (the GCS serves one bridge connection at a time: is another gcsctl, such as an attached run, connected?)", err)
+		return nil, fmt.Errorf("%w (the GCS serves one bridge connection at a time: another gcsctl, such as an attached run, may hold it; else the GCS is not answering)", err)
 	}
 	if err != nil {
 		return nil, err
