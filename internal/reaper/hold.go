@@ -112,28 +112,28 @@ func (r *Reaper) holdingLocked(now time.Time) (since ticks, holding bool) {
 // are counted in ticks). It reports whether it reaped any. r.mu must be
 // held.
 func (r *Reaper) reapHeldLocked(since ticks) bool {
+	// Subscribed children first, each by its pid: the listing below may
+	// miss a child while others fork or exit (the kernel says so of
+	// /proc's children files), and a subscriber must not wait for that.
+	for pid := range r.subs {
+		if r.wait4Locked(pid) {
+			return true
+		}
+	}
 	if !anyZombie() {
 		return false
 	}
-	kids, err := listChildren()
+	kids, err := r.listChildren()
 	if err != nil {
 		if !r.listFailed {
 			r.listFailed = true
 			r.log.WithError(err).Warn("cannot list children: holds keep every unsubscribed one until they end")
 		}
-		for pid := range r.subs {
-			if r.wait4Locked(pid) {
-				return true
-			}
-		}
 		return false
 	}
 	reaped := false
 	for _, k := range kids {
-		if !k.zombie {
-			continue
-		}
-		if _, sub := r.subs[k.pid]; sub || k.start < since {
+		if k.zombie && k.start < since {
 			reaped = r.wait4Locked(k.pid) || reaped
 		}
 	}

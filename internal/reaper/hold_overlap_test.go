@@ -1,6 +1,7 @@
 package reaper
 
 import (
+	"os/exec"
 	"testing"
 	"time"
 )
@@ -89,4 +90,31 @@ func TestOverlappingHoldsKeepTheirOwn(t *testing.T) {
 		t.Fatalf("orphan %d in state %q while the hold it was born under is in force, want an unreaped zombie", pid, st)
 	}
 	trackAndCheck(t, r, h, pid, false, 5)
+}
+
+// TestHoldReapsSubscribedWithoutListing: while a hold is in force, a
+// subscribed child's exit is delivered at once even when the listing of
+// children misses it: /proc's per-thread children lists are documented as
+// unreliable while children come and go (the kernel's listing is replaced
+// here by one that finds nothing, the case CI hit: an init killed while
+// runtime calls forked was reaped only after the next runtime call).
+func TestHoldReapsSubscribedWithoutListing(t *testing.T) {
+	r := newTestReaper(t, DefaultMaxUnclaimed, DefaultUnclaimedTTL)
+	r.mu.Lock()
+	r.listChildren = func() ([]child, error) { return nil, nil }
+	r.mu.Unlock()
+	h := r.Hold()
+	defer h.Release()
+	ch, err := r.Start(exec.Command("sh", "-c", "exit 7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ch:
+		if e.Code() != 7 {
+			t.Errorf("exit code %d, want 7", e.Code())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("subscribed child's exit not delivered within 5 s while a hold is in force")
+	}
 }

@@ -26,6 +26,9 @@ type Reaper struct {
 	wasSubreaper bool
 	holdMax      time.Duration
 	listFailed   bool // listing children failed once (logged); guarded by mu
+	// listChildren lists this process's children (listChildren; a test
+	// stands in a listing that misses some, as the kernel's may).
+	listChildren func() ([]child, error)
 
 	mu        sync.Mutex
 	closed    bool
@@ -62,6 +65,7 @@ func newReaper(log *logrus.Entry, maxUnclaimed int, ttl time.Duration) (*Reaper,
 		log:          log,
 		wasSubreaper: was,
 		holdMax:      DefaultHoldMax,
+		listChildren: listChildren,
 		subs:         make(map[int][]*Process),
 		unclaimed:    newStore(maxUnclaimed, ttl),
 		holds:        make(map[*Hold]struct{}),
