@@ -28,6 +28,16 @@
 // skipped, so that the first of two adapters with a default route of the
 // same metric keeps it.
 //
+// A moved link is known by its index in the container's namespace, which
+// a container with CAP_NET_ADMIN can hand to a link of its own after moving
+// the adapter away, with the adapter's name and MAC. So a link is moved
+// only when it has an identity the container cannot forge (a permanent
+// address, a parent device, or for a veth its peer in the root namespace),
+// and is taken back only when the link at its index still has it, checked
+// again right before the move and once more in the root namespace. A link
+// that does not is left to the container and the operation fails with an
+// error wrapping ErrLinkNotVerified.
+//
 // Netlink work is done with github.com/vishvananda/netlink handles bound to
 // a namespace (netlink.NewHandleAt), so no goroutine of the caller ever runs
 // in a container's namespace.

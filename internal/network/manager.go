@@ -26,6 +26,15 @@ var ErrAdapterNotFound = errors.New("network adapter not found")
 // either).
 var ErrNamespaceNotFound = fmt.Errorf("network namespace not found: %w", os.ErrNotExist)
 
+// ErrLinkNotVerified is wrapped by errors about a link, in a container's
+// namespace, that should be an adapter the Manager moved there but is not
+// proven to be: the link at the adapter's index lacks the identity the
+// adapter had in the root namespace (its kind, permanent address, parent
+// device, or for a veth its peer in the root namespace), which a container
+// cannot forge. The Manager then leaves the link where it is rather than
+// take a link the container made into the utility VM's root namespace.
+var ErrLinkNotVerified = errors.New("link is not the network adapter moved there")
+
 // DefaultLookupTimeout is how long the default lookup waits for an adapter
 // to appear in the root namespace when Options.LookupTimeout is zero: the
 // host may send the Network request before the hot-added NIC has shown up.
@@ -107,9 +116,10 @@ type adapter struct {
 // movedLink records what is needed to give a link back to the root
 // namespace.
 type movedLink struct {
-	index int    // ifindex inside the container's namespace
-	name  string // name in the root namespace, kept in the container's
-	mtu   int    // MTU before the move
+	index int          // ifindex inside the container's namespace
+	name  string       // name in the root namespace, kept in the container's
+	mtu   int          // MTU before the move
+	id    linkIdentity // what the link at index must be to be taken back
 }
 
 // New returns a Manager with no namespaces.

@@ -1,14 +1,12 @@
 package network
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"slices"
-	"strconv"
 
 	"github.com/sirupsen/logrus"
 	"github.com/vishvananda/netlink"
@@ -41,7 +39,13 @@ func (m *Manager) place(ctx context.Context, ns *namespace, ad *adapter) error {
 		return fmt.Errorf("reading link %s (index %d) in the root namespace: %w: %w", found.Attrs().Name, found.Attrs().Index, ErrAdapterNotFound, err)
 	}
 	attrs := link.Attrs()
-	moved := &movedLink{name: attrs.Name, mtu: attrs.MTU}
+	moved := &movedLink{name: attrs.Name, mtu: attrs.MTU, id: identityOf(link)}
+	if !moved.id.anchored() {
+		// Once in the container's namespace such a link could be swapped
+		// for one the container made, and nothing would tell them apart
+		// when the link is to come back.
+		return fmt.Errorf("link %s (%s) has nothing a container cannot forge to be known by once moved: %w", attrs.Name, moved.id, ErrLinkNotVerified)
+	}
 	mtu := 0
 	if o := int(ad.spec.EncapOverhead); o > 0 {
 		if o >= attrs.MTU {
@@ -53,7 +57,7 @@ func (m *Manager) place(ctx context.Context, ns *namespace, ad *adapter) error {
 	if err := h.root.LinkSetNsFd(link, int(ns.file.Fd())); err != nil {
 		return fmt.Errorf("moving link %s into the container's network namespace: %w", attrs.Name, err)
 	}
-	inner, err := findMoved(h.inner, attrs)
+	inner, err := findMoved(h, moved.id, attrs.Index)
 	if err != nil {
 		// Not even its index: nothing can be taken back.
 		log.WithError(err).Error("network adapter moved into the container's namespace and lost there")
@@ -73,33 +77,28 @@ func (m *Manager) place(ctx context.Context, ns *namespace, ad *adapter) error {
 	return nil
 }
 
-// findMoved returns the link that was orig in the root namespace, just
-// moved into the namespace of h. The kernel keeps a moved link's index when
-// it is free there, so the link at orig's index is taken when its MAC
-// address or permanent address still matches; otherwise (the index was
-// taken, or the link's address already changed) the link with orig's
-// permanent address, else with its MAC address. Its name proves nothing: a
-// container with CAP_NET_ADMIN may rename any link the moment it arrives.
-func findMoved(h *netlink.Handle, orig *netlink.LinkAttrs) (netlink.Link, error) {
-	same := func(at *netlink.LinkAttrs, perm bool) bool {
-		if perm {
-			return len(orig.PermHWAddr) > 0 && bytes.Equal(at.PermHWAddr, orig.PermHWAddr)
-		}
-		return bytes.Equal(at.HardwareAddr, orig.HardwareAddr)
-	}
-	if l, err := h.LinkByIndex(orig.Index); err == nil && (same(l.Attrs(), true) || same(l.Attrs(), false)) {
+// findMoved returns the link with identity id just moved into the
+// namespace of h.inner, where it was at index in the root namespace. The
+// kernel keeps a moved link's index when it is free there, so the link at
+// that index is taken when it is the one; otherwise the link that is. Its
+// name and MAC address prove nothing: a container with CAP_NET_ADMIN may
+// change both the moment the link arrives.
+func findMoved(h *nsHandles, id linkIdentity, index int) (netlink.Link, error) {
+	if l, err := verifyInner(h, id, index); err == nil {
 		return l, nil
 	}
-	links, err := listLinks(h)
+	links, err := listLinks(h.inner)
 	if err != nil {
 		return nil, err
 	}
-	for _, perm := range []bool{true, false} {
-		if i := slices.IndexFunc(links, func(l netlink.Link) bool { return same(l.Attrs(), perm) }); i >= 0 {
-			return links[i], nil
-		}
+	rootID, err := rootNSIDIn(h.inner, int(h.rootFile.Fd()))
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("no link with index %d, MAC address %s or permanent address %s: %w", orig.Index, orig.HardwareAddr, orig.PermHWAddr, ErrAdapterNotFound)
+	if i := slices.IndexFunc(links, func(l netlink.Link) bool { return id.matches(l, rootID) }); i >= 0 {
+		return links[i], nil
+	}
+	return nil, fmt.Errorf("no link with index %d or identity %s: %w", index, id, ErrAdapterNotFound)
 }
 
 // unplace takes ad's link out of ns back into the root namespace and
@@ -121,94 +120,6 @@ func (m *Manager) unplace(ctx context.Context, ns *namespace, ad *adapter) error
 	}
 	log.Info("network adapter returned to the root namespace")
 	return nil
-}
-
-// moveBack moves the link described by mv from the container's namespace
-// (h.inner) to the root one (h.root), where it is set down, its addresses
-// flushed and its MTU restored. It keeps or restores its original name; if
-// another link has taken that name in the root namespace meanwhile, it
-// returns under a fallback name ("gcs<index>"), which is logged. inRoot
-// tells whether the link reached the root namespace.
-func moveBack(log *logrus.Entry, h *nsHandles, mv *movedLink) (inRoot bool, err error) {
-	link, err := h.inner.LinkByIndex(mv.index)
-	if err != nil {
-		return false, fmt.Errorf("finding link %s (index %d) in the container's network namespace: %w", mv.name, mv.index, err)
-	}
-	if err := h.inner.LinkSetDown(link); err != nil {
-		return false, fmt.Errorf("setting link %s down: %w", mv.name, err)
-	}
-	name := mv.name
-	if link.Attrs().Name != name {
-		if err := h.inner.LinkSetName(link, name); err != nil {
-			log.WithError(err).WithField("current", link.Attrs().Name).Warn("restoring the link's name")
-			name = link.Attrs().Name
-		}
-	}
-	_, err = h.root.LinkByIndex(mv.index)
-	indexFree := errors.As(err, new(netlink.LinkNotFoundError))
-	rootFd := int(h.rootFile.Fd())
-	err = h.inner.LinkSetNsFd(link, rootFd)
-	if errors.Is(err, unix.EEXIST) {
-		alt := "gcs" + strconv.Itoa(mv.index)
-		log.WithField("fallback", alt).Warn("the link's name is taken in the root namespace; returning it under another name")
-		if rerr := h.inner.LinkSetName(link, alt); rerr != nil {
-			return false, fmt.Errorf("renaming link %s to %s: %w", name, alt, rerr)
-		}
-		name = alt
-		err = h.inner.LinkSetNsFd(link, rootFd)
-	}
-	if err != nil {
-		return false, fmt.Errorf("moving link %s back to the root network namespace: %w", name, err)
-	}
-
-	rl, err := findReturned(log, h.root, mv, name, indexFree)
-	if err != nil {
-		return true, err
-	}
-	name = rl.Attrs().Name
-	var errs []error
-	if err := h.root.LinkSetDown(rl); err != nil {
-		errs = append(errs, fmt.Errorf("setting link %s down: %w", name, err))
-	}
-	addrs, err := listAddrs(h.root, rl)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, a := range addrs {
-		if err := h.root.AddrDel(rl, &a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
-			errs = append(errs, fmt.Errorf("removing address %s from link %s: %w", a.IPNet, name, err))
-		}
-	}
-	if rl.Attrs().MTU != mv.mtu {
-		if err := h.root.LinkSetMTU(rl, mv.mtu); err != nil {
-			errs = append(errs, fmt.Errorf("restoring MTU %d of link %s: %w", mv.mtu, name, err))
-		}
-	}
-	return true, errors.Join(errs...)
-}
-
-// findReturned returns the link mv, just moved back into the root
-// namespace (h) as name, under its original name when it can have it. The
-// container may have renamed the link between the renaming and the move;
-// then, if mv's index was free in the root namespace before the move
-// (indexFree), the link there now is mv, as the kernel keeps a moved
-// link's index when it can.
-func findReturned(log *logrus.Entry, h *netlink.Handle, mv *movedLink, name string, indexFree bool) (netlink.Link, error) {
-	rl, err := h.LinkByName(name)
-	if err != nil && indexFree {
-		rl, err = h.LinkByIndex(mv.index)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("finding link %s (index %d) in the root network namespace: %w", name, mv.index, err)
-	}
-	if cur := rl.Attrs().Name; cur != mv.name {
-		if err := h.LinkSetName(rl, mv.name); err != nil {
-			log.WithError(err).WithField("current", cur).Warn("restoring the link's name in the root namespace")
-		} else {
-			rl.Attrs().Name = mv.name
-		}
-	}
-	return rl, nil
 }
 
 // configure sets up link inside the container's namespace (h): loopback

@@ -61,9 +61,10 @@ func sameFile(f *os.File, path string) (bool, error) {
 // optionally, to a container's namespace, along with the open root
 // namespace file.
 type nsHandles struct {
-	rootFile *os.File
-	root     *netlink.Handle
-	inner    *netlink.Handle // nil when no container namespace was given
+	rootFile  *os.File
+	root      *netlink.Handle
+	innerFile *os.File        // the container's namespace; not owned, not closed
+	inner     *netlink.Handle // nil when no container namespace was given
 }
 
 // openHandles opens netlink handles in the root namespace and, when inner
@@ -75,7 +76,7 @@ func openHandles(inner *os.File) (*nsHandles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the root network namespace: %w", err)
 	}
-	h := &nsHandles{rootFile: rf}
+	h := &nsHandles{rootFile: rf, innerFile: inner}
 	if h.root, err = netlink.NewHandleAt(netns.NsHandle(rf.Fd()), unix.NETLINK_ROUTE); err != nil {
 		h.close()
 		return nil, fmt.Errorf("opening a netlink handle in the root network namespace: %w", err)
