@@ -361,9 +361,10 @@ func (m *Manager) DNS(nsID string) (servers, search []string) {
 		return nil, nil
 	}
 	defer m.unlockNamespace(ns)
+	seenServers, seenSearch := map[string]struct{}{}, map[string]struct{}{}
 	for _, ad := range ns.adapters {
-		servers = appendUnique(servers, ad.cfg.servers...)
-		search = appendUnique(search, ad.cfg.search...)
+		servers = appendUnique(servers, seenServers, ad.cfg.servers...)
+		search = appendUnique(search, seenSearch, ad.cfg.search...)
 	}
 	return servers, search
 }

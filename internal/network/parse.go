@@ -16,9 +16,20 @@ import (
 
 // ErrInvalidConfig is wrapped by errors about an adapter's settings that
 // cannot be applied as given: a malformed MAC address, IP address, prefix,
-// route or DNS entry, a missing id, or an MTU overhead at least as large as
-// the link's MTU. The wrapping error names the offending value.
+// route or DNS entry, more DNS servers or search suffixes than
+// maxDNSEntries, a missing id, or an MTU overhead at least as large as the
+// link's MTU. The wrapping error names the offending value.
 var ErrInvalidConfig = errors.New("invalid network adapter configuration")
+
+// maxDNSEntries bounds the DNS servers and the search suffixes of one
+// adapter. A resolver reads the first 3 nameservers and (glibc before 2.26,
+// the reference) 6 search domains; the bound leaves room for more while
+// keeping a hostile host from making each resolv.conf megabytes long.
+const maxDNSEntries = 64
+
+// maxDNSNameLen is the longest a domain name can be written (RFC 1035:
+// 255 octets on the wire).
+const maxDNSNameLen = 253
 
 // lowMetricPriority is the route priority given to every route of an adapter
 // with EnableLowMetric: the most preferred value that both IPv4 and IPv6
@@ -195,10 +206,15 @@ func splitList(s string) []string {
 // parseServers validates a comma-separated list of DNS server addresses and
 // returns them in canonical form. An IPv6 zone is refused, as for the
 // adapter's addresses and routes: netip keeps a zone of any bytes, newlines
-// included, and resolv.conf would print it verbatim.
+// included, and resolv.conf would print it verbatim. More than
+// maxDNSEntries servers are refused.
 func parseServers(list string) ([]string, error) {
+	entries := splitList(list)
+	if len(entries) > maxDNSEntries {
+		return nil, fmt.Errorf("%d DNS servers, more than %d: %w", len(entries), maxDNSEntries, ErrInvalidConfig)
+	}
 	var out []string
-	for _, s := range splitList(list) {
+	for _, s := range entries {
 		ip, err := netip.ParseAddr(s)
 		if err != nil || ip.Zone() != "" {
 			return nil, fmt.Errorf("DNS server %q: %w", s, ErrInvalidConfig)
@@ -210,12 +226,16 @@ func parseServers(list string) ([]string, error) {
 
 // parseSearch validates a comma-separated DNS search list. Entries may not
 // hold white space or control characters, which would break (or inject
-// lines into) resolv.conf.
+// lines into) resolv.conf, nor be longer than a domain name can be
+// (maxDNSNameLen); more than maxDNSEntries are refused.
 func parseSearch(list string) ([]string, error) {
 	out := splitList(list)
+	if len(out) > maxDNSEntries {
+		return nil, fmt.Errorf("%d DNS suffixes, more than %d: %w", len(out), maxDNSEntries, ErrInvalidConfig)
+	}
 	for _, s := range out {
-		if !resolvConfSafe(s) {
-			return nil, fmt.Errorf("DNS suffix %q: %w", s, ErrInvalidConfig)
+		if !resolvConfSafe(s) || len(s) > maxDNSNameLen {
+			return nil, fmt.Errorf("DNS suffix %.300q: %w", s, ErrInvalidConfig)
 		}
 	}
 	return out, nil
@@ -228,11 +248,14 @@ func resolvConfSafe(s string) bool {
 	return s != "" && strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
 }
 
-// appendUnique appends to dst those of items not already in dst, comparing
-// case-insensitively.
-func appendUnique(dst []string, items ...string) []string {
+// appendUnique appends to dst those of items whose case-folded form is not
+// in seen yet, and adds them to seen. It costs one map look-up per item,
+// whatever the length of dst.
+func appendUnique(dst []string, seen map[string]struct{}, items ...string) []string {
 	for _, it := range items {
-		if !slices.ContainsFunc(dst, func(d string) bool { return strings.EqualFold(d, it) }) {
+		k := strings.ToLower(it)
+		if _, ok := seen[k]; !ok {
+			seen[k] = struct{}{}
 			dst = append(dst, it)
 		}
 	}

@@ -164,6 +164,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "bad server", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSServerList: "10.0.0.10,dns.example"}},
 		{name: "injected suffix", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSSuffix: "a.example\noptions ndots:9"}},
 		{name: "zoned server", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSServerList: "fe80::1%eth0"}},
+		{name: "too many servers", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSServerList: strings.Repeat("10.0.0.10,", maxDNSEntries+1)}},
+		{name: "too many suffixes", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSSuffix: strings.Repeat("a.example,", maxDNSEntries+1)}},
+		{name: "suffix longer than a domain name", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSSuffix: strings.Repeat("a", maxDNSNameLen+1)}},
 		{name: "injected server zone", a: &prot.LCOWNetworkAdapter{NamespaceID: "n", ID: "a", DNSServerList: "10.0.0.10,fe80::1%x\nnameserver 203.0.113.66"}},
 	}
 	for _, tt := range tests {
