@@ -285,16 +285,34 @@ func (c *Container) forceDelete(ctx context.Context) error {
 	if err := rt.Delete(ctx, c.id, true); err != nil && !errors.Is(err, runtime.ErrNotFound) {
 		errs = append(errs, err)
 	}
-	if c.init != nil {
-		// Bounded: when the delete failed the init may live on.
-		select {
-		case <-c.init.done:
-		case <-ctx.Done():
-			return errors.Join(append(errs, fmt.Errorf("wait for the init of container %s to end: %w", c.id, ctx.Err()))...)
-		}
+	if err := c.awaitInitEnd(ctx); err != nil {
+		return errors.Join(append(errs, err)...)
 	}
 	errs = append(errs, c.removeFiles()...)
 	return errors.Join(errs...)
+}
+
+// awaitInitEnd waits for the container's init to end, at most until ctx
+// ends (when the delete failed the init may live on). An init known to
+// have ended gets its clean-up all the same: the end of ctx (a teardown
+// cut short) may be ready at the same time as the init's end, or come
+// while its output is still being drained, and neither may leave the
+// files and mounts of a dead container behind. Only an init still alive
+// is given up on.
+func (c *Container) awaitInitEnd(ctx context.Context) error {
+	if c.init == nil {
+		return nil
+	}
+	select {
+	case <-c.init.done:
+		return nil
+	case <-ctx.Done():
+	}
+	if c.init.hasExited() {
+		c.log.Debug("teardown cut short after the init ended; cleaning up the container all the same")
+		return nil
+	}
+	return fmt.Errorf("wait for the init of container %s to end: %w", c.id, ctx.Err())
 }
 
 // removeFiles removes the container's cgroup, scratch and bundle (see

@@ -1,0 +1,105 @@
+package test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+)
+
+// Follow-ups to the daemon's teardown, through the real binary: what a
+// teardown cut short still owes the containers known dead, what starts
+// a teardown besides a signal, and what the daemon says it listens on.
+
+// teardownDeadInits is how many containers whose init has already ended
+// TestTeardownCutShortCleansDeadInits has the daemon tear down: before the
+// fix each was left behind with a chance of one half (a select between the
+// init's end and the ended teardown), so all of them were cleaned up by
+// chance once in 2^8.
+const teardownDeadInits = 8
+
+// waitFile waits until path exists, failing the test if the daemon exits
+// first or nothing comes within 30 s.
+func waitFile(t *testing.T, g *gcsProc, path, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if g.exited() || time.Now().After(deadline) {
+			t.Fatalf("%s never happened:\n%s", what, g.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// forgetRuntimeState deletes what the runtime keeps of the containers
+// under the daemon's runtime root, for a test whose daemon was stopped
+// before it could.
+func forgetRuntimeState(t *testing.T, rt, root string, ids []string) {
+	t.Helper()
+	for _, id := range ids {
+		if _, err := os.Stat(filepath.Join(root, id)); err != nil {
+			continue
+		}
+		if out, err := exec.Command(rt, "--root", root, "delete", "--force", id).CombinedOutput(); err != nil {
+			t.Errorf("%s delete %s: %v: %s", rt, id, err, out)
+		}
+	}
+}
+
+// TestTeardownCutShortCleansDeadInits: a second SIGTERM cuts the
+// teardown short while the runtime's delete hangs; the containers whose
+// init had already ended (waited for by the host) still get their
+// clean-up: their bundle is removed and their rootfs overlay unmounted.
+// Only the runtime's own state of those whose delete was never run is
+// left (the runtime is what a cut-short teardown no longer runs).
+func TestTeardownCutShortCleansDeadInits(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "delete-started")
+	h := newHostEnv(t, slowDeleteRuntime(t, "runc", marker), "-runtime-timeout", "10m", "-disable-time-sync", "-kmsgLogLevel", "0")
+	var ids []string
+	for range teardownDeadInits {
+		id, pid := startRunning(t, h, "dead", specFor("true"))
+		if code := h.wait(id, pid); code != 0 {
+			t.Fatalf("init of %s exited %d", id, code)
+		}
+		ids = append(ids, id)
+	}
+	t.Cleanup(func() {
+		if h.g.exited() {
+			unmountBelow(t, h.dir)
+			forgetRuntimeState(t, "runc", filepath.Join(h.root, "runtime"), ids)
+		}
+	})
+	if err := h.g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, h.g, marker, "the teardown's runtime delete")
+	if err := h.g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := h.g.wait(t, 30*time.Second)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("gcs exit after a cut-short teardown: %v, want status 1", err)
+	}
+	var left []string
+	for _, id := range ids {
+		if es := mounttest.MountsBelow(t, h.bundle(id)); len(es) > 0 {
+			left = append(left, id+": "+es[0].FSType+" mounted at "+es[0].Point)
+		} else if _, err := os.Lstat(h.bundle(id)); err == nil {
+			left = append(left, id+": bundle "+h.bundle(id)+" kept")
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("%d of %d containers whose init had ended were left behind by the cut-short teardown:\n%s",
+			len(left), len(ids), strings.Join(left, "\n"))
+	}
+}
