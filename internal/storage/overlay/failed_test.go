@@ -167,7 +167,7 @@ func TestMadeDirsRemove(t *testing.T) {
 				t.Fatalf("made %q, want %s and its parent", made, d)
 			}
 			tc.fill(t, d, outside)
-			err := made.remove()
+			err := made.remove(nil)
 			_, statErr := os.Lstat(d)
 			if gone := errors.Is(statErr, fs.ErrNotExist); gone != tc.gone {
 				t.Errorf("%s gone: %t, want %t (remove: %v)", d, gone, tc.gone, err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/linux-gcs/gcs/internal/storage/mount"
 )
 
 // madeDirs are the directories one Mount created, parents first, so that
@@ -54,11 +56,14 @@ func (m *madeDirs) mkdirAll(p string) error {
 // remove removes the made directories, deepest first, with the empty
 // directories the kernel made in them; a directory that is no longer
 // empty (or no longer a directory) stays, and no link is followed: each
-// is opened relative to its parent with O_NOFOLLOW.
-func (m madeDirs) remove() error {
+// is opened relative to its parent with O_NOFOLLOW, and a parent below
+// one of roots is reached from that root through no link (as
+// mount.RemoveMade does), so that a directory on the way swapped for a
+// link cannot lead the removal outside the roots.
+func (m madeDirs) remove(roots []string) error {
 	var errs []error
 	for i := len(m) - 1; i >= 0; i-- {
-		if err := removeEmpty(m[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := removeEmpty(m[i], roots); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
@@ -67,16 +72,33 @@ func (m madeDirs) remove() error {
 
 // removeEmpty removes directory p if it holds nothing but empty
 // directories (kernelDepth deep).
-func removeEmpty(p string) error {
-	parent, err := unix.Open(filepath.Dir(p), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+func removeEmpty(p string, roots []string) error {
+	parent, err := openParent(p, roots)
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: filepath.Dir(p), Err: err}
+		return err
 	}
-	defer unix.Close(parent)
-	if err := removeEmptyAt(parent, filepath.Base(p), kernelDepth); err != nil {
+	defer parent.Close()
+	if err := removeEmptyAt(int(parent.Fd()), filepath.Base(p), kernelDepth); err != nil {
 		return &fs.PathError{Op: "rmdir", Path: p, Err: err}
 	}
 	return nil
+}
+
+// openParent opens the parent of p, a made directory: from the root of
+// roots p is below, through no link (mount.OpenDirBelow); with no roots,
+// or for a root itself and what was made on the way to it (the GCS's
+// own, made as os.MkdirAll would), as its path says, the parent itself
+// not followed if a link.
+func openParent(p string, roots []string) (*os.File, error) {
+	dir := filepath.Dir(p)
+	if root, err := mount.RootOf(p, roots); err == nil {
+		return mount.OpenDirBelow(root, dir)
+	}
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return os.NewFile(uintptr(fd), dir), nil
 }
 
 // removeEmptyAt removes directory name of dirfd once it removed the empty

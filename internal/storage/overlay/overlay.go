@@ -48,7 +48,7 @@ func Mount(layers []string, scratch, target string, roots []string) (err error) 
 	var made madeDirs
 	defer func() {
 		if err != nil {
-			if rmErr := made.remove(); rmErr != nil {
+			if rmErr := made.remove(roots); rmErr != nil {
 				err = errors.Join(err, fmt.Errorf("remove directories made for the overlay: %w", rmErr))
 			}
 		}
