@@ -98,18 +98,23 @@ func (m *Mounter) Mount(ctx context.Context, device, target string, o MountOptio
 }
 
 // setPropagation applies the propagation options opts to the mount just
-// made on at; if that fails, it detaches the mount.
+// made on at; if that fails, it detaches the mount. A mount that cannot be
+// reached by name any more (a container in a mount namespace of its own,
+// where the mount did not propagate, moved the mount point away) is
+// detached through the directory held (Target.Detach), wherever it is now.
 func setPropagation(at *mount.Target, opts []string) error {
 	if len(opts) == 0 {
 		return nil
 	}
 	p, done, err := at.OpenMounted()
 	if err != nil {
-		return err
+		return errors.Join(err, at.Detach())
 	}
 	defer done()
 	if err := mount.SetPropagation(p, opts); err != nil {
-		unix.Unmount(p, unix.MNT_DETACH)
+		if derr := unix.Unmount(p, unix.MNT_DETACH); derr != nil {
+			err = errors.Join(err, fmt.Errorf("detach mount: %w", derr))
+		}
 		return err
 	}
 	return nil
