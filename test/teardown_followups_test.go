@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/storage/mount/mounttest"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // Follow-ups to the daemon's teardown, through the real binary: what a
@@ -101,5 +104,72 @@ func TestTeardownCutShortCleansDeadInits(t *testing.T) {
 	if len(left) > 0 {
 		t.Errorf("%d of %d containers whose init had ended were left behind by the cut-short teardown:\n%s",
 			len(left), len(ids), strings.Join(left, "\n"))
+	}
+}
+
+// stdioHostEnv is newHostEnv with the bridge on the daemon's stdin and
+// stdout (-use-inouterr) instead of a socket.
+func stdioHostEnv(t *testing.T, runtime string, extra ...string) *hostEnv {
+	t.Helper()
+	h, relayPrefix := hostBase(t, runtime)
+	testutil.NoLeaks(t, h.root, filepath.Join(h.root, "runtime"))
+	args := append([]string{"-relay", relayPrefix, "-root", h.root, "-runtime", runtime}, extra...)
+	h.g, h.c = stdioGCS(t, args...)
+	if _, err := h.c.Negotiate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestTeardownNotBySignalCutShortByOne: a teardown the daemon started
+// without a signal (the end of its stdin with -use-inouterr, or Shutdown
+// of the utility VM with -shutdown-action exit) is a stop already under
+// way, so the first SIGTERM is the one that cuts it short: the daemon
+// says so and exits with status 1 without waiting for the runtime's
+// delete, which hangs (-runtime-timeout 10m; the teardown's own bound is
+// 60 s, the 30 s allowed below half of it).
+func TestTeardownNotBySignalCutShortByOne(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  func(t *testing.T, rt string, extra ...string) *hostEnv
+		stop func(t *testing.T, h *hostEnv)
+	}{
+		{
+			name: "stdin closed",
+			env:  stdioHostEnv,
+			stop: func(t *testing.T, h *hostEnv) { h.c.Close() },
+		},
+		{
+			name: "shutdown action exit",
+			env:  func(t *testing.T, rt string, extra ...string) *hostEnv { return newHostEnv(t, rt, extra...) },
+			stop: func(t *testing.T, h *hostEnv) {
+				// Answered once the teardown ends, if ever: not waited for.
+				go h.c.ShutdownForced(context.Background(), prot.NullContainerID)
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "delete-started")
+			h := tc.env(t, slowDeleteRuntime(t, "runc", marker), "-runtime-timeout", "10m", "-disable-time-sync", "-kmsgLogLevel", "0")
+			startRunning(t, h, "teardown", specFor("sleep", "1000"))
+			t.Cleanup(func() {
+				if h.g.exited() {
+					unmountBelow(t, h.dir)
+				}
+			})
+			tc.stop(t, h)
+			waitFile(t, h.g, marker, "the teardown's runtime delete")
+			if err := h.g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			err := h.g.wait(t, 30*time.Second)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				t.Errorf("gcs exit after a teardown cut short by one signal: %v, want status 1", err)
+			}
+			if !strings.Contains(h.g.log(), "the teardown stops waiting") {
+				t.Errorf("the signal that cut the teardown short was not logged as such:\n%s", h.g.log())
+			}
+		})
 	}
 }

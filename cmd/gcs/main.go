@@ -75,6 +75,7 @@ func run(args []string, stdin io.ReadCloser, stdout io.WriteCloser, stderr io.Wr
 		log.WithError(err).Error("gcs: start-up failed")
 		return 1
 	}
+	signals.follow(d.Stopping())
 	err = d.Run(ctx)
 	switch {
 	case err != nil:

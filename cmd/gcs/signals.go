@@ -20,7 +20,9 @@ const abortGrace = 10 * time.Second
 // ends the context the daemon runs under (a clean stop: containers torn
 // down, cgroups removed); a second one calls abort, so that the teardown
 // stops waiting for what is slow to go, and exit(1) if the daemon still
-// has not stopped grace later. Every signal is logged.
+// has not stopped grace later. A stop the daemon began without a signal
+// (see follow) is already under way: the first signal is then the one
+// that cuts it short. Every signal is logged.
 type signalWatch struct {
 	log   *logrus.Entry
 	abort func()
@@ -28,8 +30,9 @@ type signalWatch struct {
 	grace time.Duration
 
 	ch      chan os.Signal
-	done    chan struct{} // closed by stop
-	aborted chan struct{} // closed at the second signal
+	follows chan (<-chan struct{}) // the daemon's Stopping, from follow
+	done    chan struct{}          // closed by stop
+	aborted chan struct{}          // closed when a signal cuts the teardown short
 }
 
 // watchSignals starts watching; stop ends the watch (and the returned
@@ -45,6 +48,7 @@ func watchSignals(parent context.Context, log *logrus.Entry, abort func(), exit 
 func (w *signalWatch) start(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	w.ch = make(chan os.Signal, 4)
+	w.follows = make(chan (<-chan struct{}), 1)
 	w.done, w.aborted = make(chan struct{}), make(chan struct{})
 	signal.Notify(w.ch, syscall.SIGTERM, syscall.SIGINT)
 	go w.run(cancel)
@@ -55,7 +59,14 @@ func (w *signalWatch) start(parent context.Context) (context.Context, func()) {
 	}
 }
 
-// cutShort reports whether a second signal cut the teardown short.
+// follow tells the watch that stopping is closed once the daemon has
+// begun to stop, for any reason (daemon.Daemon.Stopping): a signal's
+// clean stop, or one the daemon began of itself (the end of its stdin, a
+// Shutdown of the utility VM). Called once, after start.
+func (w *signalWatch) follow(stopping <-chan struct{}) { w.follows <- stopping }
+
+// cutShort reports whether a signal cut the teardown short: the second
+// one, or the first during a stop the daemon began of itself.
 func (w *signalWatch) cutShort() bool {
 	select {
 	case <-w.aborted:
@@ -67,31 +78,75 @@ func (w *signalWatch) cutShort() bool {
 
 func (w *signalWatch) run(cancel context.CancelFunc) {
 	var grace <-chan time.Time
-	for n := 1; ; n++ {
+	var stopping <-chan struct{}
+	// next is what the next signal does: 1 a clean stop, 2 cut the stop
+	// short, more nothing but a log line.
+	next, received := 1, 0
+	for {
 		select {
 		case <-w.done:
 			return
+		case ch := <-w.follows:
+			stopping = ch
+		case <-stopping:
+			stopping, next = nil, stopUnderWay(w.log, next)
 		case <-grace:
-			w.log.WithField("grace", w.grace).Error("gcs: still not stopped after the second signal; exiting now")
+			w.log.WithField("grace", w.grace).Error("gcs: still not stopped after the signal that cut the teardown short; exiting now")
 			w.exit(1)
 			return
 		case sig := <-w.ch:
-			switch log := w.log.WithField("signal", sig.String()); n {
+			// A stop under way wins over a signal that came with it.
+			select {
+			case ch := <-w.follows:
+				stopping = ch
+			default:
+			}
+			select {
+			case <-stopping:
+				stopping, next = nil, stopUnderWay(w.log, next)
+			default:
+			}
+			log := w.log.WithField("signal", sig.String())
+			switch next {
 			case 1:
 				log.Info("gcs: stopping: tearing down the containers")
 				cancel()
 			case 2:
-				log.Warn("gcs: second signal: the teardown stops waiting; what is not torn down yet is left behind")
-				close(w.aborted)
-				go w.abort() // may wait for start-up; the grace runs meanwhile
-				t := time.NewTimer(w.grace)
-				defer t.Stop()
-				grace = t.C
+				what := "gcs: second signal"
+				if received == 0 {
+					what = "gcs: signal during a stop under way"
+				}
+				log.Warn(what + ": the teardown stops waiting; what is not torn down yet is left behind")
+				grace = w.cutShortNow(cancel)
 			default:
 				log.Warn("gcs: already stopping without waiting")
 			}
+			next++
+			received++
 		}
 	}
+}
+
+// stopUnderWay is what the next signal does (see run) once the daemon
+// began to stop: if no signal asked for that stop, the next one cuts it
+// short.
+func stopUnderWay(log *logrus.Entry, next int) int {
+	if next != 1 {
+		return next
+	}
+	log.Debug("gcs: stopping without a signal; a signal now cuts the teardown short")
+	return 2
+}
+
+// cutShortNow cuts the stop short: the context ends (if the first signal
+// has not ended it: a stop the daemon began of itself still tears down
+// under it), abort is called, and the grace after which the daemon exits
+// regardless begins.
+func (w *signalWatch) cutShortNow(cancel context.CancelFunc) <-chan time.Time {
+	cancel()
+	close(w.aborted)
+	go w.abort() // may wait for start-up; the grace runs meanwhile
+	return time.After(w.grace)
 }
 
 // surviveBrokenPipes makes a write to a pipe whose reader is gone fail

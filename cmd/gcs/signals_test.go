@@ -57,3 +57,43 @@ func TestSignalWatch(t *testing.T) {
 		})
 	}
 }
+
+// TestSignalWatchStopUnderWay: once the daemon began to stop without a
+// signal (the end of its stdin, Shutdown of the utility VM), the first
+// signal is the one that cuts the teardown short: it ends the context,
+// calls abort and, the daemon not having stopped, exit(1) after the grace.
+func TestSignalWatchStopUnderWay(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			aborted, exited := make(chan struct{}), make(chan int, 1)
+			w := &signalWatch{log: testutil.Logger(t), grace: 50 * time.Millisecond,
+				abort: func() { close(aborted) }, exit: func(code int) { exited <- code }}
+			ctx, stop := w.start(context.Background())
+			defer stop()
+			stopping := make(chan struct{})
+			w.follow(stopping)
+			close(stopping)
+			if err := syscall.Kill(syscall.Getpid(), sig); err != nil {
+				t.Fatal(err)
+			}
+			for what, ch := range map[string]<-chan struct{}{"the end of the context": ctx.Done(), "abort": aborted} {
+				select {
+				case <-ch:
+				case <-time.After(30 * time.Second):
+					t.Fatalf("%s did not happen after one signal during a stop under way", what)
+				}
+			}
+			if !w.cutShort() {
+				t.Error("cutShort is false after the signal")
+			}
+			select {
+			case code := <-exited:
+				if code != 1 {
+					t.Errorf("exit(%d), want exit(1)", code)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("exit was not called after the grace")
+			}
+		})
+	}
+}

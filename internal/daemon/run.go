@@ -56,6 +56,10 @@ type Daemon struct {
 	stopOnce sync.Once
 	stop     chan struct{} // closed by the "exit" shutdown action
 
+	// stopping is closed when the daemon begins to stop (see Stopping).
+	stoppingOnce sync.Once
+	stopping     chan struct{}
+
 	// teardown is the context of the containers' teardown when the
 	// daemon stops; AbortTeardown ends it.
 	teardown      context.Context
@@ -73,7 +77,7 @@ func New(cfg Config) (*Daemon, error) {
 	if !cfg.V4 {
 		log.Warn("started without -v4: every request will be answered with E_NOTIMPL, as the reference does")
 	}
-	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{}), duties: newDuties(),
+	d := &Daemon{cfg: cfg, log: log, stop: make(chan struct{}), stopping: make(chan struct{}), duties: newDuties(),
 		trim: memtrim.NewIdle(trimDelay, log.WithField("component", "memtrim"))}
 	d.teardown, d.abortTeardown = context.WithCancel(context.Background())
 	if cfg.Root != "" {
@@ -82,8 +86,12 @@ func New(cfg Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	var handler bridge.Handler = routes(cfg, d.host, d.launchDuties)
+	if cfg.V4 && d.host != nil {
+		handler = d.markShutdown(handler)
+	}
 	d.server = bridge.NewServer(bridge.Options{
-		Handler:        routes(cfg, d.host, d.launchDuties),
+		Handler:        handler,
 		Sequential:     cfg.Sequential,
 		MaxMessageSize: cfg.MaxMessageSize,
 		Log:            log,
@@ -208,6 +216,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	default:
 		err = d.runDial(ctx)
 	}
+	d.beginStop("serving ended")
 	d.close()
 	return err
 }
