@@ -43,6 +43,18 @@ func waitFile(t *testing.T, g *gcsProc, path, what string) {
 	}
 }
 
+// wantCutShortExit waits for the daemon to exit, at most 30 s (half the
+// teardown's own bound), and fails t unless it exited with status 1: it
+// did not stop cleanly.
+func wantCutShortExit(t *testing.T, g *gcsProc) {
+	t.Helper()
+	err := g.wait(t, 30*time.Second)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("gcs exit after a teardown cut short: %v, want status 1", err)
+	}
+}
+
 // forgetRuntimeState deletes what the runtime keeps of the containers
 // under the daemon's runtime root, for a test whose daemon was stopped
 // before it could.
@@ -88,11 +100,7 @@ func TestTeardownCutShortCleansDeadInits(t *testing.T) {
 	if err := h.g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err := h.g.wait(t, 30*time.Second)
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Errorf("gcs exit after a cut-short teardown: %v, want status 1", err)
-	}
+	wantCutShortExit(t, h.g)
 	var left []string
 	for _, id := range ids {
 		if es := mounttest.MountsBelow(t, h.bundle(id)); len(es) > 0 {
@@ -162,11 +170,7 @@ func TestTeardownNotBySignalCutShortByOne(t *testing.T) {
 			if err := h.g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			err := h.g.wait(t, 30*time.Second)
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-				t.Errorf("gcs exit after a teardown cut short by one signal: %v, want status 1", err)
-			}
+			wantCutShortExit(t, h.g)
 			if !strings.Contains(h.g.log(), "the teardown stops waiting") {
 				t.Errorf("the signal that cut the teardown short was not logged as such:\n%s", h.g.log())
 			}

@@ -46,14 +46,7 @@ func TestSignalWatch(t *testing.T) {
 			if !w.cutShort() {
 				t.Error("cutShort is false after the second signal")
 			}
-			select {
-			case code := <-exited:
-				if code != 1 {
-					t.Errorf("exit(%d), want exit(1)", code)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("exit was not called after the grace")
-			}
+			wantExit1(t, exited)
 		})
 	}
 }
@@ -86,14 +79,20 @@ func TestSignalWatchStopUnderWay(t *testing.T) {
 			if !w.cutShort() {
 				t.Error("cutShort is false after the signal")
 			}
-			select {
-			case code := <-exited:
-				if code != 1 {
-					t.Errorf("exit(%d), want exit(1)", code)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("exit was not called after the grace")
-			}
+			wantExit1(t, exited)
 		})
+	}
+}
+
+// wantExit1 fails t unless exit(1) is called (the grace being over).
+func wantExit1(t *testing.T, exited <-chan int) {
+	t.Helper()
+	select {
+	case code := <-exited:
+		if code != 1 {
+			t.Errorf("exit(%d), want exit(1)", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("exit was not called after the grace")
 	}
 }
