@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -175,5 +176,27 @@ func TestTeardownNotBySignalCutShortByOne(t *testing.T) {
 				t.Errorf("the signal that cut the teardown short was not logged as such:\n%s", h.g.log())
 			}
 		})
+	}
+}
+
+// listenAddrRE finds the address the daemon says it listens on.
+var listenAddrRE = regexp.MustCompile(`msg="listening for the host".* addr="?([^" ]+)`)
+
+// TestListenLogsTheAddressGot: with -bridge tcp://127.0.0.1:0 the kernel
+// picks the port; the daemon logs the address it got, which a host can
+// connect to, not the port 0 it was given.
+func TestListenLogsTheAddressGot(t *testing.T) {
+	g, _ := listenGCS(t, "-bridge", "tcp://127.0.0.1:0", "-disable-time-sync", "-kmsgLogLevel", "0")
+	lifecycleWaitLog(t, g, "listening for the host")
+	m := listenAddrRE.FindStringSubmatch(g.log())
+	if m == nil {
+		t.Fatalf("no address in the log line:\n%s", g.log())
+	}
+	if strings.HasSuffix(m[1], ":0") {
+		t.Fatalf("the daemon logged %s, the port it was given, not the one it got", m[1])
+	}
+	c := dialGCS(t, m[1])
+	if _, err := c.Negotiate(testCtx(t)); err != nil {
+		t.Fatalf("negotiate at the logged address %s: %v", m[1], err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/linux-gcs/gcs/internal/testutil"
-	"github.com/linux-gcs/gcs/internal/transport"
 )
 
 // TestAcceptEnds: accept returns a waiting connection, and ends with an
@@ -35,15 +34,7 @@ func TestAcceptEnds(t *testing.T) {
 		}, wantErr: context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := transport.ParseAddr("unix://" + filepath.Join(t.TempDir(), "bridge.sock"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := transport.Listen(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ln.Close() })
+			a, ln := listenOn(t, "unix://"+filepath.Join(t.TempDir(), "bridge.sock"))
 			ctx, cancel := context.WithCancel(context.Background())
 			t.Cleanup(cancel)
 			d := &Daemon{cfg: Config{Bridge: a}, log: testutil.Logger(t)}

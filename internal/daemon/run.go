@@ -320,7 +320,7 @@ func (d *Daemon) runListen(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	defer ln.Close()
-	d.log.WithField("addr", d.cfg.Bridge.String()).Info("listening for the host")
+	d.log.WithField("addr", listenedAddr(d.cfg.Bridge, ln).String()).Info("listening for the host")
 	for {
 		conn, err := d.accept(ctx, ln)
 		if err != nil {
@@ -331,6 +331,16 @@ func (d *Daemon) runListen(ctx context.Context) error {
 		}
 		d.serve(ctx, conn)
 	}
+}
+
+// listenedAddr is the address ln listens on, in the syntax of a: the
+// port the kernel chose for a TCP address that asked for port 0, which a
+// host must be told; other addresses are listened on as given.
+func listenedAddr(a transport.Addr, ln net.Listener) transport.Addr {
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok && a.Network == transport.NetworkTCP {
+		a.Port = uint32(ta.Port)
+	}
+	return a
 }
 
 // serve runs one host connection to its end and logs why it ended.
