@@ -24,7 +24,12 @@ import (
 func (c *Container) enforceCreate(ctx context.Context, shaped shapedSpec) error {
 	h := c.host
 	p := c.spec.Process
-	usr, groups, umask, err := h.policyUser(ctx, c.rootfs, p)
+	// Once, before the decision: the ids judged are the ids run, whatever
+	// the host writes into the rootfs afterwards.
+	if err := resolveInitUser(ctx, c.spec, c.rootfs); err != nil {
+		return err
+	}
+	usr, groups, umask, err := h.policyUser(ctx, c.rootfs, p.User, p.User.Username != "")
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func (c *Container) enforcedExec(ctx context.Context, params *prot.ProcessParame
 	if err != nil {
 		return 0, err
 	}
-	usr, groups, umask, err := h.execPolicyUser(ctx, c.rootfs, spec.User, named)
+	usr, groups, umask, err := h.policyUser(ctx, c.rootfs, spec.User, named)
 	if err != nil {
 		return 0, err
 	}

@@ -15,32 +15,16 @@ import (
 // defaultUmask is the kernel's umask when a process names none.
 const defaultUmask = "0022"
 
-// policyUser describes the user p runs as to a Rego policy (the open and
-// closed doors need nothing, and read nothing, as in the reference) the
-// way the reference hands it to the policy: the user and its groups by id, with the names the
-// container's /etc/passwd and /etc/group give them, and the umask. As in
-// the reference, an id that a present file does not list is an error,
-// except for a user given by name, whose names are looked up leniently.
-func (h *Host) policyUser(ctx context.Context, root string, p *oci.Process) (policy.IDName, []policy.IDName, string, error) {
-	if _, ok := h.enforcer().(*policy.Rego); !ok {
-		return policy.IDName{}, nil, "", nil
-	}
-	u := p.User
-	named := u.Username != ""
-	if named {
-		r, err := rootfs.Users{Root: root}.Resolve(ctx, u.Username)
-		if err != nil {
-			return policy.IDName{}, nil, "", prot.Errorf(prot.HrFail, "describe the process's user to the policy: %w", err)
-		}
-		u.UID, u.GID = r.UID, r.GID
-	}
-	return describeUser(ctx, root, u, named)
-}
-
-// execPolicyUser describes to a Rego policy, as policyUser does, the user
-// of an exec that execSpec completed: u is resolved already, so its ids
-// are only named; named says that it came from a user name.
-func (h *Host) execPolicyUser(ctx context.Context, root string, u oci.User, named bool) (policy.IDName, []policy.IDName, string, error) {
+// policyUser describes to a Rego policy (the open and closed doors need
+// nothing, and read nothing, as in the reference) the user of a process
+// whose ids are resolved already (resolveInitUser, execSpec), the way the
+// reference hands it to the policy: the user and its groups by id, with
+// the names the container's /etc/passwd and /etc/group give them, and the
+// umask. The ids are only named here, never looked up again, so that what
+// the policy judges is what the runtime gets. As in the reference, an id
+// that a present file does not list is an error, except when named (the
+// user came from a user name), whose names are looked up leniently.
+func (h *Host) policyUser(ctx context.Context, root string, u oci.User, named bool) (policy.IDName, []policy.IDName, string, error) {
 	if _, ok := h.enforcer().(*policy.Rego); !ok {
 		return policy.IDName{}, nil, "", nil
 	}

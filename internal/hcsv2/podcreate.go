@@ -21,9 +21,9 @@ const virtualPodsDir = "virtual-pods"
 // with the sandbox's resources), writes the pod's /etc files and makes the
 // special mount directories; a workload joins its sandbox's pod, network
 // namespace and /etc files (its special mounts were resolved by
-// shapeSpec in shaped's pod, which must be the one it joins). Then, for
-// every kind, the init's user. It returns the directory the /etc files
-// are bound from.
+// shapeSpec in shaped's pod, which must be the one it joins). The init's
+// user was resolved before the policy decided (enforceCreate). It returns
+// the directory the /etc files are bound from.
 func (c *Container) prepareKind(ctx context.Context, shaped *pod) (string, error) {
 	cg := c.host.opts.Cgroups
 	etcDir := c.bundle
@@ -72,9 +72,6 @@ func (c *Container) prepareKind(ctx context.Context, shaped *pod) (string, error
 		if err := c.host.addAssignedDevices(ctx, c.spec); err != nil {
 			return "", err
 		}
-	}
-	if err := resolveInitUser(ctx, c.spec, c.rootfs); err != nil {
-		return "", err
 	}
 	return etcDir, nil
 }

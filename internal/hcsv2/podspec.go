@@ -1,7 +1,6 @@
 package hcsv2
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -238,20 +237,4 @@ func addDevice(spec *oci.Spec, dev oci.LinuxDevice) {
 		}
 	}
 	spec.Linux.Devices = append(spec.Linux.Devices, dev)
-}
-
-// resolveInitUser turns the init's User.Username into ids read in the
-// container's own rootfs (see rootfs.Users), keeping the additional gids
-// the host sent, as the reference does for sandbox and workload inits.
-func resolveInitUser(ctx context.Context, spec *oci.Spec, rootfs string) error {
-	name := spec.Process.User.Username
-	if name == "" {
-		return nil
-	}
-	u, err := resolveUser(ctx, rootfs, name)
-	if err != nil {
-		return prot.Errorf(prot.HrFail, "init user: %w", err)
-	}
-	spec.Process.User.UID, spec.Process.User.GID = u.UID, u.GID
-	return nil
 }
