@@ -14,7 +14,70 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/linux-gcs/gcs/internal/policy/framework"
 )
+
+// allowAllCreatesPolicy is a judging policy (not the open door) that
+// allows every container, with its stdio.
+var allowAllCreatesPolicy = customPolicy(`
+create_container := {"allowed": true, "env_list": null, "caps_list": null, "allow_stdio_access": true}
+`, lifecyclePoints...)
+
+// procScript reports, from inside a container, whether /proc/sys can be
+// opened for writing (opened for appending, nothing written: the shell's
+// error says why not) and which of the default masked paths present on
+// this kernel are masked (a file masked is /dev/null, a directory an
+// empty tmpfs), beside /proc/loadavg, which no default masks.
+const procScript = `(exec 3>>/proc/sys/kernel/domainname) 2>&1 | grep -q 'Read-only file system' && echo sys=read-only || echo sys=writable
+for f in /proc/keys /proc/timer_list /proc/loadavg; do [ -c $f ] && echo $f=masked; done
+[ -e /sys/firmware ] && [ -z "$(ls -A /sys/firmware)" ] && echo /sys/firmware=masked
+true`
+
+// TestDefaultMaskedAndReadonlyPathsUnderPolicy: under a judging policy a
+// container that is not privileged gets the default masked and read-only
+// paths (containerd's) whatever the host left out of its spec, and keeps
+// those the host added; /proc/sys is then read-only, so a root container
+// cannot reach the VM's kernel settings (core_pattern). Under the open
+// door the host is trusted: the spec stands as sent.
+func TestDefaultMaskedAndReadonlyPathsUnderPolicy(t *testing.T) {
+	defaults := "sys=read-only\n/proc/keys=masked\n/proc/timer_list=masked\n/sys/firmware=masked\n"
+	cases := []struct {
+		name     string
+		openDoor bool
+		masked   []string
+		want     string
+	}{
+		{name: "none sent", want: defaults},
+		{name: "host's own kept", masked: []string{"/proc/loadavg"},
+			want: "sys=read-only\n/proc/keys=masked\n/proc/timer_list=masked\n/proc/loadavg=masked\n/sys/firmware=masked\n"},
+		{name: "open door", openDoor: true, want: "sys=writable\n"},
+	}
+	forEachRuntime(t, func(t *testing.T, runtime string) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				h := newHostEnv(t, runtime)
+				pol := allowAllCreatesPolicy
+				if tc.openDoor {
+					pol = framework.OpenDoorPolicy()
+				}
+				if err := h.setConfPolicy(pol, ""); err != nil {
+					t.Fatalf("set policy: %v", err)
+				}
+				id := h.confidentialID("masks")
+				spec := confSpec("sh", "-c", procScript)
+				spec.Linux.MaskedPaths, spec.Linux.ReadonlyPaths = tc.masked, nil
+				out, err := h.runAt(t, id, h.bundle(id), filepath.Join(h.bundle(id), "scratch", id), spec)
+				if err != nil {
+					t.Fatalf("create: %v", err)
+				}
+				if out != tc.want {
+					t.Errorf("the container found\n%s\nwant\n%s", out, tc.want)
+				}
+			})
+		}
+	})
+}
 
 // swapUserPolicy allows a container whose init user the policy is shown
 // as uid 1000 and, while it decides, asks the URL %s (the test's server)

@@ -12,8 +12,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/linux-gcs/gcs/internal/policy/framework"
 )
 
 // swapUserPolicy allows a container whose init user the policy is shown
@@ -80,4 +83,82 @@ func TestInitUserJudgedIsUserRun(t *testing.T) {
 	if u.UID != 1000 || u.GID != 1000 {
 		t.Errorf("config.json runs the init as %d:%d, want 1000:1000, the ids the policy judged", u.UID, u.GID)
 	}
+}
+
+// allowAllPolicy is a judging policy (not the open door) that allows
+// every container.
+const allowAllPolicy = `package policy
+
+import rego.v1
+
+api_version := "0.12.0"
+
+create_container := {"allowed": true, "allow_stdio_access": true, "env_list": null}
+
+runtime_logging := {"allowed": false}
+get_properties := {"allowed": true}
+`
+
+// TestDefaultPathsAddedUnderJudgingPolicy: the policy sees neither
+// linux.maskedPaths nor linux.readonlyPaths, so under a judging policy a
+// container that is not privileged gets at least containerd's defaults
+// in config.json, beside what the host listed; a privileged container
+// (the policy allowed it everything) and every container under the open
+// door keep the host's lists as sent. (The real runtimes applying them:
+// test/TestDefaultMaskedAndReadonlyPathsUnderPolicy.)
+func TestDefaultPathsAddedUnderJudgingPolicy(t *testing.T) {
+	for _, tt := range []struct {
+		name, policy string
+		privileged   bool
+		hostMasked   []string
+		wantDefaults bool
+	}{
+		{name: "judging, none sent", policy: allowAllPolicy, wantDefaults: true},
+		{name: "judging, host's own kept", policy: allowAllPolicy, hostMasked: []string{"/proc/loadavg", "/proc/kcore"}, wantDefaults: true},
+		{name: "judging, privileged", policy: allowAllPolicy, privileged: true},
+		{name: "open door", policy: framework.OpenDoorPolicy(), hostMasked: []string{"/proc/loadavg"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fh := newPodHost(t)
+			h := fh.host
+			setTestPolicy(t, h, tt.policy)
+			ann := map[string]string{annotationContainerType: "sandbox"}
+			if tt.privileged {
+				ann[annotationPrivileged] = "true"
+			}
+			sb := podSettings(t, h, policyTestSandboxID, policyTestSandboxID, ann, nil)
+			sb.OCISpecification.Linux.MaskedPaths = slices.Clone(tt.hostMasked)
+			if err := h.CreateContainer(context.Background(), policyTestSandboxID, "", sb); err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			l := bundleConfig(t, h, policyTestSandboxID).Linux
+			if !tt.wantDefaults {
+				if !slices.Equal(l.MaskedPaths, tt.hostMasked) || len(l.ReadonlyPaths) != 0 {
+					t.Errorf("config.json masks %q and makes read-only %q, want the host's %q and none", l.MaskedPaths, l.ReadonlyPaths, tt.hostMasked)
+				}
+				return
+			}
+			for _, p := range append(defaultMaskedPaths(), tt.hostMasked...) {
+				if n := count(l.MaskedPaths, p); n != 1 {
+					t.Errorf("config.json masks %s %d times: %q", p, n, l.MaskedPaths)
+				}
+			}
+			for _, p := range defaultReadonlyPaths() {
+				if !slices.Contains(l.ReadonlyPaths, p) {
+					t.Errorf("config.json does not make %s read-only: %q", p, l.ReadonlyPaths)
+				}
+			}
+		})
+	}
+}
+
+// count is how many times s holds v.
+func count(s []string, v string) int {
+	n := 0
+	for _, x := range s {
+		if x == v {
+			n++
+		}
+	}
+	return n
 }

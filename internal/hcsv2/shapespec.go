@@ -29,12 +29,16 @@ type shapedSpec struct {
 // EnforceCreateContainerPolicy): a workload's special mount sources and
 // destinations resolved in its pod's root (rewriteMounts; the directories
 // they name are made after the decision, makeMountSources) and its
-// annotations applied (annotateSpec). Under a policy the device cgroup
-// rules of a container that is not privileged are the GCS's own
-// (ownDeviceRules), which the reference leaves to the host.
+// annotations applied (annotateSpec). Under a judging policy a container
+// that is not privileged gets the GCS's own device cgroup rules
+// (ownDeviceRules) and at least the default masked and read-only paths
+// (ensureDefaultPaths), both of which the reference leaves to the host.
 func (c *Container) shapeSpec() (shapedSpec, error) {
 	s := shapedSpec{hostDevices: slices.Clone(c.spec.Linux.Devices)}
-	c.ownDeviceRules()
+	if c.judgedUnprivileged() {
+		c.ownDeviceRules()
+		ensureDefaultPaths(c.spec.Linux)
+	}
 	if c.kind == kindWorkload {
 		p, err := c.host.pods.lookup(c.sandboxID, c.id)
 		if err != nil {
@@ -49,24 +53,69 @@ func (c *Container) shapeSpec() (shapedSpec, error) {
 	return s, annotateSpec(c.kind, c.spec)
 }
 
-// ownDeviceRules drops, under a security policy, the device cgroup rules
-// the host sent for a container the policy is told is not privileged:
-// the policy sees the devices and the privileged flag, never these rules,
-// so a rule of the host's would grant a node (made with CAP_MKNOD) that
-// the policy never allowed. What the container may open is then what the
-// GCS allows for the devices the policy was shown (shapeSpec and later
-// steps add those rules) and the runtime's defaults. A privileged
-// container keeps the host's rules: the policy allowed it all devices; so
-// does every container under the open-door policy, which allows all.
-func (c *Container) ownDeviceRules() {
+// judgedUnprivileged reports whether a security policy that judges
+// containers is in force (not the open door, under which the host is
+// trusted with what it sends) and the container is one the policy is
+// told is not privileged: the spec's fields the policy never sees must
+// then not give it what a privileged container gets.
+func (c *Container) judgedUnprivileged() bool {
 	if !c.host.hasSecurityPolicy() || annotationBool(c.spec, annotationPrivileged) {
-		return
+		return false
 	}
 	switch c.host.enforcer().(type) {
 	case policy.OpenDoor, *policy.OpenDoorPolicy:
-		return // a policy that allows everything trusts the host's rules
+		return false // a policy that allows everything trusts the host
 	}
+	return true
+}
+
+// ownDeviceRules drops the device cgroup rules the host sent for a
+// container judgedUnprivileged: the policy sees the devices and the
+// privileged flag, never these rules, so a rule of the host's would grant
+// a node (made with CAP_MKNOD) that the policy never allowed. What the
+// container may open is then what the GCS allows for the devices the
+// policy was shown (shapeSpec and later steps add those rules) and the
+// runtime's defaults. A privileged container keeps the host's rules: the
+// policy allowed it all devices; so does every container under the
+// open-door policy, which allows all.
+func (c *Container) ownDeviceRules() {
 	ensureResources(c.spec).Devices = []oci.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}
+}
+
+// defaultMaskedPaths are the paths containerd masks in a container that
+// is not privileged (its default spec, which CRI keeps): kernel memory,
+// keys, timers and firmware a container has no business reading.
+func defaultMaskedPaths() []string {
+	return []string{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+		"/sys/devices/virtual/powercap", "/proc/scsi"}
+}
+
+// defaultReadonlyPaths are the paths containerd makes read-only in a
+// container that is not privileged: /proc/sys above all, whose
+// core_pattern would otherwise let a root container run a program of its
+// choosing in the utility VM, outside every container.
+func defaultReadonlyPaths() []string {
+	return []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+}
+
+// ensureDefaultPaths adds to the spec's masked and read-only paths the
+// defaults it lacks. The policy is shown neither list, so a host that
+// left them out would hand an unprivileged container the VM's kernel
+// settings; what the host listed besides stays.
+func ensureDefaultPaths(l *oci.Linux) {
+	l.MaskedPaths = addMissing(l.MaskedPaths, defaultMaskedPaths())
+	l.ReadonlyPaths = addMissing(l.ReadonlyPaths, defaultReadonlyPaths())
+}
+
+// addMissing appends to list the entries of want it does not hold.
+func addMissing(list, want []string) []string {
+	for _, p := range want {
+		if !slices.Contains(list, p) {
+			list = append(list, p)
+		}
+	}
+	return list
 }
 
 // annotateSpec makes the changes the reference derives from the
