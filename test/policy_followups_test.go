@@ -15,7 +15,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/linux-gcs/gcs/internal/policy/framework"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // allowAllCreatesPolicy is a judging policy (not the open door) that
@@ -134,5 +137,39 @@ func TestInitUserRunsAsJudged(t *testing.T) {
 		if got := strings.TrimSpace(out); got != "1000:1000" {
 			t.Errorf("the init runs as %s, want 1000:1000, the ids the policy judged", got)
 		}
+	})
+}
+
+// TestBlockDevSourceConfinedToDeviceRoots: a blockdev:// mount's source
+// must be a link in the directories devices are mounted in (the daemon's
+// allowed roots: /run/mounts, …), where a SCSI Add with BlockDev makes it,
+// not any link of the VM that happens to name a block device: a workload
+// naming a link elsewhere (here in the test's directory, beside the state
+// root, to the same disk node) is refused, whichever way the link was
+// made.
+func TestBlockDevSourceConfinedToDeviceRoots(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		f := testutil.NewFakeDevices(t)
+		podBlockNode(t, f, 2, "sdr", layerImage(t, "hello.txt", "raw\n"))
+		h := newHostEnv(t, rt, f.Args()...)
+		outside := filepath.Join(h.dir, "outside", "0_2_0")
+		if err := os.MkdirAll(filepath.Dir(outside), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(f.Dev, "sdr"), outside); err != nil {
+			t.Fatal(err)
+		}
+		l := podLayouts()[0]
+		sb := h.id("sb")
+		podStart(t, h, l, sb, sb, podSandboxSpec("podhost", "sleep", "1000"))
+		w := h.id("w")
+		spec := podWorkloadSpec(sb, "sleep", "1000")
+		spec.Mounts = append(spec.Mounts,
+			oci.Mount{Destination: "blockdev:///dev/blk", Source: outside, Type: "bind", Options: []string{"rbind", "ro"}})
+		err := podCreate(t, h, l, sb, w, spec)
+		if err == nil {
+			t.Fatal("a blockdev:// source outside the device roots was accepted")
+		}
+		t.Logf("refused: %v", err)
 	})
 }

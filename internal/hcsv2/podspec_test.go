@@ -189,7 +189,7 @@ func TestRewriteMounts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := podTestSpec(nil)
 			s.Mounts = []oci.Mount{tt.m}
-			sources, err := rewriteMounts(s, root, "/dev")
+			sources, err := rewriteMounts(s, root, "/dev", nil)
 			if err == nil {
 				err = makeMountSources(sources)
 			}
@@ -210,7 +210,7 @@ func TestRewriteMounts(t *testing.T) {
 		}
 		s := podTestSpec(nil)
 		s.Mounts = []oci.Mount{{Destination: "blockdev:///b", Source: loop, Options: []string{"ro"}}}
-		if _, err := rewriteMounts(s, root, "/dev"); err != nil {
+		if _, err := rewriteMounts(s, root, "/dev", nil); err != nil {
 			t.Fatal(err)
 		}
 		if m := s.Mounts[0]; m.Source != "/dev/loop0" || m.Destination != "/b" {
@@ -222,11 +222,11 @@ func TestRewriteMounts(t *testing.T) {
 		if len(rules) != 1 || rules[0].Type != "b" || *rules[0].Major != int64(unix.Major(st.Rdev)) || rules[0].Access != "r" {
 			t.Errorf("device cgroup %+v", rules)
 		}
-		if _, err := rewriteMounts(podTestSpec(nil), root, filepath.Join(root, "elsewhere")); err != nil {
+		if _, err := rewriteMounts(podTestSpec(nil), root, filepath.Join(root, "elsewhere"), nil); err != nil {
 			t.Fatal(err)
 		}
 		s.Mounts = []oci.Mount{{Destination: "blockdev:///b", Source: loop}}
-		if _, err := rewriteMounts(s, root, t.TempDir()); err == nil {
+		if _, err := rewriteMounts(s, root, t.TempDir(), nil); err == nil {
 			t.Error("a link to a device outside the device root was accepted")
 		}
 	})

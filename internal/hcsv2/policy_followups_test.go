@@ -16,6 +16,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
 	"github.com/linux-gcs/gcs/internal/policy/framework"
 )
 
@@ -161,4 +164,54 @@ func count(s []string, v string) int {
 		}
 	}
 	return n
+}
+
+// TestBlockDevSourceBelowAllowedRoots: a blockdev:// source is a link a
+// SCSI Add with BlockDev made below the device roots (Devices.AllowedRoots),
+// in a directory of a root or in the root itself; a link elsewhere that
+// names the same node is refused. (Through the daemon:
+// test/TestBlockDevSourceConfinedToDeviceRoots.)
+func TestBlockDevSourceBelowAllowedRoots(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("making device nodes needs root")
+	}
+	dev, root, outside := t.TempDir(), t.TempDir(), t.TempDir()
+	node := filepath.Join(dev, "blk")
+	if err := unix.Mknod(node, unix.S_IFBLK|0o600, int(unix.Mkdev(7, 200))); err != nil {
+		t.Skipf("mknod %s: %v", node, err)
+	}
+	link := func(at string) string {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(at), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(node, at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	for _, tt := range []struct {
+		name, source string
+		ok           bool
+	}{
+		{"in a directory of a root", link(filepath.Join(root, "scsi", "0_2_0")), true},
+		{"in a root itself", link(filepath.Join(root, "0_3_0")), true},
+		{"outside the roots", link(filepath.Join(outside, "0_2_0")), false},
+		{"the root's parent", link(filepath.Join(filepath.Dir(root), "h7-"+filepath.Base(root))), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := podTestSpec(nil)
+			s.Mounts = []oci.Mount{{Destination: "blockdev:///b", Source: tt.source}}
+			_, err := rewriteMounts(s, t.TempDir(), dev, []string{root})
+			if tt.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tt.ok && err == nil {
+				t.Fatalf("accepted: the mount gets %s", s.Mounts[0].Source)
+			}
+			if tt.ok && s.Mounts[0].Source != node {
+				t.Errorf("the mount gets %s, want %s", s.Mounts[0].Source, node)
+			}
+		})
+	}
 }

@@ -44,7 +44,7 @@ func (c *Container) shapeSpec() (shapedSpec, error) {
 		if err != nil {
 			return s, err
 		}
-		sources, err := rewriteMounts(c.spec, p.root, c.host.devRoot())
+		sources, err := rewriteMounts(c.spec, p.root, c.host.devRoot(), c.host.opts.Devices.AllowedRoots)
 		if err != nil {
 			return s, err
 		}

@@ -66,8 +66,10 @@ type mountSource struct {
 // rewriteMounts turns the special mount sources of a workload container
 // into paths of the utility VM and returns the directories of the pod's
 // root they name, which makeMountSources makes. devRoot is the directory
-// block devices must be found in.
-func rewriteMounts(spec *oci.Spec, podRoot, devRoot string) ([]mountSource, error) {
+// block devices must be found in, roots the directories devices are
+// mounted below (Devices.AllowedRoots), where a blockdev:// source must
+// be.
+func rewriteMounts(spec *oci.Spec, podRoot, devRoot string, roots []string) ([]mountSource, error) {
 	var sources []mountSource
 	for i := range spec.Mounts {
 		m := &spec.Mounts[i]
@@ -91,7 +93,7 @@ func rewriteMounts(spec *oci.Spec, podRoot, devRoot string) ([]mountSource, erro
 			sources = append(sources, src)
 		}
 		if err == nil && strings.HasPrefix(m.Destination, blockDevMountPrefix) {
-			err = blockDevMount(spec, m, devRoot)
+			err = blockDevMount(spec, m, devRoot, roots)
 		}
 		if err != nil {
 			return nil, prot.Errorf(prot.HrFail, "mount %s: %w", m.Destination, err)
@@ -172,20 +174,24 @@ func uvmSource(src string) (string, error) {
 }
 
 // blockDevMount handles a blockdev:// destination: the source is the link
-// a SCSI Add with BlockDev made, to a block device below devRoot. The
-// mount gets the device itself as its source, the destination loses its
+// a SCSI Add with BlockDev made below one of roots (the directories
+// devices are mounted in), to a block device below devRoot. The mount
+// gets the device itself as its source, the destination loses its
 // prefix, and the device cgroup allows the device (read-only for an "ro"
-// mount).
+// mount). A source elsewhere is refused: any other link of the VM naming
+// a block device (one a container made in a directory it can write, or
+// one the host left in the VM's own directories) is not what the host
+// attached for this use.
 //
 // Neither path is followed through a symbolic link on the way: the link
-// is read in its directory walked from / one component at a time
+// is read in its directory walked from its root one component at a time
 // (readLinkNoFollow), and the node it names is looked up from devRoot the
 // same way (deviceNodeBelow), so that a directory a container swapped for
 // a link cannot lead either to its own link or to a node elsewhere. The
 // runtime then mounts the node by path; devRoot (a devtmpfs in the
 // utility VM) is not writable by containers.
-func blockDevMount(spec *oci.Spec, m *oci.Mount, devRoot string) error {
-	target, err := readLinkNoFollow(m.Source)
+func blockDevMount(spec *oci.Spec, m *oci.Mount, devRoot string, roots []string) error {
+	target, err := readLinkNoFollow(m.Source, roots)
 	if err != nil {
 		return fmt.Errorf("block device link: %w", err)
 	}
@@ -217,14 +223,22 @@ func blockDevMount(spec *oci.Spec, m *oci.Mount, devRoot string) error {
 	return nil
 }
 
-// readLinkNoFollow reads the symbolic link at p, a clean absolute path,
-// in its directory opened from / through no symbolic link
-// (mount.OpenDirBelow).
-func readLinkNoFollow(p string) (string, error) {
+// readLinkNoFollow reads the symbolic link at p, a clean absolute path
+// strictly below one of roots, in its directory opened from that root
+// through no symbolic link (mount.OpenDirBelow); with no roots (a GCS
+// configured without any) from /.
+func readLinkNoFollow(p string, roots []string) (string, error) {
 	if err := mount.CheckPath(p); err != nil {
 		return "", err
 	}
-	dir, err := mount.OpenDirBelow("/", filepath.Dir(p))
+	root := "/"
+	if len(roots) > 0 {
+		var err error
+		if root, err = mount.RootOf(p, roots); err != nil {
+			return "", fmt.Errorf("read link %s: %w", p, err)
+		}
+	}
+	dir, err := mount.OpenDirBelow(root, filepath.Dir(p))
 	if err != nil {
 		return "", fmt.Errorf("read link %s: %w", p, err)
 	}

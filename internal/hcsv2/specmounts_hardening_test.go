@@ -65,7 +65,9 @@ func TestBlockDevMountFollowsNoLink(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := podTestSpec(nil)
 			s.Mounts = []oci.Mount{{Destination: "blockdev:///b", Source: tc.source}}
-			_, err := rewriteMounts(s, t.TempDir(), dev)
+			// Every link below the tests' common temporary directory,
+			// the walk starting there.
+			_, err := rewriteMounts(s, t.TempDir(), dev, []string{filepath.Dir(dev)})
 			if tc.want == "" {
 				if err == nil {
 					t.Fatalf("accepted: the mount gets %s", s.Mounts[0].Source)
