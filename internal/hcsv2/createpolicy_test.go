@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,9 +116,12 @@ func podSettings(t *testing.T, h *Host, id, sandboxID string, ann map[string]str
 			},
 			Root:   &oci.Root{Path: rootfs},
 			Mounts: mounts,
-			// A network namespace of its own: without one a container is
-			// on the VM's network, which host_network decides.
-			Linux:       &oci.Linux{Namespaces: []oci.LinuxNamespace{{Type: oci.NetworkNamespace}}},
+			// Network, pid and ipc namespaces of its own: without one a
+			// container is on the VM's network, which host_network
+			// decides, or in its pid or ipc namespace, which is refused.
+			Linux: &oci.Linux{Namespaces: []oci.LinuxNamespace{
+				{Type: oci.NetworkNamespace}, {Type: oci.PIDNamespace}, {Type: oci.IPCNamespace},
+			}},
 			Annotations: ann,
 		},
 	}
@@ -291,7 +295,8 @@ func TestWorkloadOnHostNetworkJudgedByPolicy(t *testing.T) {
 			setTestPolicy(t, h, noHostNetPolicy)
 			wl := podSettings(t, h, policyTestWorkloadID, policyTestSandboxID, workloadAnnotations(tt.workload), nil)
 			if tt.noNetNS {
-				wl.OCISpecification.Linux.Namespaces = nil
+				l := wl.OCISpecification.Linux
+				l.Namespaces = slices.DeleteFunc(l.Namespaces, func(ns oci.LinuxNamespace) bool { return ns.Type == oci.NetworkNamespace })
 			}
 			err := h.CreateContainer(context.Background(), policyTestWorkloadID, "", wl)
 			if denied := err != nil && strings.Contains(err.Error(), "host network denied by policy"); denied != tt.denied {

@@ -20,10 +20,14 @@ import (
 // anything else is made for the container, and applies the answer to the
 // spec: the environment and capabilities kept, and whether the host may
 // see the container's stdio. The decisions are settled when Create ends
-// (settleCreate).
+// (settleCreate). First the pid and ipc namespaces the policy is never
+// shown are judged (checkNamespaces).
 func (c *Container) enforceCreate(ctx context.Context, shaped shapedSpec) error {
 	h := c.host
 	p := c.spec.Process
+	if err := c.checkNamespaces(shaped.pod); err != nil {
+		return err
+	}
 	// Once, before the decision: the ids judged are the ids run, whatever
 	// the host writes into the rootfs afterwards.
 	if err := resolveInitUser(ctx, c.spec, c.rootfs); err != nil {
