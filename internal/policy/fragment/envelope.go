@@ -32,7 +32,8 @@ type Envelope struct {
 	Issuer string
 	// Feed is the CWT claims' sub, or a plain "feed" header.
 	Feed string
-	// SVN is the CWT claims' "svn", if there is one.
+	// SVN is the CWT claims' "svn", if there is one; CheckIssuer reads
+	// it, once the issuer resolved (reference info never needs it).
 	SVN *int64
 	// ContentType is the protected content type, if a string.
 	ContentType string
@@ -40,13 +41,17 @@ type Envelope struct {
 	Payload []byte
 	// Chain is the x5chain, leaf first.
 	Chain []*x509.Certificate
+
+	// svn is the CWT claims' "svn" as decoded; hasSVN says it was there.
+	svn    any
+	hasSVN bool
 }
 
 // Unpack decodes a tagged COSE_Sign1 envelope, checks that its chain is a
 // chain (each certificate signed by the next, up to the last, which is
 // taken as the root) and that its signature verifies with the leaf's key,
-// and reads the issuer, feed and SVN from the protected header. Whether
-// the issuer names this chain is Verify's business.
+// and reads the issuer and feed from the protected header. Whether the
+// issuer names this chain, and the SVN, are CheckIssuer's business.
 func Unpack(raw []byte) (*Envelope, error) {
 	if len(raw) > MaxEnvelope {
 		return nil, fmt.Errorf("COSE_Sign1 envelope is %d bytes, more than %d", len(raw), MaxEnvelope)
@@ -120,9 +125,11 @@ func x5chain(protected cose.ProtectedHeader) ([]*x509.Certificate, error) {
 	return chain, nil
 }
 
-// readClaims takes issuer, feed and SVN from the CWT claims (label 15)
-// when there are any, else issuer and feed from the "iss" and "feed"
-// headers of older envelopes.
+// readClaims takes issuer and feed from the CWT claims (label 15) when
+// there are any, else from the "iss" and "feed" headers of older
+// envelopes. The "svn" claim is kept as it came: the reference reads it
+// only for fragments and trust lists whose issuer resolved, so it may not
+// refuse the reference info that carries something else there.
 func (e *Envelope) readClaims(protected cose.ProtectedHeader) error {
 	raw, ok := protected[cose.HeaderLabelCWTClaims]
 	if !ok {
@@ -136,13 +143,20 @@ func (e *Envelope) readClaims(protected cose.ProtectedHeader) error {
 	}
 	e.Issuer, _ = claims[cose.CWTClaimIssuer].(string)
 	e.Feed, _ = claims[cose.CWTClaimSubject].(string)
-	if svn, ok := claims["svn"]; ok {
-		n, err := asInt64(svn)
-		if err != nil {
-			return fmt.Errorf("SVN in the CWT claims: %w", err)
-		}
-		e.SVN = &n
+	e.svn, e.hasSVN = claims["svn"]
+	return nil
+}
+
+// readSVN sets SVN from the "svn" claim, which must be an integer.
+func (e *Envelope) readSVN() error {
+	if !e.hasSVN {
+		return nil
 	}
+	n, err := asInt64(e.svn)
+	if err != nil {
+		return fmt.Errorf("SVN in the CWT claims: %w", err)
+	}
+	e.SVN = &n
 	return nil
 }
 
@@ -182,8 +196,9 @@ func Verify(raw []byte) (*Envelope, error) {
 }
 
 // CheckIssuer checks that the envelope names an issuer and a feed and
-// that the issuer, a did:x509, resolves against its chain: a CA of the
-// chain has the issuer's fingerprint and the leaf meets its policies.
+// that the issuer, a did:x509, resolves against its chain (a CA of the
+// chain has the issuer's fingerprint and the leaf meets its policies),
+// then reads the SVN claim, which must be an integer if present.
 func (e *Envelope) CheckIssuer() error {
 	if e.Issuer == "" || e.Feed == "" {
 		return errors.New("the COSE_Sign1 protected header must name both issuer and feed")
@@ -191,7 +206,7 @@ func (e *Envelope) CheckIssuer() error {
 	if _, err := didx509.Resolve(e.ChainPEM(), e.Issuer, true); err != nil {
 		return fmt.Errorf("issuer %q does not match the envelope's certificate chain: %w", clip(e.Issuer), err)
 	}
-	return nil
+	return e.readSVN()
 }
 
 // clip shortens a string from an envelope for an error message.
