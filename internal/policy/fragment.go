@@ -27,12 +27,26 @@ func fragmentNamespace(rego string) (string, error) {
 	}
 	m := fragmentPackage().FindStringSubmatch(first)
 	if m == nil {
-		return "", fmt.Errorf("valid package definition required on first line, got %q", first)
+		return "", fmt.Errorf("valid package definition required on first line, got %s", quoteStart(first))
 	}
 	if slices.Contains(reservedPackages, m[1]) {
 		return "", fmt.Errorf("namespace %q is reserved and cannot be used for fragments", m[1])
 	}
 	return m[1], nil
+}
+
+// maxQuoted bounds what an error quotes of a fragment's text, which is
+// the host's and may be megabytes long.
+const maxQuoted = 128
+
+// quoteStart quotes s, or its first maxQuoted bytes (cut on a character
+// boundary) with the length of the whole.
+func quoteStart(s string) string {
+	if len(s) <= maxQuoted {
+		return fmt.Sprintf("%q", s)
+	}
+	cut := strings.ToValidUTF8(s[:maxQuoted], "")
+	return fmt.Sprintf("%q... (%d bytes)", cut, len(s))
 }
 
 func moduleID(issuer, feed string) string { return issuer + ">" + feed }
