@@ -4,7 +4,10 @@
 // facility, sequence number and time since boot.
 //
 // The reader starts at the oldest record the kernel still holds, so a
-// utility VM's boot messages reach the log too. It runs on one goroutine
+// utility VM's boot messages reach the log too. Records that come later are
+// rate limited (a burst, then a steady rate): a container that makes the
+// kernel log at will (OOM kills, crash loops) cannot flood the daemon's log;
+// what is left out is counted in a line of its own. It runs on one goroutine
 // with one fixed buffer, never blocks anything else, skips records the
 // kernel overwrote before they were read, and stops when its context ends.
 package kmsg
