@@ -89,6 +89,13 @@ type Manager struct {
 	watch        watchers
 	spawner      spawner
 	ready        ready
+	// ram returns the machine's total RAM: totalRAM, a seam for tests.
+	ram func() (int64, error)
+	// podsLimitMu orders the writes of the pods memory limit: a recompute
+	// reads the total RAM and writes its limit under it, so that one that
+	// read the total before a hot-add cannot write after one that read it
+	// after.
+	podsLimitMu sync.Mutex
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,6 +125,7 @@ func New(opts Options) (*Manager, error) {
 		favor:        opts.FavorDynMods,
 		log:          opts.Log,
 		ready:        ready{done: make(chan struct{})},
+		ram:          totalRAM,
 	}
 	if m.pollEvery <= 0 {
 		m.pollEvery = DefaultPollInterval
@@ -185,6 +193,13 @@ func (m *Manager) podsPath() string {
 // SetPodsMemoryLimit sets the memory limit of the pods cgroup in bytes; zero
 // or less removes it.
 func (m *Manager) SetPodsMemoryLimit(limit int64) error {
+	m.podsLimitMu.Lock()
+	defer m.podsLimitMu.Unlock()
+	return m.setPodsMemoryLimit(limit)
+}
+
+// setPodsMemoryLimit is SetPodsMemoryLimit with podsLimitMu held.
+func (m *Manager) setPodsMemoryLimit(limit int64) error {
 	if err := m.setMemoryLimit(m.podsPath(), limit); err != nil {
 		return fmt.Errorf("set pods memory limit to %d: %w", limit, err)
 	}
@@ -195,12 +210,14 @@ func (m *Manager) SetPodsMemoryLimit(limit int64) error {
 // machine (which grows with hot-added memory) minus the root reserve, never
 // below MinPodsMemoryLimit.
 func (m *Manager) RecomputePodsMemoryLimit() error {
-	total, err := totalRAM()
+	m.podsLimitMu.Lock()
+	defer m.podsLimitMu.Unlock()
+	total, err := m.ram()
 	if err != nil {
 		return fmt.Errorf("recompute pods memory limit: %w", err)
 	}
 	limit := podsLimit(total, m.reserve)
-	if err := m.SetPodsMemoryLimit(limit); err != nil {
+	if err := m.setPodsMemoryLimit(limit); err != nil {
 		return err
 	}
 	m.log.WithFields(logrus.Fields{"total-ram": total, "pods-mem-limit": limit}).Debug("pods memory limit set")
