@@ -17,7 +17,21 @@ import (
 const (
 	firstRestartDelay = time.Second
 	maxRestartDelay   = 10 * time.Minute
+	// healthyRun is how long chronyd must have run for its exit to be
+	// taken as a new failure, not one more of a series: the delay starts
+	// again from the first, so that a crash after days of service (a
+	// resumed VM's clock most needs it then) is not left for ten minutes.
+	healthyRun = maxRestartDelay
 )
+
+// nextDelay is the restart delay after chronyd ran for ran, the previous
+// delay having been prev.
+func nextDelay(prev, ran time.Duration) time.Duration {
+	if ran >= healthyRun {
+		return firstRestartDelay
+	}
+	return min(2*prev, maxRestartDelay)
+}
 
 // stopGrace is how long chronyd has to exit after SIGTERM before it is
 // killed.
@@ -82,11 +96,17 @@ func Run(ctx context.Context, o Options) {
 	argv := Command(path, conf)
 	log = log.WithFields(logrus.Fields{"clock": dev, "command": argv})
 	log.Info("time sync: starting chronyd")
-	delay := firstRestartDelay
+	var delay time.Duration // before the first run: none
 	for {
+		start := time.Now()
 		err := run(chronydCmd(ctx, argv))
 		if ctx.Err() != nil {
 			return
+		}
+		if delay == 0 {
+			delay = firstRestartDelay
+		} else {
+			delay = nextDelay(delay, time.Since(start))
 		}
 		log.WithError(err).WithField("restart-in", delay).Warn("time sync: chronyd exited")
 		t := time.NewTimer(delay)
@@ -96,7 +116,6 @@ func Run(ctx context.Context, o Options) {
 			return
 		case <-t.C:
 		}
-		delay = min(2*delay, maxRestartDelay)
 	}
 }
 

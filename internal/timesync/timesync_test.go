@@ -189,3 +189,28 @@ func TestRunStopsChronyd(t *testing.T) {
 		t.Fatal("chronyd still running after the context ended")
 	}
 }
+
+// TestNextDelay: the restart delay doubles while chronyd keeps exiting
+// soon after it starts, up to its bound, and starts again from the first
+// once chronyd had run for a long while (the old loop only ever doubled
+// it, so one crash after days of service waited ten minutes).
+func TestNextDelay(t *testing.T) {
+	tests := []struct {
+		name      string
+		prev, ran time.Duration
+		want      time.Duration
+	}{
+		{"quick exit doubles", time.Second, time.Second, 2 * time.Second},
+		{"doubling is bounded", 8 * time.Minute, time.Minute, maxRestartDelay},
+		{"at the bound stays", maxRestartDelay, time.Second, maxRestartDelay},
+		{"long run resets", maxRestartDelay, 72 * time.Hour, firstRestartDelay},
+		{"just healthy resets", 4 * time.Second, healthyRun, firstRestartDelay},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := nextDelay(tt.prev, tt.ran); got != tt.want {
+				t.Errorf("nextDelay(%s, %s) = %s, want %s", tt.prev, tt.ran, got, tt.want)
+			}
+		})
+	}
+}
