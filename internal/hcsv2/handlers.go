@@ -3,9 +3,6 @@ package hcsv2
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -30,28 +27,7 @@ func decodeJSON(b []byte, v any, what string) error {
 	if err == nil {
 		return nil
 	}
-	return prot.Errorf(prot.HrVmcomputeInvalidJSON, "failed to unmarshal JSON in %s (%T): %s", what, v, describeJSONError(err))
-}
-
-// describeJSONError explains a decoding failure from its position and the
-// types involved only. A type error's Value names the literal of an
-// out-of-range number, so only its kind is kept.
-func describeJSONError(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("malformed JSON at byte offset %d", syn.Offset)
-	case errors.As(err, &typ):
-		kind, _, _ := strings.Cut(typ.Value, " ")
-		into := "a value"
-		if typ.Field != "" {
-			into = "field " + typ.Struct + "." + typ.Field
-		}
-		return fmt.Sprintf("a JSON %s at byte offset %d cannot be stored in %s of type %s", kind, typ.Offset, into, typ.Type)
-	default:
-		return fmt.Sprintf("a value was rejected (%T)", err)
-	}
+	return prot.Errorf(prot.HrVmcomputeInvalidJSON, "failed to unmarshal JSON in %s (%T): %s", what, v, prot.DescribeJSONError(err))
 }
 
 func (h *Host) handleCreate(ctx context.Context, r *bridge.Request) (prot.Response, error) {

@@ -3,7 +3,6 @@ package hcsv2
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
@@ -18,8 +17,8 @@ func (h *Host) handleGetProperties(ctx context.Context, r *bridge.Request) (prot
 	}
 	var q prot.PropertyQuery
 	if req.Query != "" {
-		if err := prot.UnmarshalJSON([]byte(req.Query), &q); err != nil {
-			return nil, fmt.Errorf("The query could not be unmarshaled: '%.200s': %w", req.Query, err)
+		if err := decodeJSON([]byte(req.Query), &q, "Query"); err != nil {
+			return nil, err
 		}
 	}
 	if err := h.allowOnly("get properties", func(e policy.Enforcer) (*policy.Decision, error) { return e.GetProperties(ctx) }); err != nil {

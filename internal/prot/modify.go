@@ -6,15 +6,6 @@ import (
 	"fmt"
 )
 
-// UnmarshalJSON decodes b into v; any failure carries the invalid-JSON
-// HRESULT, as every body decode on the bridge must.
-func UnmarshalJSON(b []byte, v any) error {
-	if err := json.Unmarshal(b, v); err != nil {
-		return WithHResult(HrVmcomputeInvalidJSON, err)
-	}
-	return nil
-}
-
 // settingsFactory returns a fresh settings struct for each resource type a
 // Linux guest decodes.
 var settingsFactory = map[ResourceType]func() any{
