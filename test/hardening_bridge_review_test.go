@@ -94,3 +94,45 @@ func TestReviewInnerDocumentsNeverEchoed(t *testing.T) {
 		}
 	}
 }
+
+// reviewLongestLogLine returns the length of the longest line of log.
+func reviewLongestLogLine(log string) int {
+	n := 0
+	for line := range strings.SplitSeq(log, "\n") {
+		n = max(n, len(line))
+	}
+	return n
+}
+
+// A ModifySettings naming a ResourceType of a megabyte is refused with
+// E_FAIL naming a bounded part of it: the whole name went into the error,
+// hence the debug log line, and 4 KiB of it into the reply.
+func TestReviewLongResourceTypeBounded(t *testing.T) {
+	name := "Bogus" + strings.Repeat("R", 1<<20)
+	body := `{"ContainerId":"` + prot.NullContainerID + `","Request":{"ResourceType":"` + name + `","Settings":{}}}`
+	g, addr := listenGCS(t)
+	c := dialGCS(t, addr)
+	if _, err := c.Negotiate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := c.Raw(testCtx(t), prot.ComputeSystemModifySettingsV1, []byte(body+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base prot.MessageResponseBase
+	if err := json.Unmarshal(b, &base); err != nil {
+		t.Fatalf("reply %q: %v", b, err)
+	}
+	if got := prot.HResult(base.Result); got != prot.HrFail {
+		t.Errorf("Result %s, want %s", got, prot.HrFail)
+	}
+	if !strings.Contains(base.ErrorMessage, "ResourceType") || strings.Contains(base.ErrorMessage, strings.Repeat("R", 256)) {
+		t.Errorf("the error does not name a bounded part of the ResourceType (%d bytes): %.300q", len(base.ErrorMessage), base.ErrorMessage)
+	}
+	if _, err := c.DumpStacks(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := reviewLongestLogLine(g.log()); n > 16<<10 {
+		t.Errorf("the daemon logged a line of %d bytes for one refused request", n)
+	}
+}

@@ -55,7 +55,9 @@ func UnmarshalContainerModifySettings(b []byte) (*ContainerModifySettings, error
 	}
 	newSettings, ok := settingsFactory[req.ResourceType]
 	if !ok {
-		return msg, Errorf(HrFail, "invalid ResourceType '%s'", req.ResourceType)
+		// Only the start of the name, quoted: it may be as long as the
+		// message and hold any bytes, and the error is logged.
+		return msg, Errorf(HrFail, "invalid ResourceType %.64q", string(req.ResourceType))
 	}
 	settings := newSettings()
 	switch {
