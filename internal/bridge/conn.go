@@ -281,11 +281,14 @@ func (rw *responseWriter) Error(err error) {
 		if err == nil {
 			err = errors.New("unspecified failure")
 		}
+		body := errorBody(rw.req.ActivityID, err)
+		// The text the reply carries, bounded, not err's: it may quote
+		// the request, as long as a message.
 		rw.c.log.WithFields(logrus.Fields{
 			"type": rw.req.Header.Type, "id": rw.req.Header.ID, "cid": rw.req.ContainerID,
-			"hresult": prot.HResultOf(err).Hex(),
-		}).WithError(err).Debug("bridge: request failed")
-		b, merr := json.Marshal(errorBody(rw.req.ActivityID, err))
+			"hresult": prot.HResultOf(err).Hex(), logrus.ErrorKey: body.ErrorMessage,
+		}).Debug("bridge: request failed")
+		b, merr := json.Marshal(body)
 		if merr != nil {
 			b = []byte(fmt.Sprintf(`{"Result":%d}`, prot.HrFail))
 		}
