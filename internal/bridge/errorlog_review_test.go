@@ -1,49 +1,29 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
-
-// lockedBuffer is a log output several goroutines may write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A handler's error text may hold what the host sent, as long as a message:
 // the failure is logged with the text the reply carries (bounded), not the
 // whole error. The handler stands for any handler whose error echoes its
 // request; the bridge under test is the real one, over a unix socket.
 func TestReviewFailureLogBounded(t *testing.T) {
-	out := &lockedBuffer{}
-	l := logrus.New()
-	l.SetOutput(out)
-	l.SetLevel(logrus.DebugLevel)
+	var out testutil.LogBuffer
+	log := out.Logger()
+	log.Logger.SetLevel(logrus.DebugLevel)
 	m := testMux()
 	m.HandleFunc(prot.ComputeSystemStartV1, prot.PvV4, func(_ context.Context, r *Request) (prot.Response, error) {
 		return nil, prot.Errorf(prot.HrFail, "refused %s", r.Body)
 	})
-	srv := NewServer(Options{Handler: m, Log: logrus.NewEntry(l)})
+	srv := NewServer(Options{Handler: m, Log: log})
 	p := connect(t, srv)
 	p.negotiate()
 	long := strings.Repeat("L", 1<<20)
