@@ -3,6 +3,8 @@ package test
 import (
 	"encoding/json"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/linux-gcs/gcs/client"
@@ -134,5 +136,54 @@ func TestReviewLongResourceTypeBounded(t *testing.T) {
 	}
 	if n := reviewLongestLogLine(g.log()); n > 16<<10 {
 		t.Errorf("the daemon logged a line of %d bytes for one refused request", n)
+	}
+}
+
+// GetProperties racing a DeleteContainerState of a stopped container: the
+// runtime's delete removes the container's cgroup before the GCS forgets
+// the container, and every GetProperties answered in between failed with
+// E_FAIL ("no such cgroup"), where the README promises not-found while a
+// Delete cleans up. Each reply must be a success or system-not-found.
+func TestReviewPropertiesDuringDelete(t *testing.T) {
+	h := newHostEnv(t, "runc")
+	ctx := testCtx(t)
+	for round := range 3 {
+		id, pid := startRunning(t, h, "propsdel", specFor("sleep", "1000"))
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		results := map[prot.HResult]int{}
+		var firstFail error
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for !stop.Load() {
+					_, err := h.c.GetProperties(ctx, id, prot.PtProcessList, prot.PtStatistics)
+					hr := client.HResult(err)
+					mu.Lock()
+					results[hr]++
+					if hr != 0 && hr != prot.HrVmcomputeSystemNotFound && firstFail == nil {
+						firstFail = err
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		if err := h.c.ShutdownForced(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.c.WaitForProcess(ctx, id, pid, -1); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.c.DeleteContainerState(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		stop.Store(true)
+		wg.Wait()
+		t.Logf("round %d: GetProperties results %v", round, results)
+		if firstFail != nil {
+			t.Fatalf("round %d: GetProperties during the deletion: %v (results %v)", round, firstFail, results)
+		}
 	}
 }

@@ -56,7 +56,7 @@ func (c *Container) properties(ctx context.Context, types []prot.PropertyType) (
 			}
 			pids, err := cg.Pids(c.cgroupPath)
 			if err != nil {
-				return nil, prot.Errorf(prot.HrFail, "list processes of %s: %w", c.id, err)
+				return nil, c.readFailed("list processes", err)
 			}
 			props.ProcessList = make([]prot.ProcessDetails, len(pids))
 			for i, pid := range pids {
@@ -68,12 +68,26 @@ func (c *Container) properties(ctx context.Context, types []prot.PropertyType) (
 			}
 			m, err := cg.Stats(ctx, c.cgroupPath)
 			if err != nil {
-				return nil, prot.Errorf(prot.HrFail, "statistics of %s: %w", c.id, err)
+				return nil, c.readFailed("statistics", err)
 			}
 			props.Metrics = m
 		}
 	}
 	return &props, nil
+}
+
+// readFailed is the error of a failed reading (what) of the container's
+// cgroup. Once a deletion of the container's state has begun, it is
+// system-not-found, as every request but Delete gets then: the runtime's
+// delete removes the cgroup before the container is forgotten.
+func (c *Container) readFailed(what string, err error) error {
+	c.mu.Lock()
+	deleting := c.deleting != nil || c.deleted
+	c.mu.Unlock()
+	if deleting {
+		return prot.Errorf(prot.HrVmcomputeSystemNotFound, "container %q not found: its state is being deleted", c.id)
+	}
+	return prot.Errorf(prot.HrFail, "%s of %s: %w", what, c.id, err)
 }
 
 // answeredTypes returns the property types of a query that properties
