@@ -21,11 +21,14 @@ const DefaultMaxMessageSize = 4 << 20
 
 // Default bounds: requests being handled at once (the reader waits for a
 // free slot), WaitForProcess requests outstanding at once (beyond it a wait
-// is refused, since waits may never finish), and bytes of request bodies
-// held at once (the reader waits for them to be released).
+// is refused, since waits may never finish; each parked wait costs the
+// daemon about 10 KiB, mostly its goroutine: 16,000 of them took 160-186
+// MiB of RSS, so 4096 bound what a host's cheap waits can take to some 40
+// MiB, far above one per process of a busy utility VM), and bytes of
+// request bodies held at once (the reader waits for them to be released).
 const (
 	DefaultMaxInFlight      = 512
-	DefaultMaxWaits         = 16384
+	DefaultMaxWaits         = 4096
 	DefaultMaxInFlightBytes = 8 << 20
 )
 
