@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
@@ -98,8 +100,13 @@ func (h *Host) modifyCombinedLayers(ctx context.Context, rt prot.RequestType, s 
 }
 
 // updateConstraints applies new Linux resource limits to the container.
+// It is not judged (as in the reference), so it may not change what the
+// policy judged: see checkUpdateDevices.
 func (c *Container) updateConstraints(ctx context.Context, cc *prot.LCOWContainerConstraints) error {
 	if err := checkUnified(&cc.Linux); err != nil {
+		return err
+	}
+	if err := c.checkUpdateDevices(&cc.Linux); err != nil {
 		return err
 	}
 	if err := c.host.opts.Runtime.Update(ctx, c.id, &cc.Linux); err != nil {
@@ -109,4 +116,16 @@ func (c *Container) updateConstraints(ctx context.Context, cc *prot.LCOWContaine
 		return prot.WithHResult(prot.HrFail, err)
 	}
 	return nil
+}
+
+// checkUpdateDevices refuses device cgroup rules in an update of a
+// container judgedUnprivileged: its rules are the GCS's own, made for the
+// devices the policy was shown (ownDeviceRules), and crun applies an
+// update's rules (runc ignores them), so an allow rule would let the
+// container open a node it made that no policy point ever judged.
+func (c *Container) checkUpdateDevices(res *oci.LinuxResources) error {
+	if len(res.Devices) == 0 || !c.judgedUnprivileged() {
+		return nil
+	}
+	return prot.Errorf(prot.HrFail, "update of container %s: device cgroup rules are decided at creation under a security policy", c.id)
 }
