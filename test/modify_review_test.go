@@ -7,8 +7,12 @@ import (
 	"testing"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
+	"github.com/linux-gcs/gcs/client"
 	"github.com/linux-gcs/gcs/internal/prot"
+	"github.com/linux-gcs/gcs/internal/storage/mount"
+	"github.com/linux-gcs/gcs/internal/testutil"
 )
 
 // waitDeviceScript makes a node for /dev/loop-control (c 10:237, none of
@@ -68,4 +72,69 @@ func TestUpdateCannotGrantDevicesUnderPolicy(t *testing.T) {
 			t.Fatalf("UpdateContainer refused with %q, want a reason naming the device rules", got)
 		}
 	})
+}
+
+// isMountPoint reports whether p is a mount point of this mount namespace.
+func isMountPoint(t *testing.T, p string) bool {
+	t.Helper()
+	es, err := mount.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.Point == p {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDiskInUseByOverlayNotRemovedUnderPolicy: under a policy, a
+// read-write disk whose directory is the scratch of a mounted overlay
+// cannot be removed, whatever the policy says of rw_unmount_device, as
+// the reference refuses it ("still in use"): a removal would detach the
+// disk under the container and let the policy forget it while its data is
+// in use, so that another disk could be judged into its place. Once the
+// overlay is gone the disk comes off.
+func TestDiskInUseByOverlayNotRemovedUnderPolicy(t *testing.T) {
+	f := testutil.NewFakeDevices(t)
+	f.AddDisk(t, 2, "sdw", layerImage(t, "marker", "scratch disk"))
+	h := newHostEnv(t, "runc", f.Args()...)
+	rules := append([]string{"rw_mount_device", "rw_unmount_device"}, lifecyclePoints...)
+	if err := h.setConfPolicy(customPolicy("", rules...), ""); err != nil {
+		t.Fatalf("set policy: %v", err)
+	}
+	sandbox := h.bundle(h.confidentialID("sandbox"))
+	disk := &prot.LCOWMappedVirtualDisk{MountPath: sandbox, Lun: 2, Options: []string{}}
+	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+		t.Fatalf("add read-write disk: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(sandbox, unix.MNT_DETACH) })
+	id := h.confidentialID("uses-disk")
+	layers := &prot.LCOWCombinedLayers{
+		ContainerID: id, ContainerRootPath: filepath.Join(h.bundle(id), "rootfs"),
+		Layers: []prot.Layer{{Path: h.layer}}, ScratchPath: filepath.Join(sandbox, "scratch", id),
+	}
+	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, layers); err != nil {
+		t.Fatalf("add overlay on the disk's scratch: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(layers.ContainerRootPath, unix.MNT_DETACH) })
+
+	err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk)
+	if err == nil || client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("remove of a disk an overlay uses as scratch = %v (still mounted: %v), want E_FAIL, in use",
+			err, isMountPoint(t, sandbox))
+	}
+	if !isMountPoint(t, sandbox) {
+		t.Fatalf("refused removal unmounted the disk")
+	}
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, layers); err != nil {
+		t.Fatalf("remove overlay: %v", err)
+	}
+	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+		t.Fatalf("remove of the disk once the overlay is gone: %v (a refusal above must leave the VM consistent)", err)
+	}
+	if isMountPoint(t, sandbox) {
+		t.Fatalf("disk still mounted after its removal")
+	}
 }

@@ -101,6 +101,9 @@ type Host struct {
 	consistent consistency
 	serial     sync.Mutex
 	confMounts confidentialMounts
+	// overlayDirs are the layers and scratch of each overlay mounted
+	// under a policy: a disk holding one is in use (checkDiskNotInUse).
+	overlayDirs overlayDirs
 	// fragments verifies and records injected policy fragments (see
 	// fragments.go).
 	fragments *fragment.Injector

@@ -3,12 +3,15 @@ package hcsv2
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"sync"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/linux-gcs/gcs/internal/bridge"
 	"github.com/linux-gcs/gcs/internal/prot"
 	"github.com/linux-gcs/gcs/internal/runtime"
+	"github.com/linux-gcs/gcs/internal/storage/mount"
 	"github.com/linux-gcs/gcs/internal/storage/overlay"
 )
 
@@ -40,6 +43,9 @@ func (h *Host) handleModifySettings(ctx context.Context, r *bridge.Request) (pro
 
 // modifyUVM applies a utility-VM level resource change.
 func (h *Host) modifyUVM(ctx context.Context, mr *prot.ModificationRequest) error {
+	if err := h.checkDiskNotInUse(mr); err != nil {
+		return err
+	}
 	if handled, err := h.enforcedModify(ctx, mr); handled {
 		return err
 	}
@@ -88,11 +94,15 @@ func (h *Host) modifyCombinedLayers(ctx context.Context, rt prot.RequestType, s 
 			layers[i] = l.Path
 		}
 		err := h.mountAt(s.ContainerRootPath, func() error { return overlay.Mount(layers, s.ScratchPath, s.ContainerRootPath, roots) })
+		if err == nil && h.hasSecurityPolicy() {
+			h.overlayDirs.add(s.ContainerRootPath, append(layers, s.ScratchPath))
+		}
 		return prot.WithHResult(prot.HrFail, err)
 	case prot.RequestTypeRemove:
 		if err := overlay.Unmount(ctx, s.ContainerRootPath, roots); err != nil {
 			return prot.WithHResult(prot.HrFail, err)
 		}
+		h.overlayDirs.drop(s.ContainerRootPath)
 		h.release(s.ContainerRootPath)
 		return nil
 	}
@@ -128,4 +138,61 @@ func (c *Container) checkUpdateDevices(res *oci.LinuxResources) error {
 		return nil
 	}
 	return prot.Errorf(prot.HrFail, "update of container %s: device cgroup rules are decided at creation under a security policy", c.id)
+}
+
+// overlayDirs records, per overlay mounted under a policy (by its
+// target), the directories it was made from: its layers and its scratch
+// ("" when it has none).
+type overlayDirs struct {
+	mu   sync.Mutex
+	dirs map[string][]string
+}
+
+func (o *overlayDirs) add(target string, dirs []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.dirs == nil {
+		o.dirs = make(map[string][]string)
+	}
+	o.dirs[target] = dirs
+}
+
+func (o *overlayDirs) drop(target string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.dirs, target)
+}
+
+// user returns the target of an overlay made from a directory at or
+// below dir ("" when there is none).
+func (o *overlayDirs) user(dir string) string {
+	dir = filepath.Clean(dir)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for target, dirs := range o.dirs {
+		for _, d := range dirs {
+			if d != "" && (filepath.Clean(d) == dir || mount.Below(filepath.Clean(d), dir)) {
+				return target
+			}
+		}
+	}
+	return ""
+}
+
+// checkDiskNotInUse refuses, under a policy, the removal of a SCSI disk
+// whose mount holds a layer or the scratch of an overlay mounted under
+// the policy, as the reference's hostMounts does: the unmount would only
+// detach the disk from under the overlay, and the policy would forget a
+// device whose data is still in use. It is asked before the policy, so
+// that a refusal neither settles a decision nor, as a failed unmount
+// would, marks the VM inconsistent.
+func (h *Host) checkDiskNotInUse(mr *prot.ModificationRequest) error {
+	s, ok := mr.Settings.(*prot.LCOWMappedVirtualDisk)
+	if !ok || mr.RequestType != prot.RequestTypeRemove || s.MountPath == "" || !h.hasSecurityPolicy() {
+		return nil
+	}
+	if target := h.overlayDirs.user(s.MountPath); target != "" {
+		return prot.Errorf(prot.HrFail, "unmount of SCSI disk at %s refused: still in use by the overlay at %s", s.MountPath, target)
+	}
+	return nil
 }
