@@ -90,51 +90,63 @@ func isMountPoint(t *testing.T, p string) bool {
 }
 
 // TestDiskInUseByOverlayNotRemovedUnderPolicy: under a policy, a
-// read-write disk whose directory is the scratch of a mounted overlay
-// cannot be removed, whatever the policy says of rw_unmount_device, as
-// the reference refuses it ("still in use"): a removal would detach the
-// disk under the container and let the policy forget it while its data is
-// in use, so that another disk could be judged into its place. Once the
-// overlay is gone the disk comes off.
+// read-write disk that holds a mounted overlay (its scratch, or its mount
+// point: the sandbox's rootfs on the sandbox's disk) cannot be removed,
+// whatever the policy says of rw_unmount_device, as the reference refuses
+// it (a device "still in use", or an unmount that fails busy): a removal
+// would detach the disk under the container and let the policy forget it
+// while its data is in use, so that another disk could be judged into its
+// place. Once the overlay is gone the disk comes off.
 func TestDiskInUseByOverlayNotRemovedUnderPolicy(t *testing.T) {
-	f := testutil.NewFakeDevices(t)
-	f.AddDisk(t, 2, "sdw", layerImage(t, "marker", "scratch disk"))
-	h := newHostEnv(t, "runc", f.Args()...)
-	rules := append([]string{"rw_mount_device", "rw_unmount_device"}, lifecyclePoints...)
-	if err := h.setConfPolicy(customPolicy("", rules...), ""); err != nil {
-		t.Fatalf("set policy: %v", err)
-	}
-	sandbox := h.bundle(h.confidentialID("sandbox"))
-	disk := &prot.LCOWMappedVirtualDisk{MountPath: sandbox, Lun: 2, Options: []string{}}
-	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
-		t.Fatalf("add read-write disk: %v", err)
-	}
-	t.Cleanup(func() { unix.Unmount(sandbox, unix.MNT_DETACH) })
-	id := h.confidentialID("uses-disk")
-	layers := &prot.LCOWCombinedLayers{
-		ContainerID: id, ContainerRootPath: filepath.Join(h.bundle(id), "rootfs"),
-		Layers: []prot.Layer{{Path: h.layer}}, ScratchPath: filepath.Join(sandbox, "scratch", id),
-	}
-	if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, layers); err != nil {
-		t.Fatalf("add overlay on the disk's scratch: %v", err)
-	}
-	t.Cleanup(func() { unix.Unmount(layers.ContainerRootPath, unix.MNT_DETACH) })
+	for _, where := range []string{"scratch", "mount point"} {
+		t.Run(where, func(t *testing.T) {
+			f := testutil.NewFakeDevices(t)
+			f.AddDisk(t, 2, "sdw", layerImage(t, "marker", "scratch disk"))
+			h := newHostEnv(t, "runc", f.Args()...)
+			rules := append([]string{"rw_mount_device", "rw_unmount_device"}, lifecyclePoints...)
+			if err := h.setConfPolicy(customPolicy("", rules...), ""); err != nil {
+				t.Fatalf("set policy: %v", err)
+			}
+			sandboxID := h.confidentialID("sandbox")
+			sandbox := h.bundle(sandboxID)
+			disk := &prot.LCOWMappedVirtualDisk{MountPath: sandbox, Lun: 2, Options: []string{}}
+			if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+				t.Fatalf("add read-write disk: %v", err)
+			}
+			t.Cleanup(func() { unix.Unmount(sandbox, unix.MNT_DETACH) })
+			id := h.confidentialID("uses-disk")
+			layers := &prot.LCOWCombinedLayers{
+				ContainerID: id, ContainerRootPath: filepath.Join(h.bundle(id), "rootfs"),
+				Layers: []prot.Layer{{Path: h.layer}}, ScratchPath: filepath.Join(sandbox, "scratch", id),
+			}
+			if where == "mount point" {
+				layers = &prot.LCOWCombinedLayers{
+					ContainerID: sandboxID, ContainerRootPath: filepath.Join(sandbox, "rootfs"),
+					Layers: []prot.Layer{{Path: h.layer}},
+				}
+			}
+			if err := h.modify(prot.RequestTypeAdd, prot.ResourceTypeCombinedLayers, layers); err != nil {
+				t.Fatalf("add overlay on the disk: %v", err)
+			}
+			t.Cleanup(func() { unix.Unmount(layers.ContainerRootPath, unix.MNT_DETACH) })
 
-	err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk)
-	if err == nil || client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("remove of a disk an overlay uses as scratch = %v (still mounted: %v), want E_FAIL, in use",
-			err, isMountPoint(t, sandbox))
-	}
-	if !isMountPoint(t, sandbox) {
-		t.Fatalf("refused removal unmounted the disk")
-	}
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, layers); err != nil {
-		t.Fatalf("remove overlay: %v", err)
-	}
-	if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
-		t.Fatalf("remove of the disk once the overlay is gone: %v (a refusal above must leave the VM consistent)", err)
-	}
-	if isMountPoint(t, sandbox) {
-		t.Fatalf("disk still mounted after its removal")
+			err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk)
+			if err == nil || client.HResult(err) != prot.HrFail || !strings.Contains(err.Error(), "in use") {
+				t.Fatalf("remove of a disk holding an overlay's %s = %v (still mounted: %v), want E_FAIL, in use",
+					where, err, isMountPoint(t, sandbox))
+			}
+			if !isMountPoint(t, sandbox) {
+				t.Fatalf("refused removal unmounted the disk")
+			}
+			if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeCombinedLayers, layers); err != nil {
+				t.Fatalf("remove overlay: %v", err)
+			}
+			if err := h.modify(prot.RequestTypeRemove, prot.ResourceTypeMappedVirtualDisk, disk); err != nil {
+				t.Fatalf("remove of the disk once the overlay is gone: %v (a refusal above must leave the VM consistent)", err)
+			}
+			if isMountPoint(t, sandbox) {
+				t.Fatalf("disk still mounted after its removal")
+			}
+		})
 	}
 }

@@ -95,7 +95,7 @@ func (h *Host) modifyCombinedLayers(ctx context.Context, rt prot.RequestType, s 
 		}
 		err := h.mountAt(s.ContainerRootPath, func() error { return overlay.Mount(layers, s.ScratchPath, s.ContainerRootPath, roots) })
 		if err == nil && h.hasSecurityPolicy() {
-			h.overlayDirs.add(s.ContainerRootPath, append(layers, s.ScratchPath))
+			h.overlayDirs.add(s.ContainerRootPath, append(layers, s.ScratchPath, s.ContainerRootPath))
 		}
 		return prot.WithHResult(prot.HrFail, err)
 	case prot.RequestTypeRemove:
@@ -141,8 +141,8 @@ func (c *Container) checkUpdateDevices(res *oci.LinuxResources) error {
 }
 
 // overlayDirs records, per overlay mounted under a policy (by its
-// target), the directories it was made from: its layers and its scratch
-// ("" when it has none).
+// target), the directories it was made from and on: its layers, its
+// scratch ("" when it has none) and its mount point.
 type overlayDirs struct {
 	mu   sync.Mutex
 	dirs map[string][]string
@@ -163,8 +163,8 @@ func (o *overlayDirs) drop(target string) {
 	delete(o.dirs, target)
 }
 
-// user returns the target of an overlay made from a directory at or
-// below dir ("" when there is none).
+// user returns the target of an overlay made from, or on, a directory at
+// or below dir ("" when there is none).
 func (o *overlayDirs) user(dir string) string {
 	dir = filepath.Clean(dir)
 	o.mu.Lock()
@@ -180,10 +180,11 @@ func (o *overlayDirs) user(dir string) string {
 }
 
 // checkDiskNotInUse refuses, under a policy, the removal of a SCSI disk
-// whose mount holds a layer or the scratch of an overlay mounted under
-// the policy, as the reference's hostMounts does: the unmount would only
-// detach the disk from under the overlay, and the policy would forget a
-// device whose data is still in use. It is asked before the policy, so
+// whose mount holds a layer, the scratch or the mount point of an overlay
+// mounted under the policy, as the reference refuses it (its hostMounts
+// for layers and scratch; an unmount that fails busy for a mount point
+// below): the unmount would only detach the disk from under the overlay,
+// and the policy would forget a device whose data is still in use. It is asked before the policy, so
 // that a refusal neither settles a decision nor, as a failed unmount
 // would, marks the VM inconsistent.
 func (h *Host) checkDiskNotInUse(mr *prot.ModificationRequest) error {
