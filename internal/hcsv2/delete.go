@@ -86,7 +86,7 @@ func (d *deletion) wait(ctx context.Context, id string) (gone bool, err error) {
 // container still running is refused with invalid-state and kept, so
 // nothing is leaked and the host may retry after stopping it (the
 // reference forgets it and leaks it). So is a sandbox whose pod still has
-// workloads (see checkPodEmpty).
+// workloads (see closeForDeletion).
 func (c *Container) deleteState(ctx context.Context) error {
 	d, joined := c.beginDeletion()
 	if joined {
@@ -103,9 +103,15 @@ func (c *Container) deleteState(ctx context.Context) error {
 // gone: once the runtime deleted it, it is forgotten whatever the clean-up
 // after that gives, as by the reference.
 func (c *Container) removeState(ctx context.Context) (gone bool, err error) {
-	if err := c.checkPodEmpty(); err != nil {
+	reopen, err := c.closeForDeletion()
+	if err != nil {
 		return false, err
 	}
+	defer func() {
+		if !gone {
+			reopen()
+		}
+	}()
 	rt := c.host.opts.Runtime
 	if err := rt.Delete(ctx, c.id, !c.isStarted()); err != nil {
 		switch {

@@ -27,7 +27,8 @@ type pod struct {
 	// pod cgroup goes when the last one does. Guarded by podTable.mu, as
 	// closed and dropped are.
 	members map[string]bool
-	// closed is set when the sandbox goes: no workload may join any more.
+	// closed is set when the sandbox's deletion begins: no workload may
+	// join any more (reset if that deletion is refused).
 	closed bool
 	// dropped is set when the pod left the table, once.
 	dropped bool
@@ -143,28 +144,37 @@ func (c *Container) leavePod() error {
 	return nil
 }
 
-// others lists the members of pod p other than its sandbox.
-func (t *podTable) others(p *pod) []string {
+// closeForDeletion begins the deletion of sandbox c: it refuses (invalid
+// state) a sandbox whose pod still has workloads, whose scratch (hcsoci
+// layout), /etc files and sandbox mounts live in its root, which goes with
+// it; otherwise it closes the pod in the same step, so that no workload
+// joins it while its root is being removed. It returns what reopens the
+// pod should the deletion be refused after all (the sandbox still runs).
+func (c *Container) closeForDeletion() (reopen func(), err error) {
+	if c.kind != kindSandbox || c.pod == nil {
+		return func() {}, nil
+	}
+	t, p := &c.host.pods, c.pod
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []string
+	var others []string
 	for id := range p.members {
 		if id != p.sandbox.id {
-			out = append(out, id)
+			others = append(others, id)
 		}
 	}
-	return out
-}
-
-// checkPodEmpty refuses (invalid state) to delete a sandbox whose pod
-// still has workloads: their scratch (hcsoci layout), /etc files and
-// sandbox mounts live in its root, which goes with it.
-func (c *Container) checkPodEmpty() error {
-	if c.kind != kindSandbox || c.pod == nil {
-		return nil
+	if len(others) > 0 {
+		return nil, prot.Errorf(prot.HrVmcomputeInvalidState, "sandbox %s still has workload containers %v", c.id, others)
 	}
-	if others := c.host.pods.others(c.pod); len(others) > 0 {
-		return prot.Errorf(prot.HrVmcomputeInvalidState, "sandbox %s still has workload containers %v", c.id, others)
+	if p.closed {
+		return func() {}, nil
 	}
-	return nil
+	p.closed = true
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if p.members[p.sandbox.id] {
+			p.closed = false
+		}
+	}, nil
 }
