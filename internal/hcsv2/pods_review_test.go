@@ -18,17 +18,17 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
-// newGatedPodHost is newPodHost whose runtime's delete touches
-// gate/deleting and then waits for gate/release.
-func newGatedPodHost(t *testing.T) (fh *fuzzHost, gate string) {
+// newGatedPodHost is newPodHost whose runtime's command op, for container
+// id, touches gate/op and then waits for gate/release.
+func newGatedPodHost(t *testing.T, op, id string) (fh *fuzzHost, gate string) {
 	t.Helper()
 	fh = newPodHost(t)
 	gate = filepath.Join(fh.root, "gate")
 	if err := os.Mkdir(gate, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	script := strings.Replace(longLivedRuntimeScript, "delete) ",
-		"delete) touch "+gate+"/deleting; while [ ! -e "+gate+"/release ]; do sleep 0.01; done; ", 1)
+	script := strings.Replace(longLivedRuntimeScript, op+") ",
+		op+`) [ "$id" = `+id+` ] && { touch `+gate+"/"+op+`; while [ ! -e `+gate+`/release ]; do sleep 0.01; done; }; `, 1)
 	path := filepath.Join(fh.root, "gated-runtime")
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -67,13 +67,13 @@ func createReviewSandbox(t *testing.T, h *Host, id string) *Container {
 // files, shared directories and, in hcsshim's classic layout, its
 // scratch) once it has checked that the pod had no workloads.
 func TestPodWorkloadCreateDuringSandboxDelete(t *testing.T) {
-	fh, gate := newGatedPodHost(t)
+	fh, gate := newGatedPodHost(t, "delete", "sb")
 	h := fh.host
 	ctx := context.Background()
 	c := createReviewSandbox(t, h, "sb")
 	deleted := make(chan error, 1)
 	go func() { deleted <- c.deleteState(ctx) }()
-	waitFile(t, filepath.Join(gate, "deleting"))
+	waitFile(t, filepath.Join(gate, "delete"))
 
 	ann := map[string]string{annotationContainerType: "container", annotationSandboxID: "sb"}
 	werr := h.CreateContainer(ctx, "w", "", podSettings(t, h, "w", "sb", ann, nil))
@@ -127,6 +127,44 @@ func TestPodRefusedSandboxDeleteKeepsPodOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := w.deleteState(ctx); err != nil {
+			t.Fatalf("delete %s: %v", id, err)
+		}
+	}
+}
+
+// A workload may join only a sandbox that is created: one still being
+// created has no init yet (its network namespace is not known) and may
+// fail, taking the pod's root with it.
+func TestPodWorkloadCreateDuringSandboxCreate(t *testing.T) {
+	fh, gate := newGatedPodHost(t, "create", "sb")
+	h := fh.host
+	ctx := context.Background()
+	created := make(chan error, 1)
+	go func() {
+		sb := podSettings(t, h, "sb", "sb", map[string]string{annotationContainerType: "sandbox"}, nil)
+		created <- h.CreateContainer(ctx, "sb", "", sb)
+	}()
+	waitFile(t, filepath.Join(gate, "create"))
+	ann := map[string]string{annotationContainerType: "container", annotationSandboxID: "sb"}
+	werr := h.CreateContainer(ctx, "w", "", podSettings(t, h, "w", "sb", ann, nil))
+	if err := os.WriteFile(filepath.Join(gate, "release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-created; err != nil {
+		t.Fatalf("create sandbox: %v", err)
+	}
+	t.Logf("workload create during its sandbox's create: %v", werr)
+	ids := []string{"sb"}
+	if werr == nil {
+		ids = []string{"w", "sb"}
+		t.Error("workload joined a sandbox still being created")
+	}
+	for _, id := range ids {
+		c, err := h.createdContainer(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.deleteState(ctx); err != nil {
 			t.Fatalf("delete %s: %v", id, err)
 		}
 	}
