@@ -3,6 +3,7 @@ package hcsv2
 import (
 	"context"
 	"errors"
+	"strings"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -201,6 +202,9 @@ func (c *Container) execSpec(ctx context.Context, p *oci.Process) (spec *oci.Pro
 	if len(q.Args) == 0 {
 		return nil, false, prot.Errorf(prot.HrInvalidArg, "OciProcess has no args")
 	}
+	if err := checkEnv(q.Env); err != nil {
+		return nil, false, err
+	}
 	if q.Cwd == "" {
 		q.Cwd = "/"
 	}
@@ -220,4 +224,21 @@ func (c *Container) execSpec(ctx context.Context, p *oci.Process) (spec *oci.Pro
 		named = true
 	}
 	return &q, named, nil
+}
+
+// checkEnv refuses an environment the runtime cannot hand to a process as
+// it stands: an entry with a NUL (runc refuses it, crun cuts it short, so
+// the process would not get what the policy judged) or with no '=' (runc
+// refuses it). The runtime's refusal would quote the entry, value and all,
+// into the reply and the log; this error names its position only.
+func checkEnv(env []string) error {
+	for i, kv := range env {
+		if strings.IndexByte(kv, 0) >= 0 {
+			return prot.Errorf(prot.HrInvalidArg, "OciProcess env entry %d contains a NUL byte", i)
+		}
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return prot.Errorf(prot.HrInvalidArg, "OciProcess env entry %d is not NAME=value", i)
+		}
+	}
+	return nil
 }
