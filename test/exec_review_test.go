@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/linux-gcs/gcs/client"
 
 	"github.com/linux-gcs/gcs/internal/prot"
@@ -48,6 +50,35 @@ func TestExecReviewEnvValueNeverEchoed(t *testing.T) {
 		pid, err := h.exec(id, process("true"), h.listenStdio(false, false, false))
 		if err != nil || h.wait(id, pid) != 0 {
 			t.Fatalf("exec after refused ones: %v", err)
+		}
+	})
+}
+
+// TestExecReviewUIDMinusOne: uid or gid 4294967295 is (uid_t)-1, which
+// setuid and setgid take for "leave as is": an exec asked to run as it must
+// fail, never run as the runtime's root.
+func TestExecReviewUIDMinusOne(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		h := newHostEnv(t, rt)
+		id, _ := startRunning(t, h, "uidm1", specFor("sleep", "1000"))
+		for _, u := range []oci.User{
+			{UID: 4294967295, GID: 1000},
+			{UID: 1000, GID: 4294967295},
+			{Username: "4294967295"},
+			{Username: "1000:4294967295"},
+		} {
+			p := process("sh", "-c", "echo $(id -u):$(id -g)")
+			p.User = u
+			s := h.listenStdio(false, true, false)
+			pid, err := h.exec(id, p, s)
+			if err == nil {
+				out := h.readAll(s.out)
+				t.Errorf("user %+v: exit %d, ran as %q", u, h.wait(id, pid), <-out)
+				continue
+			}
+			if client.HResult(err) != prot.HrInvalidArg {
+				t.Errorf("user %+v: %v, want E_INVALIDARG", u, err)
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package hcsv2
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
@@ -223,7 +224,23 @@ func (c *Container) execSpec(ctx context.Context, p *oci.Process) (spec *oci.Pro
 		q.User = c.spec.Process.User
 		named = true
 	}
+	if err := checkIDs(q.User); err != nil {
+		return nil, false, err
+	}
 	return &q, named, nil
+}
+
+// noID is (uid_t)-1, which is no id: to setresuid and setresgid it means
+// "leave as is", so a runtime that passes it on (crun) runs the process as
+// its own root. (setgroups refuses it: no need to look at additional gids.)
+const noID = math.MaxUint32
+
+// checkIDs refuses a user whose uid or gid is noID.
+func checkIDs(u oci.User) error {
+	if u.UID == noID || u.GID == noID {
+		return prot.Errorf(prot.HrInvalidArg, "OciProcess user: id %d is not a valid uid or gid", uint32(noID))
+	}
+	return nil
 }
 
 // checkEnv refuses an environment the runtime cannot hand to a process as
