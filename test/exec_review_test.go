@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,6 +14,22 @@ import (
 
 // Review of ExecuteProcess, SignalProcess, ResizeConsole and
 // WaitForProcess with odd parameters, against the real daemon and runtimes.
+
+// wantInvalidArg execs p in container id and fails the test unless the
+// exec is refused with E_INVALIDARG; an exec that ran reports its output.
+func wantInvalidArg(t *testing.T, h *hostEnv, id string, p *oci.Process, what string) {
+	t.Helper()
+	s := h.listenStdio(false, true, false)
+	pid, err := h.exec(id, p, s)
+	if err == nil {
+		out := h.readAll(s.out)
+		t.Errorf("%s: exit %d, output %q", what, h.wait(id, pid), <-out)
+		return
+	}
+	if client.HResult(err) != prot.HrInvalidArg {
+		t.Errorf("%s: %v, want E_INVALIDARG", what, err)
+	}
+}
 
 // TestExecReviewEnvValueNeverEchoed: an exec whose environment the runtime
 // cannot pass (a NUL in a value, an entry with no '=') fails, and neither
@@ -69,16 +86,22 @@ func TestExecReviewUIDMinusOne(t *testing.T) {
 		} {
 			p := process("sh", "-c", "echo $(id -u):$(id -g)")
 			p.User = u
-			s := h.listenStdio(false, true, false)
-			pid, err := h.exec(id, p, s)
-			if err == nil {
-				out := h.readAll(s.out)
-				t.Errorf("user %+v: exit %d, ran as %q", u, h.wait(id, pid), <-out)
-				continue
-			}
-			if client.HResult(err) != prot.HrInvalidArg {
-				t.Errorf("user %+v: %v, want E_INVALIDARG", u, err)
-			}
+			wantInvalidArg(t, h, id, p, fmt.Sprintf("user %+v", u))
+		}
+	})
+}
+
+// TestExecReviewRelativeCwd: a relative Cwd is refused as runc refuses it;
+// crun took it from "/", so that the exec ran somewhere other than the
+// directory the host named and the policy judged.
+func TestExecReviewRelativeCwd(t *testing.T) {
+	forEachRuntime(t, func(t *testing.T, rt string) {
+		h := newHostEnv(t, rt)
+		id, _ := startRunning(t, h, "cwd", specFor("sleep", "1000"))
+		for _, cwd := range []string{"tmp", "../../..", "./"} {
+			p := process("pwd")
+			p.Cwd = cwd
+			wantInvalidArg(t, h, id, p, fmt.Sprintf("cwd %q", cwd))
 		}
 	})
 }

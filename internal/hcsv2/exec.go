@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"path"
 	"strings"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
@@ -208,6 +209,10 @@ func (c *Container) execSpec(ctx context.Context, p *oci.Process) (spec *oci.Pro
 	}
 	if q.Cwd == "" {
 		q.Cwd = "/"
+	}
+	if !path.IsAbs(q.Cwd) {
+		// runc refuses it; crun takes it from "/", not where named.
+		return nil, false, prot.Errorf(prot.HrInvalidArg, "OciProcess cwd is not an absolute path")
 	}
 	q.Rlimits = c.spec.Process.Rlimits
 	switch {
