@@ -33,6 +33,9 @@ func (c *Container) enforceCreate(ctx context.Context, shaped shapedSpec) error 
 	if err := resolveInitUser(ctx, c.spec, c.rootfs); err != nil {
 		return err
 	}
+	if err := checkIDs(p.User); err != nil { // as resolved from a name
+		return err
+	}
 	usr, groups, umask, err := h.policyUser(ctx, c.rootfs, p.User, p.User.Username != "")
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package hcsv2
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 
 	oci "github.com/opencontainers/runtime-spec/specs-go"
@@ -41,7 +42,28 @@ func checkSpec(spec *oci.Spec) error {
 	case spec.Root == nil || spec.Root.Path == "":
 		return prot.Errorf(prot.HrInvalidArg, "OciSpecification has no root path")
 	}
+	if err := checkInitProcess(spec.Process); err != nil {
+		return err
+	}
 	return checkUnified(spec.Linux.Resources)
+}
+
+// checkInitProcess gives the init what an exec gets (execSpec): an
+// environment the runtime passes as it stands, no (uid_t)-1 id, and an
+// absolute cwd (runc refuses a relative one, crun takes it from "/"), all
+// before the policy judges it and without quoting an environment value.
+// Ids resolved from a user name are checked again once resolved.
+func checkInitProcess(p *oci.Process) error {
+	if err := checkEnv(p.Env); err != nil {
+		return err
+	}
+	if err := checkIDs(p.User); err != nil {
+		return err
+	}
+	if p.Cwd != "" && !path.IsAbs(p.Cwd) {
+		return prot.Errorf(prot.HrInvalidArg, "OciProcess cwd is not an absolute path")
+	}
+	return nil
 }
 
 // kindOf reads the container kind of container id from the spec's
