@@ -32,11 +32,15 @@ type Container struct {
 	// sandboxID is the pod of a sandbox or workload container; pod is
 	// its registration (set during Create, then fixed), and podDir a
 	// virtual pod's root, removed with its sandbox.
-	sandboxID  string
-	pod        *pod
-	podDir     string
-	cgroupPath string
-	ownsPidNS  bool
+	sandboxID string
+	pod       *pod
+	podDir    string
+	// virtualRoot is the root a virtual pod's sandbox will have for its
+	// pod (virtualPodRoot), fixed before the container is in the table so
+	// that checkOthersPaths can read it.
+	virtualRoot string
+	cgroupPath  string
+	ownsPidNS   bool
 	// netNS is the host's network namespace id the container's adapters
 	// are registered under ("" for none).
 	netNS    string

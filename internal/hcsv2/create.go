@@ -66,6 +66,7 @@ func (h *Host) CreateContainer(ctx context.Context, id, activityID string, cfg *
 
 	c := newContainer(h, id, activityID)
 	c.bundle, c.scratch, c.spec, c.kind, c.sandboxID = bundle, scratch, spec, kind, sandboxID
+	c.virtualRoot = virtualPodRoot(kind, id, sandboxID, bundle, spec)
 	if err := h.reserve(c); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 
+	oci "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-gcs/gcs/internal/network"
@@ -14,6 +15,17 @@ import (
 // virtualPodsDir is where, next to its sandbox's bundle, a virtual pod's
 // root lives (<dir of bundle>/virtual-pods/<virtual pod id>).
 const virtualPodsDir = "virtual-pods"
+
+// virtualPodRoot is the root of the virtual pod a container of kind with
+// id, pod sandboxID, bundle and spec would make: for the sandbox of a
+// virtual pod (its pod id is not its own, or the virtual-pod-id annotation
+// names one) <dir of bundle>/virtual-pods/<pod id>; "" for any other.
+func virtualPodRoot(kind containerKind, id, sandboxID, bundle string, spec *oci.Spec) string {
+	if kind != kindSandbox || (sandboxID == id && spec.Annotations[annotationVirtualPodID] == "") {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(bundle), virtualPodsDir, sandboxID)
+}
 
 // prepareKind does what a container's kind asks before its config.json is
 // written: a standalone container gets its /etc files and its cgroup
@@ -107,9 +119,9 @@ func (c *Container) writeEtc(dir string) error {
 // must not be those of the pod or container that already has the id.
 func (c *Container) registerPod() (string, error) {
 	root, base := c.bundle, ""
-	virtual := c.sandboxID != c.id || c.spec.Annotations[annotationVirtualPodID] != ""
+	virtual := c.virtualRoot != ""
 	if virtual {
-		dir, err := c.host.checkStatePath("virtual pod root", filepath.Join(filepath.Dir(c.bundle), virtualPodsDir, c.sandboxID))
+		dir, err := c.host.checkStatePath("virtual pod root", c.virtualRoot)
 		if err != nil {
 			return "", err
 		}

@@ -81,8 +81,8 @@ func checkOwnPaths(bundle, scratch string) error {
 	return nil
 }
 
-// checkOthersPaths refuses c's bundle or scratch where another container
-// already has its bundle or scratch, or above or below one. The one
+// checkOthersPaths refuses c's bundle, scratch or virtual pod root where
+// another container already has one of these, or above or below one. The one
 // exception is the shared scratch of a pod: a workload container's scratch
 // may be below its sandbox's scratch directory (<sandbox bundle>/scratch,
 // hcsshim's Root/c/<sandbox>/scratch/<id>), and nowhere else in the
@@ -96,16 +96,19 @@ func (h *Host) checkOthersPaths(c *Container, sandboxID string) error {
 		if o == c {
 			continue
 		}
-		for _, mine := range []struct{ what, p string }{{"OciBundlePath", c.bundle}, {"ScratchDirPath", c.scratch}} {
+		for _, mine := range []struct{ what, p string }{{"OciBundlePath", c.bundle}, {"ScratchDirPath", c.scratch}, {"virtual pod root", c.virtualRoot}} {
 			if mine.p == "" {
 				continue
 			}
-			for _, theirs := range []string{o.bundle, o.scratch} {
+			for _, theirs := range []string{o.bundle, o.scratch, o.virtualRoot} {
 				if theirs == "" || !overlaps(mine.p, theirs) {
 					continue
 				}
 				if mine.what == "ScratchDirPath" && theirs == o.bundle && o.id == sandboxID && mount.Below(mine.p, filepath.Join(theirs, podScratchDir)) {
 					continue
+				}
+				if mine.p == c.virtualRoot && theirs == o.virtualRoot && o.sandboxID == sandboxID {
+					continue // the same pod id: its registration refuses it as existing
 				}
 				return prot.Errorf(prot.HrInvalidArg, "%s %q overlaps directory %s of container %s", mine.what, mine.p, theirs, o.id)
 			}

@@ -9,10 +9,17 @@ import (
 	"github.com/linux-gcs/gcs/internal/prot"
 )
 
-func TestStatePaths(t *testing.T) {
+// stateTestHost returns a host with its state root in a temporary
+// directory, the root, and a function that names a path below its
+// bundles directory (ROOT/c).
+func stateTestHost(t *testing.T) (*Host, string, func(...string) string) {
 	root := t.TempDir()
-	h := NewHost(Options{Root: root})
 	c := func(p ...string) string { return filepath.Join(append([]string{root, "c"}, p...)...) }
+	return NewHost(Options{Root: root}), root, c
+}
+
+func TestStatePaths(t *testing.T) {
+	h, root, c := stateTestHost(t)
 	if err := os.MkdirAll(c("sb"), 0o755); err != nil {
 		t.Fatal(err)
 	}
