@@ -10,7 +10,12 @@ import (
 // qemuArgs is the VM. Never a user-mode NIC and never a vsock device:
 // nothing in the guest may reach beyond this machine's qemu process.
 func qemuArgs(o options) []string {
-	cmdline := "console=ttyS0 panic=-1 quiet loglevel=4 gcs.mode=" + o.mode
+	// loglevel=5 lets warnings through to the console: a soft lockup's
+	// backtrace is printed at that level, and without it a lockup seen
+	// once in CI (a gcs thread stuck in the kernel at start-up) showed
+	// only its one-line "BUG:" message. softlockup_all_cpu_backtrace
+	// shows the other vCPU too, which the stuck one may wait for.
+	cmdline := "console=ttyS0 panic=-1 quiet loglevel=5 softlockup_all_cpu_backtrace=1 gcs.mode=" + o.mode
 	if o.appendTo != "" {
 		cmdline += " " + o.appendTo
 	}
