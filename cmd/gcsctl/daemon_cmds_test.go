@@ -76,6 +76,9 @@ func TestDaemonDetachedContainer(t *testing.T) {
 		if stdout, _ := d.mustCtl(t, 0, "data\n", "exec", "-i", "long", "cat"); stdout != "data\n" {
 			t.Errorf("exec -i cat printed %q", stdout)
 		}
+		// The init runs its command once it is started, after run -d has
+		// returned (with the reference too): wait for it to be sleep.
+		d.mustCtl(t, 0, "", "exec", "long", "sh", "-c", `i=0; until [ "$(cat /proc/1/comm)" = sleep ] || [ $i -ge 500 ]; do sleep 0.01; i=$((i+1)); done`)
 		if stdout, _ := d.mustCtl(t, 0, "", "exec", "--env", "X=1", "--cwd", "/etc", "long", "sh", "-c", "echo $X; pwd; ps"); !regexp.MustCompile(`(?s)^1\n/etc\n.*\n +1 root +sleep 1000\n`).MatchString(stdout) {
 			t.Errorf("exec ps printed %q", stdout)
 		}
