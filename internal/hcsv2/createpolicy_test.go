@@ -93,6 +93,19 @@ func setTestPolicy(t *testing.T, h *Host, rego string) {
 	}
 }
 
+// judgedSandbox returns a pod host under policy and the settings of its
+// sandbox policyTestSandboxID, privileged or not.
+func judgedSandbox(t *testing.T, policy string, privileged bool) (*Host, *prot.VMHostedContainerSettingsV2) {
+	t.Helper()
+	h := newPodHost(t).host
+	setTestPolicy(t, h, policy)
+	ann := map[string]string{annotationContainerType: "sandbox"}
+	if privileged {
+		ann[annotationPrivileged] = "true"
+	}
+	return h, podSettings(t, h, policyTestSandboxID, policyTestSandboxID, ann, nil)
+}
+
 // podSettings is a confidential-shaped Create of container id in pod
 // sandboxID (id itself for a sandbox), with the given annotations and
 // mounts.

@@ -149,14 +149,7 @@ func TestNamespaceEntriesUnderPolicy(t *testing.T) {
 		{name: "open door, the VM's ipc by path", policy: framework.OpenDoorPolicy(), drop: oci.IPCNamespace, add: vmIPC},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			fh := newPodHost(t)
-			h := fh.host
-			setTestPolicy(t, h, tt.policy)
-			ann := map[string]string{annotationContainerType: "sandbox"}
-			if tt.privileged {
-				ann[annotationPrivileged] = "true"
-			}
-			sb := podSettings(t, h, policyTestSandboxID, policyTestSandboxID, ann, nil)
+			h, sb := judgedSandbox(t, tt.policy, tt.privileged)
 			l := sb.OCISpecification.Linux
 			l.Namespaces = slices.DeleteFunc(l.Namespaces, func(ns oci.LinuxNamespace) bool { return ns.Type == tt.drop })
 			if tt.add != nil {

@@ -122,14 +122,7 @@ func TestDefaultPathsAddedUnderJudgingPolicy(t *testing.T) {
 		{name: "open door", policy: framework.OpenDoorPolicy(), hostMasked: []string{"/proc/loadavg"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			fh := newPodHost(t)
-			h := fh.host
-			setTestPolicy(t, h, tt.policy)
-			ann := map[string]string{annotationContainerType: "sandbox"}
-			if tt.privileged {
-				ann[annotationPrivileged] = "true"
-			}
-			sb := podSettings(t, h, policyTestSandboxID, policyTestSandboxID, ann, nil)
+			h, sb := judgedSandbox(t, tt.policy, tt.privileged)
 			sb.OCISpecification.Linux.MaskedPaths = slices.Clone(tt.hostMasked)
 			if err := h.CreateContainer(context.Background(), policyTestSandboxID, "", sb); err != nil {
 				t.Fatalf("create: %v", err)
