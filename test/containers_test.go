@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -270,33 +269,21 @@ func TestParallelContainers(t *testing.T) {
 	const n = 50
 	forEachRuntime(t, func(t *testing.T, rt string) {
 		h := newHostEnv(t, rt)
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				id := h.id("par")
-				if err := h.create(id, specFor("sh", "-c", fmt.Sprintf("exit %d", i%7))); err != nil {
-					errs <- fmt.Errorf("create %s: %w", id, err)
-					return
-				}
-				pid, err := h.startInit(id, h.listenStdio(false, false, false))
-				if err != nil {
-					errs <- fmt.Errorf("start %s: %w", id, err)
-					return
-				}
-				code, err := h.c.WaitForProcess(testCtx(t), id, pid, -1)
-				if err != nil || code != uint32(i%7) {
-					errs <- fmt.Errorf("%s exit %d %v, want %d", id, code, err, i%7)
-				}
-			}(i)
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
+		inParallel(t, n, func(i int) error {
+			id := h.id("par")
+			if err := h.create(id, specFor("sh", "-c", fmt.Sprintf("exit %d", i%7))); err != nil {
+				return fmt.Errorf("create %s: %w", id, err)
+			}
+			pid, err := h.startInit(id, h.listenStdio(false, false, false))
+			if err != nil {
+				return fmt.Errorf("start %s: %w", id, err)
+			}
+			code, err := h.c.WaitForProcess(testCtx(t), id, pid, -1)
+			if err != nil || code != uint32(i%7) {
+				return fmt.Errorf("%s exit %d %v, want %d", id, code, err, i%7)
+			}
+			return nil
+		})
 	})
 }
 

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -159,33 +160,23 @@ func TestHostileParallelInstantExecs(t *testing.T) {
 	forEachRuntime(t, func(t *testing.T, rt string) {
 		h := newHostEnv(t, rt)
 		id, _ := startRunning(t, h, "many", specFor("sleep", "1000"))
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				s := h.listenStdio(false, true, false)
-				pid, err := h.exec(id, process("sh", "-c", fmt.Sprintf("echo %d; exit %d", i, i%200)), s)
-				if err != nil {
-					errs <- fmt.Errorf("exec %d: %w", i, err)
-					return
-				}
-				out := h.readAll(s.out)
-				code, err := h.c.WaitForProcess(testCtx(t), id, pid, -1)
-				if err != nil || code != uint32(i%200) {
-					errs <- fmt.Errorf("exec %d (pid %d): exit %d %v", i, pid, code, err)
-				}
-				if got := <-out; got != fmt.Sprintf("%d\n", i) {
-					errs <- fmt.Errorf("exec %d: output %q", i, got)
-				}
-			}(i)
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
+		inParallel(t, n, func(i int) error {
+			s := h.listenStdio(false, true, false)
+			pid, err := h.exec(id, process("sh", "-c", fmt.Sprintf("echo %d; exit %d", i, i%200)), s)
+			if err != nil {
+				return fmt.Errorf("exec %d: %w", i, err)
+			}
+			out := h.readAll(s.out)
+			var errs []error
+			code, err := h.c.WaitForProcess(testCtx(t), id, pid, -1)
+			if err != nil || code != uint32(i%200) {
+				errs = append(errs, fmt.Errorf("exec %d (pid %d): exit %d %v", i, pid, code, err))
+			}
+			if got := <-out; got != fmt.Sprintf("%d\n", i) {
+				errs = append(errs, fmt.Errorf("exec %d: output %q", i, got))
+			}
+			return errors.Join(errs...)
+		})
 	})
 }
 
